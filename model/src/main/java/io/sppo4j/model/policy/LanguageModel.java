@@ -1,0 +1,50 @@
+package io.sppo4j.model.policy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+
+import java.util.LinkedHashMap;
+
+/**
+ * A causal language model as the sampler, the scorer, the optimiser and the weight code see it.
+ * The built-in {@link TransformerPolicy} is one; Hugging Face architectures are others.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    int vocabSize();
+
+    /** Longest prompt + response the model accepts. */
+    int contextLength();
+
+    /** Device the parameters live on; every input must be created there. */
+    Device device();
+
+    /** Manager that owns the parameters. */
+    NDManager manager();
+
+    /**
+     * Logits for new tokens.
+     *
+     * @param tokens (B, T) int64 token ids of the new positions
+     * @param keyMask (B, Tc + T) int64, 1 for real tokens, 0 for padding, over cached and new
+     *     positions; position ids and the attention bias derive from it
+     * @param cache decoding cache holding Tc positions, extended by T; null for a full pass (Tc = 0)
+     * @param training enables dropout; gradients flow whenever autograd is recording
+     * @return (B, T, vocab) logits
+     */
+    NDArray forward(NDArray tokens, NDArray keyMask, KvCache cache, boolean training);
+
+    /** A decoding cache for {@code batchSize} sequences of up to {@code capacity} positions. */
+    KvCache newCache(NDManager manager, int batchSize, int capacity);
+
+    /** Parameters by stable dotted name, in a fixed order (the order of snapshots and checkpoints). */
+    LinkedHashMap<String, Parameter> namedParameters();
+
+    /** Whether parameters record gradients: false for rollout copies, true for the learner. */
+    void setTrainable(boolean trainable);
+
+    @Override
+    void close();
+}
