@@ -1,5 +1,8 @@
 package io.sppo4j.model.policy;
 
+import com.typesafe.config.Config;
+import io.sppo4j.model.config.ConfigReader;
+
 /**
  * Shape of a decoder-only transformer policy.
  *
@@ -21,6 +24,18 @@ public record PolicyConfig(
         require(width % heads == 0, "width " + width + " is not divisible by heads " + heads);
         require(contextLength > 0, "contextLength must be positive, got " + contextLength);
         require(dropout >= 0f && dropout < 1f, "dropout must be in [0, 1), got " + dropout);
+    }
+
+    /** Reads {@code sppo4j.policy}; the vocabulary comes from the tokenizer. */
+    public static PolicyConfig from(Config config, int vocabSize) {
+        ConfigReader policy = new ConfigReader(config, "sppo4j.policy");
+        return policy.build(() -> new PolicyConfig(
+                vocabSize,
+                policy.positiveInt("width"),
+                policy.positiveInt("layers"),
+                policy.positiveInt("heads"),
+                policy.positiveInt("context-length"),
+                policy.floatIn("dropout", 0, 0.99)));
     }
 
     /** Width of one attention head. */

@@ -1,5 +1,8 @@
 package io.sppo4j.model.sampling;
 
+import com.typesafe.config.Config;
+import io.sppo4j.model.config.ConfigReader;
+
 /**
  * How a sampler turns logits into tokens.
  *
@@ -24,6 +27,17 @@ public record SamplingConfig(float temperature, int topK, float topP, int maxNew
         if (maxNewTokens <= 0) {
             throw new IllegalArgumentException("max-new-tokens must be positive, got " + maxNewTokens);
         }
+    }
+
+    /** Reads a sampling section such as {@code sppo4j.sampling}. */
+    public static SamplingConfig from(Config config, String section) {
+        ConfigReader sampling = new ConfigReader(config, section);
+        return sampling.build(() -> new SamplingConfig(
+                (float) sampling.getDouble("temperature"),
+                sampling.nonNegativeInt("top-k"),
+                (float) sampling.getDouble("top-p"),
+                sampling.positiveInt("max-new-tokens"),
+                sampling.getBoolean("stop-on-eos")));
     }
 
     /** Plain ancestral sampling at temperature 1: the sampling distribution is the policy. */

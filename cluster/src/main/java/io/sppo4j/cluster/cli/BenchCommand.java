@@ -1,0 +1,21 @@
+package io.sppo4j.cluster.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Benchmarks; each prints a JSON object as its last stdout line. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks that print JSON (measured side by side in one run).",
+        subcommands = {GenerateCommand.class})
+final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

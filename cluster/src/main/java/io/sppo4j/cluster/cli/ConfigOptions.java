@@ -1,0 +1,28 @@
+package io.sppo4j.cluster.cli;
+
+import com.typesafe.config.Config;
+import io.sppo4j.model.config.Settings;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** {@code --config FILE} and {@code --set key=value}, shared by every command that reads settings. */
+final class ConfigOptions {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "HOCON profile(s) over the built-in defaults; a later file wins.")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one key, e.g. --set sppo4j.sft.steps=200 (wins over files).")
+    List<String> overrides = new ArrayList<>();
+
+    /** The effective configuration, with {@code extra} overrides applied after the user's. */
+    Config load(String... extra) {
+        List<String> all = new ArrayList<>(overrides);
+        all.addAll(List.of(extra));
+        return Settings.load(files, all);
+    }
+}

@@ -1,0 +1,55 @@
+package io.sppo4j.cluster.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sppo} command line: one fat jar, one entry point, a subcommand per job. */
+@Command(
+        name = "sppo",
+        mixinStandardHelpOptions = true,
+        versionProvider = SppoCli.Version.class,
+        description = "Self-play preference optimisation of language models, as a cluster of actors.",
+        subcommands = {SftCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class SppoCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        // Before anything touches DJL: the native library must come from the jar, never the network.
+        System.setProperty("ai.djl.offline", "true");
+        CommandLine commandLine = new CommandLine(new SppoCli());
+        commandLine.setExecutionExceptionHandler(SppoCli::report);
+        return commandLine.execute(args);
+    }
+
+    /** A bad setting or input is a one-line error, not a stack trace; bugs keep their trace. */
+    private static int report(Exception error, CommandLine commandLine, CommandLine.ParseResult parsed) {
+        PrintWriter err = commandLine.getErr();
+        if (error instanceof IllegalArgumentException || error instanceof com.typesafe.config.ConfigException) {
+            err.println("error: " + error.getMessage());
+            return 2;
+        }
+        error.printStackTrace(err);
+        return 1;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = SppoCli.class.getPackage().getImplementationVersion();
+            return new String[] {"sppo4j " + (version == null ? "development build" : version)};
+        }
+    }
+}
