@@ -1,0 +1,377 @@
+package io.sppo4j.model.optim;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import io.sppo4j.model.nd.Autograd;
+import io.sppo4j.model.policy.LanguageModel;
+import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorDType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter, "Decoupled Weight Decay
+ * Regularization", 2019), written with NDArray operations so that its state can be exported
+ * and restored and its clipping is global; DJL's built-in optimisers offer neither.
+ *
+ * <p>One {@link #step} follows {@code torch.optim.AdamW} after
+ * {@code clip_grad_norm_(parameters, maxGradNorm)}, with {@code t} the 1-based update number:
+ *
+ * <pre>
+ *   g ← g · maxNorm / (‖g‖ + 1e-6)   if ‖g‖ > maxNorm    ‖g‖: global norm over all trainable parameters
+ *   θ ← θ · (1 − lr · weightDecay)                      only parameters with ≥ 2 dimensions
+ *   m ← β1 m + (1 − β1) g
+ *   v ← β2 v + (1 − β2) g²
+ *   θ ← θ − lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + ε)
+ * </pre>
+ *
+ * <p><b>Which parameters decay.</b> Only weight matrices and embeddings (two or more
+ * dimensions), the GPT-2 / nanoGPT convention. Decay pulls a parameter toward zero; for biases
+ * and LayerNorm shifts that buys no regularisation worth having (they are few and do not
+ * interact multiplicatively with the input), and for LayerNorm scales zero is the wrong prior
+ * altogether (their neutral value is 1), so decaying them fights the normalisation.
+ *
+ * <p><b>Parameters without a gradient.</b> A trainable parameter whose gradient was never
+ * populated (it took no part in any backward pass so far) is updated with a zero gradient: its
+ * moments decay, momentum still moves it, and weight decay still applies. torch instead skips
+ * such parameters entirely; treating them as zero keeps one step counter valid for every
+ * parameter, which the exported state relies on. Frozen parameters
+ * ({@code requiresGradient() == false}) are not touched and get no state.
+ *
+ * <p><b>Non-finite gradients.</b> If the global gradient norm is NaN or infinite, the update is
+ * skipped: parameters, moments and the step count stay as they were, the gradients are zeroed,
+ * and the returned {@link StepStats#applied()} is false.
+ *
+ * <p>State (m and v per parameter, float32) is created lazily on the first step, on the model's
+ * device, in a manager this optimiser owns; {@link #close()} frees it. One optimiser serves one
+ * model (or, after {@link #restoreState}, a model with the same parameter names and shapes).
+ * Not thread-safe: the learner that owns it calls it from one thread at a time.
+ */
+public final class AdamW implements AutoCloseable {
+
+    /** Name written into and expected from {@link OptimizerState#algorithm()}. */
+    public static final String ALGORITHM = "adamw";
+    /** Scalar holding the number of updates applied. */
+    public static final String STEP_SCALAR = "step";
+    /** Prefix of first-moment tensors: {@code m.<parameter>}. */
+    public static final String FIRST_MOMENT_PREFIX = "m.";
+    /** Prefix of second-moment tensors: {@code v.<parameter>}. */
+    public static final String SECOND_MOMENT_PREFIX = "v.";
+
+    /** Doubles represent every integer step count up to 2^53 exactly. */
+    private static final double MAX_EXACT_STEP = 0x1p53;
+
+    private final AdamWConfig config;
+    private final LearningRateSchedule schedule;
+    /** Per-parameter moments, in the model's parameter order. */
+    private final Map<String, Moments> moments = new LinkedHashMap<>();
+    private NDManager stateManager;
+    private long step;
+    private boolean closed;
+
+    /** At the constant rate {@code config.learningRate()}. */
+    public AdamW(AdamWConfig config) {
+        this(config, new LearningRateSchedule.Constant(config.learningRate()));
+    }
+
+    /** @param schedule must peak at {@code config.learningRate()}, so the two cannot disagree silently */
+    public AdamW(AdamWConfig config, LearningRateSchedule schedule) {
+        if (schedule.peak() != config.learningRate()) {
+            throw new IllegalArgumentException(
+                    "learning-rate schedule peaks at " + schedule.peak() + " but AdamWConfig.learningRate is "
+                            + config.learningRate());
+        }
+        this.config = config;
+        this.schedule = schedule;
+    }
+
+    public AdamWConfig config() {
+        return config;
+    }
+
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /** Updates applied so far (skipped ones not counted). */
+    public long stepCount() {
+        return step;
+    }
+
+    /** Whether {@link #step} decays a parameter of this shape: matrices and embeddings, not vectors. */
+    public static boolean appliesWeightDecay(Shape shape) {
+        return shape.dimension() >= 2;
+    }
+
+    /**
+     * One update of every trainable parameter of {@code model} from the gradients accumulated by
+     * {@code Autograd.backward}, which are then zeroed. Runs with gradient recording paused.
+     */
+    public StepStats step(LanguageModel model) {
+        ensureOpen();
+        List<Trainable> trainable = trainableParameters(model);
+        long next = step + 1;
+        float learningRate = schedule.at(next);
+        try (Autograd.Scope updating = Autograd.paused();
+                NDManager scratch = model.manager().newSubManager()) {
+            List<NDArray> gradients = new ArrayList<>(trainable.size());
+            for (Trainable parameter : trainable) {
+                // Zeros when no backward has reached the parameter yet (see the class comment).
+                gradients.add(Autograd.gradient(parameter.array(), scratch));
+            }
+            float norm = GradientClipping.globalNorm(gradients, scratch);
+            if (!Float.isFinite(norm)) {
+                zeroGradients(trainable);
+                return new StepStats(step, learningRate, norm, 1f, false);
+            }
+            float clipScale = GradientClipping.scale(norm, config.maxGradNorm());
+            // Scalars in double, rounded once to float32 where they meet the arrays.
+            double firstCorrection = 1.0 - Math.pow(config.beta1(), next);
+            double secondCorrectionRoot = Math.sqrt(1.0 - Math.pow(config.beta2(), next));
+            float stepSize = (float) (learningRate / firstCorrection);
+            float decayFactor = (float) (1.0 - (double) learningRate * config.weightDecay());
+            for (int i = 0; i < trainable.size(); i++) {
+                NDArray parameter = trainable.get(i).array();
+                Moments state = momentsFor(trainable.get(i).name(), parameter, model);
+                NDArray gradient = clipScale < 1f ? gradients.get(i).mul(clipScale) : gradients.get(i);
+                if (config.weightDecay() > 0f && appliesWeightDecay(parameter.getShape())) {
+                    parameter.muli(decayFactor);
+                }
+                state.first().muli(config.beta1()).addi(gradient.mul(1f - config.beta1()));
+                state.second().muli(config.beta2()).addi(gradient.square().muli(1f - config.beta2()));
+                // Ops whose first operand is a moment would land in the state manager: hand them to scratch.
+                NDArray denominator = scratch(state.second().sqrt(), scratch)
+                        .divi((float) secondCorrectionRoot)
+                        .addi(config.epsilon());
+                NDArray update = scratch(state.first().div(denominator), scratch).muli(stepSize);
+                parameter.subi(update);
+            }
+            zeroGradients(trainable);
+            step = next;
+            return new StepStats(step, learningRate, norm, clipScale, true);
+        }
+    }
+
+    /**
+     * The step count and, for every parameter stepped so far, its moments as float32 host
+     * tensors {@code m.<name>} and {@code v.<name>}, in the order the parameters first got state
+     * (the model's parameter order, unless some were frozen at first).
+     */
+    public OptimizerState exportState() {
+        ensureOpen();
+        List<NamedTensor> tensors = new ArrayList<>(2 * moments.size());
+        for (Map.Entry<String, Moments> entry : moments.entrySet()) {
+            tensors.add(NamedTensor.fromArray(FIRST_MOMENT_PREFIX + entry.getKey(), entry.getValue().first()));
+            tensors.add(NamedTensor.fromArray(SECOND_MOMENT_PREFIX + entry.getKey(), entry.getValue().second()));
+        }
+        return new OptimizerState(ALGORITHM, Map.of(STEP_SCALAR, (double) step), tensors);
+    }
+
+    /**
+     * Replaces this optimiser's state with {@code state}, exported by an AdamW for a model with
+     * the same parameter names and shapes as {@code model}. Everything is validated before
+     * anything changes, so a refused state leaves the optimiser as it was. Parameters without
+     * moments in {@code state} start from zero moments when first stepped.
+     *
+     * @throws IllegalArgumentException naming the first mismatch: algorithm, scalars, tensor
+     *     names, pairing of m and v, element type or shape
+     */
+    public void restoreState(OptimizerState state, LanguageModel model) {
+        ensureOpen();
+        if (!ALGORITHM.equals(state.algorithm())) {
+            throw new IllegalArgumentException(
+                    "optimizer state was written by '" + state.algorithm() + "', not '" + ALGORITHM + "'");
+        }
+        long restoredStep = restoredStep(state.scalars());
+        LinkedHashMap<String, Parameter> parameters = model.namedParameters();
+        Map<String, NamedTensor> first = new HashMap<>();
+        Map<String, NamedTensor> second = new HashMap<>();
+        for (NamedTensor tensor : state.tensors()) {
+            String name = tensor.name();
+            Map<String, NamedTensor> into;
+            String parameterName;
+            if (name.startsWith(FIRST_MOMENT_PREFIX)) {
+                into = first;
+                parameterName = name.substring(FIRST_MOMENT_PREFIX.length());
+            } else if (name.startsWith(SECOND_MOMENT_PREFIX)) {
+                into = second;
+                parameterName = name.substring(SECOND_MOMENT_PREFIX.length());
+            } else {
+                throw new IllegalArgumentException(
+                        "AdamW state tensor '" + name + "' is neither m.<parameter> nor v.<parameter>");
+            }
+            Parameter parameter = parameters.get(parameterName);
+            if (parameter == null) {
+                throw new IllegalArgumentException(
+                        "AdamW state tensor '" + name + "' names parameter '" + parameterName
+                                + "', which the model does not have");
+            }
+            if (tensor.dtype() != TensorDType.F32) {
+                throw new IllegalArgumentException(
+                        "AdamW state tensor '" + name + "' is " + tensor.dtype() + ", expected F32");
+            }
+            Shape expected = parameter.getArray().getShape();
+            if (!Arrays.equals(tensor.shape(), expected.getShape())) {
+                throw new IllegalArgumentException(
+                        "AdamW state tensor '" + name + "' has shape " + Arrays.toString(tensor.shape())
+                                + " but parameter '" + parameterName + "' has shape " + expected);
+            }
+            if (into.put(parameterName, tensor) != null) {
+                throw new IllegalArgumentException("AdamW state tensor '" + name + "' appears twice");
+            }
+        }
+        for (String name : parameters.keySet()) {
+            if (first.containsKey(name) != second.containsKey(name)) {
+                throw new IllegalArgumentException(
+                        "AdamW state has " + (first.containsKey(name) ? "m." : "v.") + name + " without its "
+                                + (first.containsKey(name) ? "v." : "m.") + name);
+            }
+        }
+        for (String name : first.keySet()) {
+            checkParameter(name, parameters.get(name).getArray(), model.device());
+        }
+        NDManager restored = newStateManager(model);
+        Map<String, Moments> restoredMoments = new LinkedHashMap<>();
+        for (String name : parameters.keySet()) {
+            if (first.containsKey(name)) {
+                restoredMoments.put(
+                        name, new Moments(first.get(name).toArray(restored), second.get(name).toArray(restored)));
+            }
+        }
+        releaseState();
+        stateManager = restored;
+        moments.putAll(restoredMoments);
+        step = restoredStep;
+    }
+
+    /** Frees the moments; the optimiser cannot be used afterwards. */
+    @Override
+    public void close() {
+        if (!closed) {
+            releaseState();
+            closed = true;
+        }
+    }
+
+    /** Native arrays the optimiser's state holds (for leak tests). */
+    int stateArrayCount() {
+        return stateManager == null ? 0 : stateManager.getManagedArrays().size();
+    }
+
+    /** The parameters to update, after every check that could fail, so a step never stops halfway. */
+    private List<Trainable> trainableParameters(LanguageModel model) {
+        LinkedHashMap<String, Parameter> parameters = model.namedParameters();
+        for (Map.Entry<String, Moments> entry : moments.entrySet()) {
+            Parameter parameter = parameters.get(entry.getKey());
+            if (parameter == null || !parameter.getArray().getShape().equals(entry.getValue().first().getShape())) {
+                throw new IllegalStateException(
+                        "AdamW holds moments for parameter '" + entry.getKey() + "' of shape "
+                                + entry.getValue().first().getShape() + ", which this model "
+                                + (parameter == null ? "does not have" : "has with shape " + parameter.getArray().getShape())
+                                + "; one optimiser serves one model");
+            }
+        }
+        if (stateManager != null && !stateManager.getDevice().equals(model.device())) {
+            throw new IllegalStateException(
+                    "AdamW state lives on " + stateManager.getDevice() + " but the model is on " + model.device());
+        }
+        List<Trainable> trainable = new ArrayList<>();
+        for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
+            if (entry.getValue().requiresGradient()) {
+                NDArray array = entry.getValue().getArray();
+                checkParameter(entry.getKey(), array, model.device());
+                trainable.add(new Trainable(entry.getKey(), array));
+            }
+        }
+        if (trainable.isEmpty()) {
+            throw new IllegalStateException("the model has no trainable parameters (call setTrainable(true))");
+        }
+        return trainable;
+    }
+
+    private static void checkParameter(String name, NDArray array, Device device) {
+        if (array.getDataType() != DataType.FLOAT32) {
+            throw new IllegalStateException(
+                    "AdamW keeps float32 state and updates float32 parameters; '" + name + "' is "
+                            + array.getDataType());
+        }
+        if (!array.getDevice().equals(device)) {
+            throw new IllegalStateException(
+                    "parameter '" + name + "' is on " + array.getDevice() + ", the model on " + device);
+        }
+    }
+
+    private Moments momentsFor(String name, NDArray parameter, LanguageModel model) {
+        Moments state = moments.get(name);
+        if (state == null) {
+            if (stateManager == null) {
+                stateManager = newStateManager(model);
+            }
+            Shape shape = parameter.getShape();
+            state = new Moments(stateManager.zeros(shape, DataType.FLOAT32), stateManager.zeros(shape, DataType.FLOAT32));
+            moments.put(name, state);
+        }
+        return state;
+    }
+
+    /** Not a child of the model's manager: the state lives as long as the optimiser, not the model. */
+    private static NDManager newStateManager(LanguageModel model) {
+        return model.manager().getEngine().newBaseManager(model.device());
+    }
+
+    private static long restoredStep(Map<String, Double> scalars) {
+        Double value = scalars.get(STEP_SCALAR);
+        if (value == null) {
+            throw new IllegalArgumentException("AdamW state has no '" + STEP_SCALAR + "' scalar");
+        }
+        if (!(value >= 0 && value <= MAX_EXACT_STEP) || value != Math.rint(value)) {
+            throw new IllegalArgumentException("AdamW state has step " + value + ", not a non-negative integer");
+        }
+        for (String name : scalars.keySet()) {
+            if (!STEP_SCALAR.equals(name)) {
+                throw new IllegalArgumentException(
+                        "AdamW state has an unknown scalar '" + name + "' (expected only '" + STEP_SCALAR + "')");
+            }
+        }
+        return value.longValue();
+    }
+
+    private static void zeroGradients(List<Trainable> trainable) {
+        for (Trainable parameter : trainable) {
+            Autograd.zeroGradient(parameter.array());
+        }
+    }
+
+    private static NDArray scratch(NDArray array, NDManager scratch) {
+        array.attach(scratch);
+        return array;
+    }
+
+    private void releaseState() {
+        moments.clear();
+        if (stateManager != null) {
+            stateManager.close();
+            stateManager = null;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("AdamW has been closed");
+        }
+    }
+
+    private record Trainable(String name, NDArray array) {}
+
+    /** @param first m, @param second v, both shaped like the parameter, float32 */
+    private record Moments(NDArray first, NDArray second) {}
+}
