@@ -27,17 +27,21 @@ import org.junit.jupiter.api.Test;
 /**
  * The hot paths (sample, score, and a training step) repeated many times must not leak native
  * arrays or grow the process's resident memory.
+ *
+ * <p>Resident memory also counts Java heap pages the first time the collector touches them;
+ * over the first ~200 iterations that alone adds ~200 MiB and then stops. The warm-up covers
+ * it, so growth measured afterwards is native.
  */
 class NativeMemoryTest {
 
-    private static final int ITERATIONS = 500;
-    private static final int WARM_UP = 50;
+    private static final int ITERATIONS = 800;
+    private static final int WARM_UP = 300;
 
     @Test
     void repeatedGenerateScoreAndUpdateDoesNotGrowNativeMemory() throws IOException {
         try (NDManager base = NDManager.newBaseManager();
                 TransformerPolicy policy = TestPolicies.tiny(base, 21);
-                AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS, new LearningRateSchedule.Constant(1e-4f))) {
+                AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-4f), new LearningRateSchedule.Constant(1e-4f))) {
             policy.setTrainable(true);
             Sampler sampler = new Sampler(new SamplingConfig(1f, 20, 0.95f, 10, true), new ByteTokenizer());
             SequenceScorer scorer = new SequenceScorer(ByteTokenizer.PAD);
@@ -68,7 +72,7 @@ class NativeMemoryTest {
             long rssAtEnd = residentBytes();
             assertEquals(arraysAfterWarmUp, arraysAtEnd, "native arrays held by the managers");
             long growth = rssAtEnd - rssAfterWarmUp;
-            assertTrue(growth < 64L << 20,
+            assertTrue(growth < 48L << 20,
                     "resident memory grew by " + (growth >> 20) + " MiB over " + (ITERATIONS - WARM_UP) + " iterations");
         }
     }

@@ -9,14 +9,13 @@ import com.typesafe.config.Config;
 public final class ConfigReader {
 
     private final Config root;
-    private final Config config;
     private final String section;
 
     /** @param section dotted path of the section, e.g. {@code sppo4j.policy} */
     public ConfigReader(Config root, String section) {
         this.root = root;
-        this.config = root.getConfig(section);
         this.section = section;
+        root.getConfig(section); // fails early, naming the section, if it is missing or not an object
     }
 
     public String path(String key) {
@@ -24,37 +23,37 @@ public final class ConfigReader {
     }
 
     public int positiveInt(String key) {
-        int value = config.getInt(key);
+        int value = root.getInt(path(key));
         check(value > 0, key, "must be positive, got " + value);
         return value;
     }
 
     public int nonNegativeInt(String key) {
-        int value = config.getInt(key);
+        int value = root.getInt(path(key));
         check(value >= 0, key, "must be >= 0, got " + value);
         return value;
     }
 
     public long getLong(String key) {
-        return config.getLong(key);
+        return root.getLong(path(key));
     }
 
     public double getDouble(String key) {
-        return config.getDouble(key);
+        return root.getDouble(path(key));
     }
 
     public float floatIn(String key, double min, double max) {
-        double value = config.getDouble(key);
+        double value = root.getDouble(path(key));
         check(value >= min && value <= max, key, "must be in [" + min + ", " + max + "], got " + value);
         return (float) value;
     }
 
     public boolean getBoolean(String key) {
-        return config.getBoolean(key);
+        return root.getBoolean(path(key));
     }
 
     public String getString(String key) {
-        return config.getString(key);
+        return root.getString(path(key));
     }
 
     public ConfigReader section(String key) {
@@ -65,7 +64,7 @@ public final class ConfigReader {
     public void check(boolean condition, String key, String message) {
         if (!condition) {
             throw new IllegalArgumentException(
-                    path(key) + ": " + message + " (" + config.getValue(key).origin().description() + ")");
+                    path(key) + ": " + message + " (" + root.getValue(path(key)).origin().description() + ")");
         }
     }
 

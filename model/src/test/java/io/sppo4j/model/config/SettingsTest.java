@@ -56,8 +56,8 @@ class SettingsTest {
 
     @Test
     void wrongTypeNamesTheKey() {
-        ConfigException error = assertThrows(
-                ConfigException.class, () -> Settings.load(List.of(), List.of("sppo4j.policy.width=wide")));
+        Config config = Settings.load(List.of(), List.of("sppo4j.policy.width=wide"));
+        ConfigException error = assertThrows(ConfigException.class, () -> PolicyConfig.from(config, 259));
         assertTrue(error.getMessage().contains("sppo4j.policy.width"), error.getMessage());
     }
 
