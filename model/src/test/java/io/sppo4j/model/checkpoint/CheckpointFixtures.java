@@ -1,0 +1,48 @@
+package io.sppo4j.model.checkpoint;
+
+import io.sppo4j.model.optim.OptimizerState;
+import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorDType;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Checkpoints of the tiny policy with AdamW-shaped optimiser state. */
+final class CheckpointFixtures {
+
+    private CheckpointFixtures() {}
+
+    static Checkpoint checkpoint(TransformerPolicy policy, long step, Map<String, String> extra) {
+        return Checkpoint.capture(policy, step / 2, step, adamState(policy, step), 1234L + step, extra);
+    }
+
+    /** First and second moments for every parameter, plus scalars including ones JSON cannot spell. */
+    static OptimizerState adamState(TransformerPolicy policy, long step) {
+        SplittableRandom random = new SplittableRandom(step);
+        List<NamedTensor> tensors = new ArrayList<>();
+        for (String moment : List.of("m", "v")) {
+            policy.namedParameters().forEach((name, parameter) -> {
+                long[] shape = parameter.getArray().getShape().getShape();
+                int elements = Math.toIntExact(parameter.getArray().size());
+                ByteBuffer data = ByteBuffer.allocate(4 * elements).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < elements; i++) {
+                    data.putFloat((float) random.nextGaussian());
+                }
+                tensors.add(new NamedTensor(moment + "." + name, TensorDType.F32, shape, data.array()));
+            });
+        }
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        scalars.put("step", (double) step);
+        scalars.put("lr", 3e-4);
+        scalars.put("beta2_power", Math.pow(0.999, step));
+        scalars.put("loss_ema", Double.NaN);
+        scalars.put("best_loss", Double.NEGATIVE_INFINITY);
+        return new OptimizerState("adamw", scalars, tensors);
+    }
+}
