@@ -2,13 +2,10 @@ package io.sppo4j.cluster.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import com.typesafe.config.Config;
 import io.sppo4j.cluster.bench.GenerateBenchmark;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.TransformerPolicy;
-import io.sppo4j.model.task.sort.SortTask;
-import io.sppo4j.model.task.sort.SortTaskConfig;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 
 import java.util.ArrayList;
@@ -46,16 +43,15 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Config config = configOptions.load();
-        ByteTokenizer tokenizer = new ByteTokenizer();
-        PolicyConfig policyConfig = PolicyConfig.from(config, tokenizer.vocabSize());
-        long seed = config.getLong("sppo4j.seed");
-        Device device = Devices.parse(config.getString("sppo4j.rollout.device"), "sppo4j.rollout.device");
-        SortTask task = new SortTask(SortTaskConfig.from(config));
+        SortSetup setup = SortSetup.from(configOptions.load());
+        ByteTokenizer tokenizer = setup.tokenizer();
+        PolicyConfig policyConfig = setup.policyConfig();
+        long seed = setup.seed();
+        Device device = setup.device("sppo4j.rollout.device");
         SplittableRandom random = new SplittableRandom(seed);
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
-            prompts.add(task.trainingPrompt(random));
+            prompts.add(setup.task().trainingPrompt(random));
         }
         try (NDManager manager = NDManager.newBaseManager(device);
                 TransformerPolicy policy = TransformerPolicy.create(policyConfig, seed, manager, device)) {

@@ -18,7 +18,6 @@ import io.sppo4j.model.sft.SupervisedFineTuning;
 import io.sppo4j.model.task.sort.SortDemonstrations;
 import io.sppo4j.model.task.sort.SortQuality;
 import io.sppo4j.model.task.sort.SortTask;
-import io.sppo4j.model.task.sort.SortTaskConfig;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.model.weights.WeightSnapshot;
@@ -60,20 +59,21 @@ final class SftCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (!"sort".equals(task)) {
             throw new IllegalArgumentException("--task: unknown task '" + task + "'; built-in tasks: sort");
         }
-        Config config = configOptions.load();
+        SortSetup setup = SortSetup.from(configOptions.load());
+        Config config = setup.config();
         SftConfig sft = SftConfig.from(config);
         if (steps != null) {
             sft = sft.withSteps(steps);
         }
-        long seed = config.getLong("sppo4j.seed");
-        ByteTokenizer tokenizer = new ByteTokenizer();
-        PolicyConfig policyConfig = PolicyConfig.from(config, tokenizer.vocabSize());
-        SortTask sortTask = new SortTask(SortTaskConfig.from(config));
-        Device device = Devices.parse(config.getString("sppo4j.learner.device"), "sppo4j.learner.device");
+        long seed = setup.seed();
+        ByteTokenizer tokenizer = setup.tokenizer();
+        PolicyConfig policyConfig = setup.policyConfig();
+        SortTask sortTask = setup.task();
+        Device device = setup.device("sppo4j.learner.device");
         Demonstrations demonstrations = new SortDemonstrations(sortTask, tokenizer);
         SupervisedFineTuning training = new SupervisedFineTuning(sft, tokenizer.pad());
         List<Demonstrations.Demonstration> heldOut = List.copyOf(

@@ -34,9 +34,11 @@ public final class SppoCli implements Runnable {
         PrintWriter err = commandLine.getErr();
         if (error instanceof IllegalArgumentException || error instanceof com.typesafe.config.ConfigException) {
             err.println("error: " + error.getMessage());
+            err.flush();
             return 2;
         }
         error.printStackTrace(err);
+        err.flush();
         return 1;
     }
 

@@ -154,11 +154,7 @@ public final class CheckpointStore {
 
     /** Removes temp directories of interrupted saves and finishes interrupted replacements. */
     private void cleanUpAfterCrash() throws IOException {
-        List<Path> entries;
-        try (Stream<Path> listing = Files.list(directory)) {
-            entries = listing.sorted().toList();
-        }
-        for (Path entry : entries) {
+        for (Path entry : sortedEntries()) {
             String name = entry.getFileName().toString();
             Matcher replaced = REPLACED_NAME.matcher(name);
             if (name.startsWith(TEMP_PREFIX)) {
@@ -177,6 +173,12 @@ public final class CheckpointStore {
         DurableFiles.syncDirectory(directory);
     }
 
+    private List<Path> sortedEntries() throws IOException {
+        try (Stream<Path> listing = Files.list(directory)) {
+            return listing.sorted().toList();
+        }
+    }
+
     /** Complete checkpoints in ascending step order; empty if the directory does not exist. */
     public List<Path> list() throws IOException {
         if (!Files.isDirectory(directory)) {
@@ -184,11 +186,7 @@ public final class CheckpointStore {
         }
         TreeMap<Long, Path> byStep = new TreeMap<>();
         TreeMap<Long, Path> movedAside = new TreeMap<>();
-        List<Path> entries;
-        try (Stream<Path> listing = Files.list(directory)) {
-            entries = listing.sorted().toList();
-        }
-        for (Path entry : entries) {
+        for (Path entry : sortedEntries()) {
             String name = entry.getFileName().toString();
             Matcher step = STEP_NAME.matcher(name);
             Matcher replaced = REPLACED_NAME.matcher(name);

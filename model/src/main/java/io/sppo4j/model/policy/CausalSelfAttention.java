@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -48,8 +47,7 @@ final class CausalSelfAttention extends PolicyBlock {
         long steps = x.getShape().get(1);
         int heads = config.heads();
         int headDim = config.headDim();
-        NDArray qkv = Linear.linear(x, value(store, qkvWeight, x, training), value(store, qkvBias, x, training))
-                .singletonOrThrow(); // (B, T, 3D)
+        NDArray qkv = linear(store, x, qkvWeight, qkvBias, training); // (B, T, 3D)
         NDArray split = qkv.reshape(batch, steps, 3, heads, headDim).transpose(2, 0, 3, 1, 4); // (3, B, H, T, hd)
         NDArray q = split.get(0); // (B, H, T, hd)
         NDArray k = split.get(1);
@@ -67,8 +65,7 @@ final class CausalSelfAttention extends PolicyBlock {
         NDArray y = weights.matMul(v) // (B, H, T, hd)
                 .transpose(0, 2, 1, 3) // (B, T, H, hd)
                 .reshape(batch, steps, config.width()); // (B, T, D)
-        NDArray out = Linear.linear(y, value(store, projWeight, y, training), value(store, projBias, y, training))
-                .singletonOrThrow();
+        NDArray out = linear(store, y, projWeight, projBias, training); // (B, T, D)
         if (training && config.dropout() > 0f) {
             out = Dropout.dropout(out, config.dropout(), true).singletonOrThrow();
         }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -31,11 +30,9 @@ final class Mlp extends PolicyBlock {
 
     /** @param x (B, T, D) → (B, T, D) */
     NDArray forward(ParameterStore store, NDArray x, boolean training) {
-        NDArray hidden = Linear.linear(x, value(store, fcWeight, x, training), value(store, fcBias, x, training))
-                .singletonOrThrow(); // (B, T, 4D)
+        NDArray hidden = linear(store, x, fcWeight, fcBias, training); // (B, T, 4D)
         hidden = Activation.gelu(hidden);
-        NDArray out = Linear.linear(hidden, value(store, projWeight, x, training), value(store, projBias, x, training))
-                .singletonOrThrow(); // (B, T, D)
+        NDArray out = linear(store, hidden, projWeight, projBias, training); // (B, T, D)
         if (training && config.dropout() > 0f) {
             out = Dropout.dropout(out, config.dropout(), true).singletonOrThrow();
         }

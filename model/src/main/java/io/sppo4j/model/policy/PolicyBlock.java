@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 
@@ -59,6 +60,16 @@ abstract class PolicyBlock extends AbstractBlock {
 
     static NDArray value(ParameterStore store, Parameter parameter, NDArray like, boolean training) {
         return store.getValue(parameter, like.getDevice(), training);
+    }
+
+    /** x·Wᵀ + b over the last axis; the result belongs to {@code x}'s manager. */
+    static NDArray linear(ParameterStore store, NDArray x, Parameter weight, Parameter bias, boolean training) {
+        return Linear.linear(x, value(store, weight, x, training), value(store, bias, x, training)).singletonOrThrow();
+    }
+
+    /** LayerNorm over the last axis (GPT-2's eps 1e-5). */
+    static NDArray layerNorm(ParameterStore store, NDArray x, Parameter weight, Parameter bias, boolean training) {
+        return LayerNorms.apply(x, value(store, weight, x, training), value(store, bias, x, training));
     }
 
     @Override

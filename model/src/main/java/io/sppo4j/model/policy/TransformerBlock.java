@@ -30,10 +30,8 @@ final class TransformerBlock extends PolicyBlock {
 
     /** @param x (B, T, D), bias (B, 1, T, Tk) → (B, T, D) */
     NDArray forward(ParameterStore store, NDArray x, NDArray bias, KvCache cache, boolean training) {
-        NDArray normed = LayerNorms.apply(x, value(store, ln1Weight, x, training), value(store, ln1Bias, x, training));
-        x = x.add(attention.forward(store, normed, bias, cache, training));
-        normed = LayerNorms.apply(x, value(store, ln2Weight, x, training), value(store, ln2Bias, x, training));
-        return x.add(mlp.forward(store, normed, training));
+        x = x.add(attention.forward(store, layerNorm(store, x, ln1Weight, ln1Bias, training), bias, cache, training));
+        return x.add(mlp.forward(store, layerNorm(store, x, ln2Weight, ln2Bias, training), training));
     }
 
     @Override

@@ -119,7 +119,7 @@ public final class TransformerPolicy extends PolicyBlock implements LanguageMode
         if (cache != null) {
             cache.advance(steps);
         }
-        x = LayerNorms.apply(x, value(store, lnFWeight, x, training), value(store, lnFBias, x, training));
+        x = layerNorm(store, x, lnFWeight, lnFBias, training);
         return Linear.linear(x, wte).singletonOrThrow(); // (B, T, V): x · wteᵀ, the tied head
     }
 
