@@ -1,0 +1,27 @@
+package io.sppo4j.actors.monitor;
+
+/**
+ * One learner step as the training curves record it.
+ *
+ * @param step optimiser steps taken so far (1 for the first)
+ * @param version weight version after this step
+ * @param loss the step's training loss
+ * @param meanStaleness mean over the step's groups of (learner version − sampling version)
+ * @param samples judged samples consumed so far
+ * @param samplesPerSecond judged samples consumed per second over the last status interval
+ * @param learningRate learning rate used by the step
+ * @param gradientNorm global gradient norm before clipping
+ * @param droppedStale groups dropped for staleness so far
+ * @param elapsedSeconds wall time since training started
+ */
+public record StepRecord(
+        long step,
+        long version,
+        double loss,
+        double meanStaleness,
+        long samples,
+        double samplesPerSecond,
+        double learningRate,
+        double gradientNorm,
+        long droppedStale,
+        double elapsedSeconds) {}
