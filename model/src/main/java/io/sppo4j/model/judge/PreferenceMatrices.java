@@ -56,4 +56,36 @@ public final class PreferenceMatrices {
             }
         }
     }
+
+    /**
+     * Share of cyclic triads among the K responses: triples (i, j, k) where the majority
+     * preferences run in a circle (i ≻ j ≻ k ≻ i). Zero for any transitive judge; ties
+     * (P = 1/2) never close a cycle. NaN for fewer than 3 responses.
+     */
+    public static double cyclicTriadShare(double[][] preferences) {
+        int k = preferences.length;
+        if (k < 3) {
+            return Double.NaN;
+        }
+        long triads = 0;
+        long cyclic = 0;
+        for (int a = 0; a < k; a++) {
+            for (int b = a + 1; b < k; b++) {
+                for (int c = b + 1; c < k; c++) {
+                    triads++;
+                    int ab = direction(preferences[a][b]);
+                    int bc = direction(preferences[b][c]);
+                    int ca = direction(preferences[c][a]);
+                    if (ab != 0 && ab == bc && bc == ca) {
+                        cyclic++;
+                    }
+                }
+            }
+        }
+        return (double) cyclic / triads;
+    }
+
+    private static int direction(double p) {
+        return p > 0.5 ? 1 : p < 0.5 ? -1 : 0;
+    }
 }

@@ -1,5 +1,10 @@
 package io.sppo4j.model.task.sort;
 
+import io.sppo4j.model.judge.PreferenceModel;
+import io.sppo4j.model.sft.Demonstrations;
+import io.sppo4j.model.task.Task;
+import io.sppo4j.model.tokenizer.Tokenizer;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,7 +17,7 @@ import java.util.SplittableRandom;
  * <p>The held-out split is a property of the digit string (a hash), not of the order prompts
  * were drawn in, so training never sees an evaluation prompt whatever the seeds.
  */
-public final class SortTask {
+public final class SortTask implements Task {
 
     /** Ends every prompt: the response starts after it. */
     public static final char SEPARATOR = '=';
@@ -27,7 +32,23 @@ public final class SortTask {
         return config;
     }
 
+    @Override
+    public String name() {
+        return "sort";
+    }
+
+    @Override
+    public PreferenceModel judge() {
+        return new SortJudge();
+    }
+
+    @Override
+    public Demonstrations demonstrations(Tokenizer tokenizer) {
+        return new SortDemonstrations(this, tokenizer);
+    }
+
     /** A training prompt (never a held-out one). */
+    @Override
     public String trainingPrompt(SplittableRandom random) {
         while (true) {
             String prompt = anyPrompt(random);
@@ -38,6 +59,7 @@ public final class SortTask {
     }
 
     /** {@code count} held-out prompts, the same for the same seed. */
+    @Override
     public List<String> heldOutPrompts(int count, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<String> prompts = new ArrayList<>(count);

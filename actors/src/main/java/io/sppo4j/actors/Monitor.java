@@ -1,0 +1,112 @@
+package io.sppo4j.actors;
+
+import io.sppo4j.actors.monitor.EvalRecord;
+import io.sppo4j.actors.monitor.StepRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Collects a run's curves (one record per learner step, one per evaluation) for the status
+ * line, the CSV and the plot, and completes the run once the learner has finished and its final
+ * version has been evaluated.
+ */
+public final class Monitor extends AbstractBehavior<Monitor.Command> {
+
+    public sealed interface Command extends SppoMessage {}
+
+    public record Stepped(StepRecord record) implements Command {}
+
+    public record Evaluated(EvalRecord record) implements Command {}
+
+    public record LearnerFinished(long step, long version) implements Command {}
+
+    public record LearnerFailed(String reason) implements Command {}
+
+    public record GetReport(ActorRef<Report> replyTo) implements Command {}
+
+    /**
+     * The curves so far.
+     *
+     * @param finalVersion the learner's last version once it finished, else -1
+     */
+    public record Report(List<StepRecord> steps, List<EvalRecord> evals, long finalVersion) implements SppoMessage {
+        public Report {
+            steps = List.copyOf(steps);
+            evals = List.copyOf(evals);
+        }
+
+        public boolean finished() {
+            return finalVersion >= 0;
+        }
+    }
+
+    /**
+     * @param completion completed with the final report, or exceptionally if the learner fails
+     * @param awaitFinalEval whether completion waits for the evaluation of the final version
+     */
+    public static Behavior<Command> create(CompletableFuture<Report> completion, boolean awaitFinalEval) {
+        return Behaviors.setup(context -> new Monitor(context, completion, awaitFinalEval));
+    }
+
+    private final CompletableFuture<Report> completion;
+    private final boolean awaitFinalEval;
+    private final List<StepRecord> steps = new ArrayList<>();
+    private final List<EvalRecord> evals = new ArrayList<>();
+    private long finalVersion = -1;
+
+    private Monitor(ActorContext<Command> context, CompletableFuture<Report> completion, boolean awaitFinalEval) {
+        super(context);
+        this.completion = completion;
+        this.awaitFinalEval = awaitFinalEval;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Stepped.class, stepped -> {
+                    steps.add(stepped.record());
+                    return this;
+                })
+                .onMessage(Evaluated.class, evaluated -> {
+                    evals.add(evaluated.record());
+                    completeIfDone();
+                    return this;
+                })
+                .onMessage(LearnerFinished.class, finished -> {
+                    finalVersion = finished.version();
+                    completeIfDone();
+                    return this;
+                })
+                .onMessage(LearnerFailed.class, failed -> {
+                    completion.completeExceptionally(new IllegalStateException("learner failed: " + failed.reason()));
+                    return this;
+                })
+                .onMessage(GetReport.class, request -> {
+                    request.replyTo().tell(report());
+                    return this;
+                })
+                .build();
+    }
+
+    private void completeIfDone() {
+        if (finalVersion < 0 || completion.isDone()) {
+            return;
+        }
+        boolean evaluated = evals.stream().anyMatch(e -> e.version() >= finalVersion);
+        if (evaluated || !awaitFinalEval) {
+            completion.complete(report());
+        }
+    }
+
+    private Report report() {
+        return new Report(steps, evals, finalVersion);
+    }
+}

@@ -1,0 +1,241 @@
+package io.sppo4j.actors;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.sppo4j.actors.data.Credit;
+import io.sppo4j.actors.data.RolloutGroup;
+import io.sppo4j.actors.data.Sample;
+import io.sppo4j.actors.metrics.RolloutMetrics;
+import io.sppo4j.actors.settings.RolloutSettings;
+import io.sppo4j.model.nd.TorchThreads;
+import io.sppo4j.model.policy.LanguageModel;
+import io.sppo4j.model.policy.PolicyFactory;
+import io.sppo4j.model.sampling.Generation;
+import io.sppo4j.model.sampling.PolicyLogits;
+import io.sppo4j.model.sampling.Sampler;
+import io.sppo4j.model.tokenizer.Tokenizer;
+import io.sppo4j.model.weights.WeightSnapshot;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * Samples groups of K responses with a local copy of the policy, one batch of credits at a
+ * time, and hands each group to a judge.
+ *
+ * <p>Every batch is one message: new weights arriving meanwhile wait in the mailbox and are
+ * swapped in before the next batch, so a sequence never mixes two versions. Versions only move
+ * forward. The worker asks the learner for credits before it runs out, so sampling continues
+ * while the answer travels, and never holds more than {@code prefetch} credits.
+ */
+public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command> {
+
+    public sealed interface Command extends SppoMessage {}
+
+    /** Credits granted by the learner. */
+    public record Credits(List<Credit> credits) implements Command {
+        public Credits {
+            credits = List.copyOf(credits);
+        }
+    }
+
+    private record WeightsUpdated(WeightCache.Update update) implements Command {}
+
+    private record JudgesChanged(Receptionist.Listing listing) implements Command {}
+
+    private enum SampleNext implements Command {
+        INSTANCE
+    }
+
+    /** Everything a worker needs besides its collaborators' addresses. */
+    public record Setup(
+            String name,
+            PolicyFactory policyFactory,
+            Device device,
+            Tokenizer tokenizer,
+            RolloutSettings settings,
+            long seed,
+            int torchThreads,
+            RolloutMetrics metrics) {}
+
+    public static Behavior<Command> create(
+            Setup setup, ActorRef<Learner.Command> learner, ActorRef<WeightCache.Command> weightCache) {
+        return Behaviors.setup(context -> new RolloutWorker(context, setup, learner, weightCache));
+    }
+
+    private final Setup setup;
+    private final ActorRef<Learner.Command> learner;
+    private final NDManager manager;
+    private final LanguageModel policy;
+    private final PolicyLogits source;
+    private final Sampler sampler;
+    private final Deque<Credit> credits = new ArrayDeque<>();
+    private final List<ActorRef<JudgeWorker.Command>> judges = new ArrayList<>();
+    private long version = -1;
+    private WeightCache.Update pendingWeights;
+    private boolean requestOutstanding;
+    private boolean sampleScheduled;
+    private long batches;
+    private int nextJudge;
+
+    private RolloutWorker(
+            ActorContext<Command> context, Setup setup, ActorRef<Learner.Command> learner,
+            ActorRef<WeightCache.Command> weightCache) {
+        super(context);
+        this.setup = setup;
+        this.learner = learner;
+        TorchThreads.limit(setup.torchThreads());
+        this.manager = NDManager.newBaseManager(setup.device());
+        this.policy = setup.policyFactory().create(manager, setup.device());
+        policy.setTrainable(false);
+        this.source = new PolicyLogits(policy);
+        this.sampler = new Sampler(setup.settings().sampling(), setup.tokenizer());
+        weightCache.tell(new WeightCache.Subscribe(
+                context.messageAdapter(WeightCache.Update.class, WeightsUpdated::new)));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(
+                JudgeWorker.KEY, context.messageAdapter(Receptionist.Listing.class, JudgesChanged::new)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Credits.class, this::onCredits)
+                .onMessage(WeightsUpdated.class, this::onWeights)
+                .onMessage(JudgesChanged.class, this::onJudges)
+                .onMessageEquals(SampleNext.INSTANCE, this::onSampleNext)
+                .onSignal(PreRestart.class, signal -> onStop())
+                .onSignal(PostStop.class, signal -> onStop())
+                .build();
+    }
+
+    private Behavior<Command> onCredits(Credits granted) {
+        requestOutstanding = false;
+        credits.addAll(granted.credits());
+        scheduleSampling();
+        return this;
+    }
+
+    private Behavior<Command> onWeights(WeightsUpdated updated) {
+        long held = pendingWeights != null ? pendingWeights.version() : version;
+        if (updated.update().version() > held) {
+            pendingWeights = updated.update();
+        }
+        if (version < 0) {
+            // The first weights: load them now and start asking for work.
+            swapWeights();
+            requestCredits();
+        }
+        scheduleSampling();
+        return this;
+    }
+
+    private Behavior<Command> onJudges(JudgesChanged changed) {
+        judges.clear();
+        judges.addAll(changed.listing().getServiceInstances(JudgeWorker.KEY));
+        scheduleSampling();
+        return this;
+    }
+
+    private Behavior<Command> onSampleNext() {
+        sampleScheduled = false;
+        // The sequence boundary: the only place the weights change.
+        swapWeights();
+        if (version < 0 || judges.isEmpty() || credits.isEmpty()) {
+            requestCredits();
+            return this;
+        }
+        List<Credit> batch = new ArrayList<>();
+        while (batch.size() < setup.settings().groupsPerBatch() && !credits.isEmpty()) {
+            batch.add(credits.poll());
+        }
+        // Ask for the next credits before sampling, so the answer arrives while we work.
+        requestCredits();
+        sample(batch);
+        scheduleSampling();
+        return this;
+    }
+
+    private void sample(List<Credit> batch) {
+        TorchThreads.limit(setup.torchThreads());
+        int k = setup.settings().groupSize();
+        Tokenizer tokenizer = setup.tokenizer();
+        List<int[]> promptTokens = new ArrayList<>(batch.size());
+        List<int[]> prompts = new ArrayList<>(batch.size() * k);
+        for (Credit credit : batch) {
+            int[] ids = tokenizer.encodePrompt(credit.prompt());
+            promptTokens.add(ids);
+            for (int i = 0; i < k; i++) {
+                prompts.add(ids);
+            }
+        }
+        long started = System.nanoTime();
+        long seed = setup.seed() * 1_000_003L + batches++;
+        Generation generation = sampler.generate(source, manager, prompts, seed);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        long now = System.currentTimeMillis();
+        setup.metrics().sampled(setup.name(), generation.sequences().size(), generation.tokenCount());
+        for (int g = 0; g < batch.size(); g++) {
+            List<Sample> samples = new ArrayList<>(k);
+            for (int i = 0; i < k; i++) {
+                Generation.Sequence sequence = generation.sequences().get(g * k + i);
+                samples.add(new Sample(
+                        sequence.tokens(), tokenizer.decode(sequence.tokens()),
+                        (float) sequence.policyLogProb(), (float) sequence.samplingLogProb()));
+            }
+            Credit credit = batch.get(g);
+            RolloutGroup group = new RolloutGroup(
+                    credit.id(), credit.prompt(), promptTokens.get(g), samples, version, setup.name(), now, millis);
+            judges.get(nextJudge++ % judges.size()).tell(new JudgeWorker.Judge(group));
+        }
+    }
+
+    private void swapWeights() {
+        if (pendingWeights == null || pendingWeights.version() <= version) {
+            pendingWeights = null;
+            return;
+        }
+        WeightSnapshot snapshot = pendingWeights.snapshot();
+        long started = System.nanoTime();
+        snapshot.importInto(policy);
+        version = snapshot.version();
+        pendingWeights = null;
+        setup.metrics().loaded(setup.name(), version, (System.nanoTime() - started) / 1e9);
+    }
+
+    private void requestCredits() {
+        int wanted = setup.settings().prefetch() - credits.size();
+        if (version < 0 || requestOutstanding || credits.size() >= setup.settings().groupsPerBatch() || wanted <= 0) {
+            return;
+        }
+        requestOutstanding = true;
+        learner.tell(new Learner.RequestCredits(getContext().getSelf(), wanted));
+    }
+
+    private void scheduleSampling() {
+        if (!sampleScheduled && version >= 0 && !credits.isEmpty() && !judges.isEmpty()) {
+            sampleScheduled = true;
+            getContext().getSelf().tell(SampleNext.INSTANCE);
+        }
+    }
+
+    /** Hands unused credits back so their prompts are not lost, then frees the policy. */
+    private Behavior<Command> onStop() {
+        if (!credits.isEmpty()) {
+            learner.tell(new Learner.ReturnCredits(credits.stream().map(Credit::id).toList()));
+            credits.clear();
+        }
+        manager.close();
+        return this;
+    }
+}

@@ -1,0 +1,71 @@
+package io.sppo4j.actors.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/** The learner's metrics (one learner per cluster, so no labels). */
+public final class LearnerMetrics {
+
+    final Counter steps;
+    final Gauge loss;
+    final Histogram staleness;
+    final Counter droppedStale;
+    final Counter reclaimedCredits;
+    final Gauge creditsInFlight;
+    final Gauge bufferDepth;
+    final Gauge version;
+    final Histogram publishSeconds;
+    final Counter samples;
+
+    LearnerMetrics(PrometheusRegistry registry) {
+        steps = Counter.builder().name("sppo_learner_steps_total").help("Optimiser steps.").register(registry);
+        loss = Gauge.builder().name("sppo_learner_loss").help("Loss of the latest step.").register(registry);
+        staleness = Histogram.builder().name("sppo_learner_staleness_versions")
+                .help("Learner version minus the version that sampled a group, at arrival.")
+                .classicUpperBounds(0, 1, 2, 3, 4, 6, 8, 16).register(registry);
+        droppedStale = Counter.builder().name("sppo_learner_dropped_stale_groups_total")
+                .help("Groups dropped for being older than max-staleness versions.").register(registry);
+        reclaimedCredits = Counter.builder().name("sppo_learner_reclaimed_credits_total")
+                .help("Credits taken back from workers that stopped or timed out.").register(registry);
+        creditsInFlight = Gauge.builder().name("sppo_learner_credits_in_flight")
+                .help("Credits granted whose groups have not arrived.").register(registry);
+        bufferDepth = Gauge.builder().name("sppo_learner_buffer_depth")
+                .help("Judged groups waiting for a batch.").register(registry);
+        version = Gauge.builder().name("sppo_policy_version").help("Latest published weight version.").register(registry);
+        publishSeconds = Histogram.builder().name("sppo_weights_publish_seconds")
+                .help("Time to export and publish a weight snapshot.")
+                .classicExponentialUpperBounds(0.001, 2, 14).register(registry);
+        samples = Counter.builder().name("sppo_learner_samples_total")
+                .help("Judged samples consumed by optimiser steps.").register(registry);
+    }
+
+    public void stepped(double stepLoss, long batchSamples) {
+        steps.inc();
+        loss.set(stepLoss);
+        samples.inc(batchSamples);
+    }
+
+    public void arrived(long stalenessVersions) {
+        staleness.observe(stalenessVersions);
+    }
+
+    public void dropped(long groups) {
+        droppedStale.inc(groups);
+    }
+
+    public void reclaimed(long credits) {
+        reclaimedCredits.inc(credits);
+    }
+
+    public void occupancy(int inFlight, int buffered) {
+        creditsInFlight.set(inFlight);
+        bufferDepth.set(buffered);
+    }
+
+    public void published(long newVersion, double seconds) {
+        version.set(newVersion);
+        publishSeconds.observe(seconds);
+    }
+}

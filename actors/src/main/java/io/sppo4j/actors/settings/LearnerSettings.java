@@ -1,0 +1,67 @@
+package io.sppo4j.actors.settings;
+
+import com.typesafe.config.Config;
+import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.model.optim.AdamWConfig;
+import io.sppo4j.model.weights.TensorEncoding;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The learner's settings ({@code sppo4j.learner}).
+ *
+ * @param capacity most groups in flight plus buffered: bounds memory and staleness
+ * @param groupsPerStep judged groups per optimiser step
+ * @param maxStaleness groups sampled more than this many versions ago are dropped
+ * @param publishEvery publish a weight version every this many steps
+ * @param checkpointEvery write a checkpoint every this many steps
+ * @param checkpointKeep checkpoints kept on disk
+ * @param maxSteps optimiser steps of an async run
+ * @param optimizer AdamW settings (peak learning rate, decay, clipping)
+ * @param warmupSteps linear learning-rate warm-up
+ * @param creditTimeout a credit unanswered this long is taken back (its worker or judge is gone)
+ * @param weightEncoding FP32 (bit-exact) or BF16 (half the bytes) for published weights
+ */
+public record LearnerSettings(
+        int capacity,
+        int groupsPerStep,
+        int maxStaleness,
+        int publishEvery,
+        int checkpointEvery,
+        int checkpointKeep,
+        int maxSteps,
+        AdamWConfig optimizer,
+        int warmupSteps,
+        Duration creditTimeout,
+        TensorEncoding weightEncoding) {
+
+    public LearnerSettings {
+        if (groupsPerStep > capacity) {
+            throw new IllegalArgumentException(
+                    "sppo4j.learner.groups-per-step (" + groupsPerStep + ") cannot exceed capacity (" + capacity + ")");
+        }
+    }
+
+    public static LearnerSettings from(Config config) {
+        ConfigReader learner = new ConfigReader(config, "sppo4j.learner");
+        String encoding = learner.getString("weight-encoding");
+        learner.check(encoding.equalsIgnoreCase("fp32") || encoding.equalsIgnoreCase("bf16"),
+                "weight-encoding", "expected fp32 or bf16, got '" + encoding + "'");
+        return new LearnerSettings(
+                learner.positiveInt("capacity"),
+                learner.positiveInt("groups-per-step"),
+                learner.nonNegativeInt("max-staleness"),
+                learner.positiveInt("publish-every"),
+                learner.positiveInt("checkpoint-every"),
+                learner.positiveInt("checkpoint-keep"),
+                learner.positiveInt("max-steps"),
+                learner.build(() -> AdamWConfig.DEFAULTS
+                        .withLearningRate(learner.floatIn("learning-rate", 1e-9, 1))
+                        .withWeightDecay(learner.floatIn("weight-decay", 0, 1))
+                        .withMaxGradNorm(learner.floatIn("max-grad-norm", 0, 1e6))),
+                learner.nonNegativeInt("warmup-steps"),
+                config.getDuration("sppo4j.learner.credit-timeout"),
+                TensorEncoding.valueOf(encoding.toUpperCase(Locale.ROOT)));
+    }
+}

@@ -1,0 +1,224 @@
+package io.sppo4j.cluster.cli;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.sppo4j.actors.Monitor;
+import io.sppo4j.actors.Pipeline;
+import io.sppo4j.actors.metrics.PipelineMetrics;
+import io.sppo4j.actors.monitor.EvalRecord;
+import io.sppo4j.actors.monitor.StepRecord;
+import io.sppo4j.actors.settings.EvalSettings;
+import io.sppo4j.actors.settings.LearnerSettings;
+import io.sppo4j.actors.settings.RolloutSettings;
+import io.sppo4j.actors.settings.Schedule;
+import io.sppo4j.cluster.metrics.MetricsServer;
+import io.sppo4j.cluster.report.TrainingReport;
+import io.sppo4j.model.checkpoint.CheckpointStore;
+import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.model.nd.Devices;
+import io.sppo4j.model.policy.PolicyFactory;
+import io.sppo4j.model.sft.SftConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train a policy by self-play preference optimisation, all roles in one JVM.",
+            "With no arguments: the built-in sort task, SFT of the reference (cached), then SPPO with",
+            "the async schedule. Writes metrics.csv and curves.png to the output directory."
+        })
+final class TrainCommand implements Callable<Integer> {
+
+    /** The runnable profile read before any --config file, relative to the repository root. */
+    static final String DEFAULT_PROFILE = "config/local.conf";
+
+    @Mixin
+    ConfigOptions configOptions = new ConfigOptions();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: sppo4j.train.out).")
+    Path out;
+
+    @Option(names = "--fresh", description = "Ignore the learner's checkpoints in the output directory (the cached reference is kept).")
+    boolean fresh;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve Prometheus metrics on /metrics at this port (off unless given).")
+    Integer metricsPort;
+
+    @Option(names = "--json", description = "Print a JSON summary as the last stdout line.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        SortSetup setup = SortSetup.from(loadConfig());
+        Config config = setup.config();
+        Path outDir = out != null ? out : Path.of(config.getString("sppo4j.train.out"));
+        Files.createDirectories(outDir);
+        Device learnerDevice = setup.device("sppo4j.learner.device");
+        Device rolloutDevice = setup.device("sppo4j.rollout.device");
+        Schedule schedule = Schedule.from(config);
+        LearnerSettings learner = LearnerSettings.from(config);
+        RolloutSettings rollout = RolloutSettings.from(config);
+        EvalSettings eval = EvalSettings.from(config);
+        String algorithm = config.getString("sppo4j.algorithm");
+        if (!"sppo".equals(algorithm)) {
+            throw new IllegalArgumentException("sppo4j.algorithm: unknown algorithm '" + algorithm + "'; available: sppo");
+        }
+        float eta = new ConfigReader(config, "sppo4j.sppo").floatIn("eta", 1e-6, 1e6);
+        long started = System.nanoTime();
+
+        ReferenceTraining.Result reference =
+                ReferenceTraining.obtain(setup, SftConfig.from(config), learnerDevice, outDir.resolve("reference"));
+        Path checkpointDir = outDir.resolve("checkpoints");
+        if (fresh) {
+            deleteCheckpoints(checkpointDir);
+        }
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Pipeline.Setup pipeline = new Pipeline.Setup(
+                setup.task(), setup.tokenizer(), PolicyFactory.transformer(setup.policyConfig(), setup.seed()),
+                setup.policyConfig(), reference.weights(), schedule, learner, rollout,
+                new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), eval, eta, setup.seed(),
+                learnerDevice, rolloutDevice, new CheckpointStore(checkpointDir, learner.checkpointKeep()),
+                config.getInt("sppo4j.torch.threads-per-actor"), PipelineMetrics.register(registry));
+        String title = String.format(Locale.ROOT, "%s · %s · %s", setup.task().name(), algorithm,
+                schedule.kind().name().toLowerCase(Locale.ROOT));
+        System.err.printf(Locale.ROOT, "train: %s, %d rollout worker(s) (K=%d), %d judge(s), learner on %s, rollouts on %s%n",
+                title, rollout.workers(), rollout.groupSize(), pipeline.judges(), Devices.describe(learnerDevice),
+                Devices.describe(rolloutDevice));
+
+        CompletableFuture<Monitor.Report> completion = new CompletableFuture<>();
+        ActorSystem<Pipeline.Command> system =
+                ActorSystem.create(Pipeline.create(pipeline, completion), "sppo4j", withPekkoLogging(config));
+        Monitor.Report report;
+        try (MetricsServer server = metricsPort == null ? null
+                : MetricsServer.start(config.getString("sppo4j.metrics.host"), metricsPort, registry)) {
+            if (server != null) {
+                System.err.printf("train: metrics on http://%s:%d/metrics%n", config.getString("sppo4j.metrics.host"), server.port());
+            }
+            report = awaitWithStatus(system, completion, config.getDuration("sppo4j.train.status-interval"),
+                    outDir, title, schedule, learner);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
+        Map<String, Object> summary = summarize(report, reference, schedule, algorithm, learnerDevice, rolloutDevice,
+                written, (System.nanoTime() - started) / 1e9);
+        System.err.printf(Locale.ROOT, "train: win rate vs reference %.3f (mean length %.2f vs %.2f) after %s steps; plot %s%n",
+                summary.get("winrate_vs_ref"), summary.get("mean_len"), summary.get("ref_mean_len"), summary.get("steps"),
+                written.plot());
+        if (json) {
+            System.out.println(Json.line(summary));
+        }
+        return 0;
+    }
+
+    private Config loadConfig() {
+        Path home = Path.of(System.getProperty("sppo4j.home", "."));
+        Path profile = home.resolve(DEFAULT_PROFILE);
+        List<Path> files = new ArrayList<>();
+        if (Files.isRegularFile(profile)) {
+            files.add(profile);
+        }
+        files.addAll(configOptions.files);
+        return io.sppo4j.model.config.Settings.load(files, configOptions.overrides);
+    }
+
+    /** Pekko logs through SLF4J like everything else. */
+    private static Config withPekkoLogging(Config config) {
+        return ConfigFactory.parseMap(Map.of(
+                        "pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"),
+                        "pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter",
+                        "pekko.coordinated-shutdown.exit-jvm", "off"))
+                .withFallback(config);
+    }
+
+    private static Monitor.Report awaitWithStatus(
+            ActorSystem<Pipeline.Command> system, CompletableFuture<Monitor.Report> completion, Duration interval,
+            Path outDir, String title, Schedule schedule, LearnerSettings learner) throws Exception {
+        while (true) {
+            try {
+                return completion.get(interval.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException tick) {
+                Monitor.Report report = AskPattern.<Pipeline.Command, Monitor.Report>ask(
+                                system, Pipeline.GetReport::new, Duration.ofSeconds(30), system.scheduler())
+                        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+                System.err.println(StatusLine.format(report, schedule, learner));
+                if (!report.steps().isEmpty()) {
+                    TrainingReport.write(outDir, title, report.steps(), report.evals());
+                }
+            } catch (ExecutionException failed) {
+                throw new IllegalStateException(failed.getCause().getMessage(), failed.getCause());
+            }
+        }
+    }
+
+    private static Map<String, Object> summarize(
+            Monitor.Report report, ReferenceTraining.Result reference, Schedule schedule, String algorithm,
+            Device learnerDevice, Device rolloutDevice, TrainingReport.Written written, double wallSeconds) {
+        EvalRecord last = report.evals().isEmpty() ? null : report.evals().get(report.evals().size() - 1);
+        StepRecord lastStep = report.steps().isEmpty() ? null : report.steps().get(report.steps().size() - 1);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("task", "sort");
+        summary.put("algorithm", algorithm);
+        summary.put("schedule", schedule.kind().name().toLowerCase(Locale.ROOT));
+        summary.put("winrate_vs_ref", last == null ? Double.NaN : last.winRate());
+        summary.put("mean_len", last == null ? Double.NaN : last.meanLength());
+        summary.put("ref_mean_len", last == null ? Double.NaN : last.referenceMeanLength());
+        summary.put("eval_version", last == null ? -1 : last.version());
+        summary.put("steps", lastStep == null ? 0 : lastStep.step());
+        summary.put("versions", report.finalVersion());
+        summary.put("samples", lastStep == null ? 0 : lastStep.samples());
+        summary.put("dropped_stale", lastStep == null ? 0 : lastStep.droppedStale());
+        summary.put("mean_staleness", report.steps().stream().mapToDouble(StepRecord::meanStaleness).average().orElse(0));
+        if (!schedule.async()) {
+            List<Double> byIteration = new ArrayList<>();
+            for (EvalRecord record : report.evals()) {
+                if (record.version() >= 1) {
+                    byIteration.add(record.winRate());
+                }
+            }
+            summary.put("winrate_by_iteration", byIteration);
+        }
+        summary.put("reference_reused", reference.reused());
+        summary.put("reference_exact_match", reference.quality().exactMatch());
+        summary.put("learner_device", Devices.describe(learnerDevice));
+        summary.put("rollout_device", Devices.describe(rolloutDevice));
+        summary.put("metrics_csv", written.csv().toString());
+        summary.put("plot", written.plot().toString());
+        summary.put("wall_s", wallSeconds);
+        return summary;
+    }
+
+    private static void deleteCheckpoints(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (var walk = Files.walk(directory)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}

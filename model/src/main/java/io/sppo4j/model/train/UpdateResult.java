@@ -1,0 +1,14 @@
+package io.sppo4j.model.train;
+
+/**
+ * What one optimiser step did.
+ *
+ * @param loss the batch loss before the update
+ * @param gradientNorm global gradient norm before clipping
+ * @param learningRate learning rate applied
+ * @param meanLogRatio mean over samples of the log-ratio the loss acts on
+ * @param meanTarget mean over samples of the value the loss pulls the log-ratio toward
+ * @param applied false when a non-finite gradient made the optimiser skip the step
+ */
+public record UpdateResult(
+        double loss, double gradientNorm, double learningRate, double meanLogRatio, double meanTarget, boolean applied) {}
