@@ -80,6 +80,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
             ActorContext<Command> context, Setup setup, ActorRef<WeightCache.Command> weightCache,
             ActorRef<Monitor.Command> monitor) {
         super(context);
+        context.setLoggerName(Evaluator.class);
         this.setup = setup;
         this.monitor = monitor;
         this.manager = NDManager.newBaseManager(setup.device());

@@ -48,6 +48,7 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
             ActorContext<Command> context, String name, PreferenceModel judge, ActorRef<Learner.Command> learner,
             JudgeMetrics metrics) {
         super(context);
+        context.setLoggerName(JudgeWorker.class);
         this.name = name;
         this.judge = judge;
         this.learner = learner;

@@ -164,6 +164,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers, Setup setup,
             ActorRef<WeightCache.Command> weightCache, ActorRef<Monitor.Command> monitor) {
         super(context);
+        context.setLoggerName(Learner.class);
         this.stash = stash;
         this.setup = setup;
         this.settings = setup.settings();

@@ -64,6 +64,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
 
     private Monitor(ActorContext<Command> context, CompletableFuture<Report> completion, boolean awaitFinalEval) {
         super(context);
+        context.setLoggerName(Monitor.class);
         this.completion = completion;
         this.awaitFinalEval = awaitFinalEval;
     }

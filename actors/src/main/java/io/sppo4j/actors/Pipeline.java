@@ -89,7 +89,7 @@ public final class Pipeline {
             String name = "rollout-" + r;
             RolloutWorker.Setup worker = new RolloutWorker.Setup(
                     name, setup.policyFactory(), setup.rolloutDevice(), setup.tokenizer(), setup.rollout(),
-                    setup.seed() + 7919L * (r + 1), setup.torchThreads(), setup.metrics().rollout());
+                    setup.seed() + 7919L * (r + 1), setup.torchThreads(), JudgeWorker.KEY, setup.metrics().rollout());
             context.spawn(restarting(RolloutWorker.create(worker, learner, cache)), name, compute);
         }
         return Behaviors.receive(Command.class)

@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Samples groups of K responses with a local copy of the policy, one batch of credits at a
@@ -67,6 +68,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
             RolloutSettings settings,
             long seed,
             int torchThreads,
+            ServiceKey<JudgeWorker.Command> judges,
             RolloutMetrics metrics) {}
 
     public static Behavior<Command> create(
@@ -93,6 +95,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
             ActorContext<Command> context, Setup setup, ActorRef<Learner.Command> learner,
             ActorRef<WeightCache.Command> weightCache) {
         super(context);
+        context.setLoggerName(RolloutWorker.class);
         this.setup = setup;
         this.learner = learner;
         TorchThreads.limit(setup.torchThreads());
@@ -104,7 +107,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         weightCache.tell(new WeightCache.Subscribe(
                 context.messageAdapter(WeightCache.Update.class, WeightsUpdated::new)));
         context.getSystem().receptionist().tell(Receptionist.subscribe(
-                JudgeWorker.KEY, context.messageAdapter(Receptionist.Listing.class, JudgesChanged::new)));
+                setup.judges(), context.messageAdapter(Receptionist.Listing.class, JudgesChanged::new)));
     }
 
     @Override
@@ -122,6 +125,8 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
     private Behavior<Command> onCredits(Credits granted) {
         requestOutstanding = false;
         credits.addAll(granted.credits());
+        // A partial grant: keep a request waiting at the learner for the rest.
+        requestCredits();
         scheduleSampling();
         return this;
     }
@@ -142,7 +147,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     private Behavior<Command> onJudges(JudgesChanged changed) {
         judges.clear();
-        judges.addAll(changed.listing().getServiceInstances(JudgeWorker.KEY));
+        judges.addAll(changed.listing().getServiceInstances(setup.judges()));
         scheduleSampling();
         return this;
     }

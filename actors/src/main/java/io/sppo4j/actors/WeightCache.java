@@ -50,6 +50,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     private WeightCache(ActorContext<Command> context) {
         super(context);
+        context.setLoggerName(WeightCache.class);
     }
 
     @Override

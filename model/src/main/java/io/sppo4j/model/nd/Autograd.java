@@ -66,6 +66,7 @@ public final class Autograd {
         private final boolean previous;
 
         private Scope(boolean enabled) {
+            PyTorch.ensureLoaded();
             previous = JniUtils.isGradMode();
             JniUtils.setGradMode(enabled);
         }

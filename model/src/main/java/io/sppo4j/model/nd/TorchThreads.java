@@ -23,6 +23,7 @@ public final class TorchThreads {
         }
         Integer current = CURRENT.get();
         if (current == null || current != threads) {
+            PyTorch.ensureLoaded();
             JniUtils.setNumThreads(threads);
             CURRENT.set(threads);
         }
