@@ -568,7 +568,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         finished = true;
         waiting.clear();
         getContext().getLog().info("finished at step {}, version {}", step, version);
-        monitor.tell(new Monitor.LearnerFinished(step, version));
+        monitor.tell(new Monitor.LearnerFinished(new Monitor.LearnerTotals(step, version, samples, droppedStale)));
     }
 
     private Behavior<Command> onStop() {

@@ -26,7 +26,16 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
 
     public record Evaluated(EvalRecord record) implements Command {}
 
-    public record LearnerFinished(long step, long version) implements Command {}
+    /** The learner reached its last step; its totals include steps of earlier runs it resumed. */
+    public record LearnerFinished(LearnerTotals totals) implements Command {}
+
+    /**
+     * @param step optimiser steps taken
+     * @param version final weight version
+     * @param samples judged samples consumed
+     * @param droppedStale groups dropped for staleness
+     */
+    public record LearnerTotals(long step, long version, long samples, long droppedStale) implements SppoMessage {}
 
     public record LearnerFailed(String reason) implements Command {}
 
@@ -35,16 +44,16 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     /**
      * The curves so far.
      *
-     * @param finalVersion the learner's last version once it finished, else -1
+     * @param totals the learner's totals once it finished, else null
      */
-    public record Report(List<StepRecord> steps, List<EvalRecord> evals, long finalVersion) implements SppoMessage {
+    public record Report(List<StepRecord> steps, List<EvalRecord> evals, LearnerTotals totals) implements SppoMessage {
         public Report {
             steps = List.copyOf(steps);
             evals = List.copyOf(evals);
         }
 
         public boolean finished() {
-            return finalVersion >= 0;
+            return totals != null;
         }
     }
 
@@ -60,7 +69,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     private final boolean awaitFinalEval;
     private final List<StepRecord> steps = new ArrayList<>();
     private final List<EvalRecord> evals = new ArrayList<>();
-    private long finalVersion = -1;
+    private LearnerTotals totals;
 
     private Monitor(ActorContext<Command> context, CompletableFuture<Report> completion, boolean awaitFinalEval) {
         super(context);
@@ -82,7 +91,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
                     return this;
                 })
                 .onMessage(LearnerFinished.class, finished -> {
-                    finalVersion = finished.version();
+                    totals = finished.totals();
                     completeIfDone();
                     return this;
                 })
@@ -98,16 +107,16 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     }
 
     private void completeIfDone() {
-        if (finalVersion < 0 || completion.isDone()) {
+        if (totals == null || completion.isDone()) {
             return;
         }
-        boolean evaluated = evals.stream().anyMatch(e -> e.version() >= finalVersion);
+        boolean evaluated = evals.stream().anyMatch(e -> e.version() >= totals.version());
         if (evaluated || !awaitFinalEval) {
             completion.complete(report());
         }
     }
 
     private Report report() {
-        return new Report(steps, evals, finalVersion);
+        return new Report(steps, evals, totals);
     }
 }

@@ -178,7 +178,6 @@ final class TrainCommand implements Callable<Integer> {
             Monitor.Report report, ReferenceTraining.Result reference, Schedule schedule, String algorithm,
             Device learnerDevice, Device rolloutDevice, TrainingReport.Written written, double wallSeconds) {
         EvalRecord last = report.evals().isEmpty() ? null : report.evals().get(report.evals().size() - 1);
-        StepRecord lastStep = report.steps().isEmpty() ? null : report.steps().get(report.steps().size() - 1);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("task", "sort");
         summary.put("algorithm", algorithm);
@@ -187,10 +186,12 @@ final class TrainCommand implements Callable<Integer> {
         summary.put("mean_len", last == null ? Double.NaN : last.meanLength());
         summary.put("ref_mean_len", last == null ? Double.NaN : last.referenceMeanLength());
         summary.put("eval_version", last == null ? -1 : last.version());
-        summary.put("steps", lastStep == null ? 0 : lastStep.step());
-        summary.put("versions", report.finalVersion());
-        summary.put("samples", lastStep == null ? 0 : lastStep.samples());
-        summary.put("dropped_stale", lastStep == null ? 0 : lastStep.droppedStale());
+        Monitor.LearnerTotals totals = report.totals();
+        summary.put("steps", totals.step());
+        summary.put("versions", totals.version());
+        summary.put("samples", totals.samples());
+        summary.put("dropped_stale", totals.droppedStale());
+        summary.put("steps_this_run", report.steps().size());
         summary.put("mean_staleness", report.steps().stream().mapToDouble(StepRecord::meanStaleness).average().orElse(0));
         if (!schedule.async()) {
             List<Double> byIteration = new ArrayList<>();

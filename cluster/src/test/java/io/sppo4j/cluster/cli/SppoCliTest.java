@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,24 +28,24 @@ class SppoCliTest {
     void everyCommandHasHelp() {
         for (List<String> command : List.of(List.<String>of(), List.of("sft"), List.of("bench"), List.of("bench", "generate"))) {
             String[] args = concat(command.toArray(String[]::new), "--help");
-            Result result = run(args);
-            assertEquals(0, result.code, String.join(" ", args));
-            assertTrue(result.out.contains("Usage: sppo"), result.out);
+            CliRun.Result result = CliRun.run(args);
+            assertEquals(0, result.code(), String.join(" ", args));
+            assertTrue(result.out().contains("Usage: sppo"), result.out());
         }
     }
 
     @Test
     void anUnknownKeyStopsTheCommandNamingIt() {
-        Result result = run("sft", "--out", dir.toString(), "--set", "sppo4j.sft.stepz=3");
-        assertEquals(2, result.code);
-        assertTrue(result.err.contains("unknown configuration key 'sppo4j.sft.stepz'"), result.err);
+        CliRun.Result result = CliRun.run("sft", "--out", dir.toString(), "--set", "sppo4j.sft.stepz=3");
+        assertEquals(2, result.code());
+        assertTrue(result.err().contains("unknown configuration key 'sppo4j.sft.stepz'"), result.err());
     }
 
     @Test
     void benchGeneratePrintsItsFiguresAsTheLastJsonLine() {
-        Result result = run(concat(new String[] {"bench", "generate"}, concat(TINY, "--json", "--batch", "4", "--new-tokens", "16", "--repeats", "1")));
-        assertEquals(0, result.code, result.err);
-        JsonObject json = lastJsonLine(result.out);
+        CliRun.Result result = CliRun.run(concat(new String[] {"bench", "generate"}, concat(TINY, "--json", "--batch", "4", "--new-tokens", "16", "--repeats", "1")));
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
         assertTrue(json.get("kv_tokens_per_s").getAsDouble() > 0);
         assertTrue(json.get("recompute_tokens_per_s").getAsDouble() > 0);
         assertTrue(json.get("speedup").getAsDouble() > 0);
@@ -60,21 +56,16 @@ class SppoCliTest {
     @Test
     void sftSavesALoadableReferenceCheckpoint() throws Exception {
         Path out = dir.resolve("reference");
-        Result result = run(concat(new String[] {"sft"}, concat(TINY, "--out", out.toString(), "--steps", "20", "--json",
+        CliRun.Result result = CliRun.run(concat(new String[] {"sft"}, concat(TINY, "--out", out.toString(), "--steps", "20", "--json",
                 "--set", "sppo4j.sft.warmup-steps=2", "--set", "sppo4j.sft.eval-prompts=8")));
-        assertEquals(0, result.code, result.err);
-        JsonObject json = lastJsonLine(result.out);
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
         assertTrue(json.get("heldout_loss_after").getAsDouble() < json.get("heldout_loss_before").getAsDouble());
         Checkpoint checkpoint = new CheckpointStore(out, 1).loadNewest().orElseThrow();
         assertEquals(20, checkpoint.step());
         assertEquals(32, checkpoint.policyConfig().width());
         assertEquals("reference", checkpoint.extra().get("role"));
-        assertTrue(result.err.contains("sft ["), "progress bar on stderr: " + result.err);
-    }
-
-    private static JsonObject lastJsonLine(String out) {
-        String[] lines = out.strip().split("\n");
-        return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        assertTrue(result.err().contains("sft ["), "progress bar on stderr: " + result.err());
     }
 
     private static String[] concat(String[] first, String... rest) {
@@ -82,24 +73,5 @@ class SppoCliTest {
         System.arraycopy(first, 0, all, 0, first.length);
         System.arraycopy(rest, 0, all, first.length, rest.length);
         return all;
-    }
-
-    private record Result(int code, String out, String err) {}
-
-    /** Runs the CLI in-process with stdout and stderr captured. */
-    private static synchronized Result run(String... args) {
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = SppoCli.execute(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
     }
 }

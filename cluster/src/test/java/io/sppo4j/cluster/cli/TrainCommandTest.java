@@ -1,0 +1,80 @@
+package io.sppo4j.cluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sppo train} through the command line, on a policy small enough for a test. */
+class TrainCommandTest {
+
+    private static final List<String> SMALL = List.of(
+            "--set", "sppo4j.policy.width=32", "--set", "sppo4j.policy.layers=1", "--set", "sppo4j.policy.heads=2",
+            "--set", "sppo4j.policy.context-length=48", "--set", "sppo4j.tasks.sort.min-digits=3",
+            "--set", "sppo4j.tasks.sort.max-digits=5", "--set", "sppo4j.sampling.max-new-tokens=10",
+            "--set", "sppo4j.sft.steps=60", "--set", "sppo4j.sft.warmup-steps=5", "--set", "sppo4j.sft.eval-prompts=16",
+            "--set", "sppo4j.eval.prompts=32", "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void asyncRunWritesCurvesAndASummary() throws Exception {
+        Path out = dir.resolve("async");
+        CliRun.Result result = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=10");
+        assertEquals(0, result.code(), result.err());
+        JsonObject summary = result.lastJsonLine();
+        for (String field : List.of("winrate_vs_ref", "mean_len", "ref_mean_len", "steps", "samples", "dropped_stale", "wall_s")) {
+            assertTrue(summary.has(field), "summary lacks " + field + ": " + summary);
+        }
+        assertEquals(30, summary.get("steps").getAsInt());
+        assertEquals(30 * 4 * 4, summary.get("samples").getAsInt(), "4 groups of K=4 per step");
+        double winRate = summary.get("winrate_vs_ref").getAsDouble();
+        assertTrue(winRate >= 0 && winRate <= 1, "win rate " + winRate);
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertTrue(csv.get(0).startsWith("step,version,loss"), csv.get(0));
+        assertTrue(csv.size() >= 31, "a row per step: " + csv.size());
+        assertTrue(Files.size(out.resolve("curves.png")) > 1_000);
+        assertTrue(Files.isDirectory(out.resolve("checkpoints")), "learner checkpoints");
+
+        // Same settings again: the reference comes from the cache and the finished run resumes as finished.
+        CliRun.Result again = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=10");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.lastJsonLine().get("reference_reused").getAsBoolean());
+        assertEquals(30, again.lastJsonLine().get("steps").getAsInt(), "totals come from the resumed learner");
+        assertEquals(0, again.lastJsonLine().get("steps_this_run").getAsInt());
+    }
+
+    @Test
+    void iterationsScheduleReportsTheWinRateOfEachIteration() throws Exception {
+        CliRun.Result result = train(dir.resolve("iterations"),
+                "--set", "sppo4j.schedule=iterations", "--set", "sppo4j.iterations.count=2",
+                "--set", "sppo4j.iterations.prompts=16", "--set", "sppo4j.iterations.epochs=1");
+        assertEquals(0, result.code(), result.err());
+        JsonObject summary = result.lastJsonLine();
+        assertEquals(2, summary.getAsJsonArray("winrate_by_iteration").size(), summary.toString());
+        assertEquals(2 * 16 / 4, summary.get("steps").getAsInt(), "16 groups per iteration, 4 per step");
+        assertEquals(2, summary.get("versions").getAsInt());
+    }
+
+    @Test
+    void anUnknownScheduleIsRefusedNamingTheKey() {
+        CliRun.Result result = train(dir.resolve("bad"), "--set", "sppo4j.schedule=sometimes");
+        assertEquals(2, result.code());
+        assertTrue(result.err().contains("sppo4j.schedule"), result.err());
+    }
+
+    private CliRun.Result train(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--json", "--out", out.toString()));
+        args.addAll(SMALL);
+        args.addAll(List.of(extra));
+        return CliRun.run(args.toArray(String[]::new));
+    }
+}
