@@ -4,14 +4,15 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.data.JudgedGroup;
-import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.metrics.LearnerMetrics;
 import io.sppo4j.actors.monitor.StepRecord;
+import io.sppo4j.actors.training.GroupTrainer;
+import io.sppo4j.actors.training.PolicyAverage;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.checkpoint.CheckpointStore;
-import io.sppo4j.model.loss.SppoLoss;
 import io.sppo4j.model.nd.TorchThreads;
 import io.sppo4j.model.optim.AdamW;
 import io.sppo4j.model.optim.LearningRateSchedule;
@@ -19,8 +20,6 @@ import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
 import io.sppo4j.model.task.Task;
-import io.sppo4j.model.train.PreferenceBatch;
-import io.sppo4j.model.train.SppoUpdate;
 import io.sppo4j.model.train.UpdateResult;
 import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.model.weights.WeightSnapshot;
@@ -115,7 +114,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             Device device,
             WeightSnapshot initialWeights,
             CheckpointStore checkpoints,
-            float eta,
+            AlgorithmSettings algorithm,
             int padId,
             long seed,
             int torchThreads,
@@ -139,8 +138,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private final ActorRef<Monitor.Command> monitor;
     private final NDManager manager;
     private final LanguageModel policy;
+    private final LanguageModel reference;
     private final AdamW optimizer;
-    private final SppoUpdate update;
+    private final GroupTrainer trainer;
+    private final PolicyAverage average;
     private final CreditLedger ledger = new CreditLedger(new Random().nextLong());
     private final PromptDispenser prompts;
     private final Map<ActorRef<RolloutWorker.Command>, Integer> waiting = new LinkedHashMap<>();
@@ -175,8 +176,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.policy = setup.policyFactory().create(manager, setup.device());
         policy.setTrainable(true);
         setup.initialWeights().importInto(policy);
+        this.reference = setup.algorithm().algorithm().usesReference() ? frozenReference(setup) : null;
         this.optimizer = new AdamW(settings.optimizer(), learningRates(settings));
-        this.update = new SppoUpdate(policy, optimizer, new SppoLoss(setup.eta()), setup.padId());
+        this.trainer = GroupTrainer.create(setup.algorithm(), policy, reference, optimizer, setup.padId());
+        this.average = setup.task().finiteResponses().map(PolicyAverage::new).orElse(null);
         Schedule schedule = setup.schedule();
         this.prompts = new PromptDispenser(setup.task(), setup.seed(), schedule.async() ? 0 : schedule.prompts());
         resumeFromCheckpoint();
@@ -184,6 +187,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         context.ask(WeightCache.LatestVersion.class, weightCache, Duration.ofSeconds(30),
                 WeightCache.GetLatestVersion::new,
                 (reply, failure) -> new VersionKnown(reply == null ? -1 : reply.version()));
+    }
+
+    /** The reference policy the method regularises toward, frozen at the initial weights. */
+    private LanguageModel frozenReference(Setup setup) {
+        LanguageModel frozen = setup.policyFactory().create(manager, setup.device());
+        frozen.setTrainable(false);
+        setup.initialWeights().importInto(frozen);
+        return frozen;
     }
 
     private static LearningRateSchedule learningRates(LearnerSettings settings) {
@@ -468,31 +479,13 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private void train(List<JudgedGroup> groups) {
         TorchThreads.limit(setup.torchThreads());
-        List<int[]> promptTokens = new ArrayList<>();
-        List<int[]> responses = new ArrayList<>();
         int total = 0;
+        double staleness = 0;
         for (JudgedGroup group : groups) {
             total += group.group().size();
-        }
-        float[] samplerLogProbs = new float[total];
-        float[] winRates = new float[total];
-        int[] groupIds = new int[total];
-        double staleness = 0;
-        int i = 0;
-        for (int g = 0; g < groups.size(); g++) {
-            JudgedGroup group = groups.get(g);
             staleness += version - group.version();
-            List<Sample> groupSamples = group.group().samples();
-            for (int s = 0; s < groupSamples.size(); s++) {
-                promptTokens.add(group.group().promptTokens());
-                responses.add(groupSamples.get(s).tokens());
-                samplerLogProbs[i] = groupSamples.get(s).policyLogProb();
-                winRates[i] = (float) group.winRates()[s];
-                groupIds[i] = g;
-                i++;
-            }
         }
-        UpdateResult result = update.apply(new PreferenceBatch(promptTokens, responses, samplerLogProbs, winRates, groupIds));
+        UpdateResult result = trainer.train(groups);
         step++;
         samples += total;
         publishedSinceStep = false;
@@ -529,6 +522,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
         WeightSnapshot snapshot = WeightSnapshot.export(policy, version, settings.weightEncoding());
         weightCache.tell(new WeightCache.Publish(snapshot, step, last));
+        if (average != null) {
+            PolicyAverage.Distributions distributions = average.record(policy, version);
+            monitor.tell(new Monitor.PolicyDistribution(version, distributions.last(), distributions.average()));
+        }
         publishedSinceStep = true;
         publishedLast |= last;
         setup.metrics().published(version, (System.nanoTime() - started) / 1e9);

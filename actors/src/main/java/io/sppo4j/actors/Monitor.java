@@ -4,6 +4,7 @@ import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.monitor.StepRecord;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,14 +40,38 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
 
     public record LearnerFailed(String reason) implements Command {}
 
+    /** For tasks with a finite response set: the policy's distribution at a version and the average so far. */
+    public record PolicyDistribution(long version, double[] last, double[] average) implements Command {
+        public PolicyDistribution {
+            last = last.clone();
+            average = average.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof PolicyDistribution that
+                    && version == that.version
+                    && Arrays.equals(last, that.last)
+                    && Arrays.equals(average, that.average);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(version) * 31 + Arrays.hashCode(last);
+        }
+    }
+
     public record GetReport(ActorRef<Report> replyTo) implements Command {}
 
     /**
      * The curves so far.
      *
      * @param totals the learner's totals once it finished, else null
+     * @param distribution the latest policy distribution over a finite response set, else null
      */
-    public record Report(List<StepRecord> steps, List<EvalRecord> evals, LearnerTotals totals) implements SppoMessage {
+    public record Report(
+            List<StepRecord> steps, List<EvalRecord> evals, LearnerTotals totals, PolicyDistribution distribution)
+            implements SppoMessage {
         public Report {
             steps = List.copyOf(steps);
             evals = List.copyOf(evals);
@@ -70,6 +95,7 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     private final List<StepRecord> steps = new ArrayList<>();
     private final List<EvalRecord> evals = new ArrayList<>();
     private LearnerTotals totals;
+    private PolicyDistribution distribution;
 
     private Monitor(ActorContext<Command> context, CompletableFuture<Report> completion, boolean awaitFinalEval) {
         super(context);
@@ -99,6 +125,10 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
                     completion.completeExceptionally(new IllegalStateException("learner failed: " + failed.reason()));
                     return this;
                 })
+                .onMessage(PolicyDistribution.class, latest -> {
+                    distribution = latest;
+                    return this;
+                })
                 .onMessage(GetReport.class, request -> {
                     request.replyTo().tell(report());
                     return this;
@@ -117,6 +147,6 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     }
 
     private Report report() {
-        return new Report(steps, evals, totals);
+        return new Report(steps, evals, totals, distribution);
     }
 }

@@ -2,6 +2,7 @@ package io.sppo4j.actors;
 
 import ai.djl.Device;
 import io.sppo4j.actors.metrics.PipelineMetrics;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -51,7 +52,7 @@ public final class Pipeline {
             RolloutSettings rollout,
             int judges,
             EvalSettings eval,
-            float eta,
+            AlgorithmSettings algorithm,
             long seed,
             Device learnerDevice,
             Device rolloutDevice,
@@ -77,7 +78,7 @@ public final class Pipeline {
                 setup.metrics().eval()), cache, monitor)), "evaluator", compute);
         ActorRef<Learner.Command> learner = context.spawn(Learner.create(new Learner.Setup(
                 setup.learner(), setup.schedule(), setup.task(), setup.policyFactory(), setup.policyConfig(),
-                setup.learnerDevice(), setup.reference(), setup.checkpoints(), setup.eta(), setup.tokenizer().pad(),
+                setup.learnerDevice(), setup.reference(), setup.checkpoints(), setup.algorithm(), setup.tokenizer().pad(),
                 setup.seed(), setup.torchThreads(), setup.metrics().learner()), cache, monitor), "learner", compute);
         context.watchWith(learner, new LearnerStopped());
         for (int j = 0; j < setup.judges(); j++) {
@@ -89,7 +90,8 @@ public final class Pipeline {
             String name = "rollout-" + r;
             RolloutWorker.Setup worker = new RolloutWorker.Setup(
                     name, setup.policyFactory(), setup.rolloutDevice(), setup.tokenizer(), setup.rollout(),
-                    setup.seed() + 7919L * (r + 1), setup.torchThreads(), JudgeWorker.KEY, setup.metrics().rollout());
+                    setup.seed() + 7919L * (r + 1), setup.torchThreads(), JudgeWorker.KEY, setup.algorithm(),
+                    setup.reference(), setup.metrics().rollout());
             context.spawn(restarting(RolloutWorker.create(worker, learner, cache)), name, compute);
         }
         return Behaviors.receive(Command.class)

@@ -10,10 +10,14 @@ import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.nd.TorchThreads;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyFactory;
+import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.model.sampling.GeometricMixture;
 import io.sppo4j.model.sampling.Generation;
+import io.sppo4j.model.sampling.LogitsSource;
 import io.sppo4j.model.sampling.PolicyLogits;
 import io.sppo4j.model.sampling.Sampler;
 import io.sppo4j.model.tokenizer.Tokenizer;
+import io.sppo4j.model.train.Algorithm;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.util.ArrayDeque;
@@ -69,6 +73,8 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
             long seed,
             int torchThreads,
             ServiceKey<JudgeWorker.Command> judges,
+            AlgorithmSettings algorithm,
+            WeightSnapshot reference,
             RolloutMetrics metrics) {}
 
     public static Behavior<Command> create(
@@ -80,7 +86,8 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
     private final ActorRef<Learner.Command> learner;
     private final NDManager manager;
     private final LanguageModel policy;
-    private final PolicyLogits source;
+    private final LogitsSource policySource;
+    private final LogitsSource mixtureSource;
     private final Sampler sampler;
     private final Deque<Credit> credits = new ArrayDeque<>();
     private final List<ActorRef<JudgeWorker.Command>> judges = new ArrayList<>();
@@ -102,7 +109,8 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         this.manager = NDManager.newBaseManager(setup.device());
         this.policy = setup.policyFactory().create(manager, setup.device());
         policy.setTrainable(false);
-        this.source = new PolicyLogits(policy);
+        this.policySource = new PolicyLogits(policy);
+        this.mixtureSource = setup.algorithm().algorithm().sampling() == Algorithm.Sampling.POLICY ? null : mixture(setup);
         this.sampler = new Sampler(setup.settings().sampling(), setup.tokenizer());
         weightCache.tell(new WeightCache.Subscribe(
                 context.messageAdapter(WeightCache.Update.class, WeightsUpdated::new)));
@@ -171,37 +179,72 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         return this;
     }
 
+    /** π_θ^(1−α)·π_ref^α from the policy copy and a frozen reference copy. */
+    private LogitsSource mixture(Setup setup) {
+        if (setup.reference() == null) {
+            throw new IllegalArgumentException(setup.algorithm().algorithm().configName() + " samples from a mixture"
+                    + " with the reference, but the worker was given no reference weights");
+        }
+        LanguageModel reference = setup.policyFactory().create(manager, setup.device());
+        reference.setTrainable(false);
+        setup.reference().importInto(reference);
+        return new GeometricMixture(policySource, new PolicyLogits(reference), setup.algorithm().alpha());
+    }
+
     private void sample(List<Credit> batch) {
         TorchThreads.limit(setup.torchThreads());
         int k = setup.settings().groupSize();
         Tokenizer tokenizer = setup.tokenizer();
+        int fromMixture = switch (setup.algorithm().algorithm().sampling()) {
+            case POLICY -> 0;
+            case MIXTURE -> k;
+            case POLICY_AND_MIXTURE -> k / 2;
+        };
         List<int[]> promptTokens = new ArrayList<>(batch.size());
-        List<int[]> prompts = new ArrayList<>(batch.size() * k);
         for (Credit credit : batch) {
-            int[] ids = tokenizer.encodePrompt(credit.prompt());
-            promptTokens.add(ids);
-            for (int i = 0; i < k; i++) {
-                prompts.add(ids);
-            }
+            promptTokens.add(tokenizer.encodePrompt(credit.prompt()));
         }
         long started = System.nanoTime();
         long seed = setup.seed() * 1_000_003L + batches++;
-        Generation generation = sampler.generate(source, manager, prompts, seed);
+        List<List<Sample>> groups = new ArrayList<>();
+        for (int g = 0; g < batch.size(); g++) {
+            groups.add(new ArrayList<>(k));
+        }
+        sampleInto(groups, policySource, promptTokens, k - fromMixture, seed, false);
+        sampleInto(groups, mixtureSource, promptTokens, fromMixture, seed ^ 0x3C3C3C3CL, true);
         long millis = (System.nanoTime() - started) / 1_000_000;
         long now = System.currentTimeMillis();
-        setup.metrics().sampled(setup.name(), generation.sequences().size(), generation.tokenCount());
         for (int g = 0; g < batch.size(); g++) {
-            List<Sample> samples = new ArrayList<>(k);
-            for (int i = 0; i < k; i++) {
-                Generation.Sequence sequence = generation.sequences().get(g * k + i);
-                samples.add(new Sample(
-                        sequence.tokens(), tokenizer.decode(sequence.tokens()),
-                        (float) sequence.policyLogProb(), (float) sequence.samplingLogProb()));
-            }
             Credit credit = batch.get(g);
             RolloutGroup group = new RolloutGroup(
-                    credit.id(), credit.prompt(), promptTokens.get(g), samples, version, setup.name(), now, millis);
+                    credit.id(), credit.prompt(), promptTokens.get(g), groups.get(g), version, setup.name(), now, millis);
             judges.get(nextJudge++ % judges.size()).tell(new JudgeWorker.Judge(group));
+        }
+    }
+
+    /** Samples {@code perPrompt} responses to each prompt in one batched call and appends them to its group. */
+    private void sampleInto(
+            List<List<Sample>> groups, LogitsSource source, List<int[]> promptTokens, int perPrompt, long seed,
+            boolean fromMixture) {
+        if (perPrompt == 0) {
+            return;
+        }
+        List<int[]> prompts = new ArrayList<>(promptTokens.size() * perPrompt);
+        for (int[] ids : promptTokens) {
+            for (int i = 0; i < perPrompt; i++) {
+                prompts.add(ids);
+            }
+        }
+        Generation generation = sampler.generate(source, manager, prompts, seed);
+        setup.metrics().sampled(setup.name(), generation.sequences().size(), generation.tokenCount());
+        Tokenizer tokenizer = setup.tokenizer();
+        for (int g = 0; g < promptTokens.size(); g++) {
+            for (int i = 0; i < perPrompt; i++) {
+                Generation.Sequence sequence = generation.sequences().get(g * perPrompt + i);
+                groups.get(g).add(new Sample(
+                        sequence.tokens(), tokenizer.decode(sequence.tokens()),
+                        (float) sequence.policyLogProb(), (float) sequence.samplingLogProb(), fromMixture));
+            }
         }
     }
 

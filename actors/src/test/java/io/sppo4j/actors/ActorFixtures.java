@@ -63,7 +63,7 @@ final class ActorFixtures {
         String[] texts = {SortTask.target(prompt), SortTask.target(prompt) + "1", "9"};
         for (int i = 0; i < k; i++) {
             int[] tokens = TOKENIZER.encodeResponse(texts[i]);
-            samples.add(new Sample(tokens, texts[i], -2.0f * tokens.length, -2.0f * tokens.length));
+            samples.add(new Sample(tokens, texts[i], -2.0f * tokens.length, -2.0f * tokens.length, false));
         }
         RolloutGroup group = new RolloutGroup(
                 creditId, prompt, TOKENIZER.encodePrompt(prompt), samples, version, "test", 0, 0);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.metrics.PipelineMetrics;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
@@ -52,7 +53,7 @@ class LearnerTest {
             PipelineMetrics metrics = ActorFixtures.metrics();
             learner = testKit.spawn(Learner.create(new Learner.Setup(
                     settings, ActorFixtures.ASYNC, ActorFixtures.SORT, ActorFixtures.factory(), ActorFixtures.TINY,
-                    Device.cpu(), ActorFixtures.weights(1, 0), checkpoints, 2f, ByteTokenizer.PAD, 7, 1,
+                    Device.cpu(), ActorFixtures.weights(1, 0), checkpoints, AlgorithmSettings.sppo(2f), ByteTokenizer.PAD, 7, 1,
                     metrics.learner()), sharedCache, monitor.ref()));
         }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.monitor.EvalRecord;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -50,7 +51,7 @@ class PipelineTest {
                 new LearnerSettings(16, 4, 4, 1, 1_000, 1, steps, AdamWConfig.DEFAULTS.withLearningRate(2e-4f), 10,
                         Duration.ofSeconds(60), TensorEncoding.FP32),
                 new RolloutSettings(1, 4, 4, 8, SamplingConfig.ancestral(10)),
-                1, new EvalSettings(100, 256, 64), 4f, SEED, Device.cpu(), Device.cpu(), null, 1,
+                1, new EvalSettings(100, 256, 64), AlgorithmSettings.sppo(4f), SEED, Device.cpu(), Device.cpu(), null, 1,
                 ActorFixtures.metrics());
         CompletableFuture<Monitor.Report> completion = new CompletableFuture<>();
         ActorSystem<Pipeline.Command> system =

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.TransformerPolicy;
@@ -61,7 +62,7 @@ class RolloutWorkerTest {
             RolloutSettings settings = new RolloutSettings(1, 3, 2, 4, sampling);
             testKit.spawn(RolloutWorker.create(new RolloutWorker.Setup(
                     name, ActorFixtures.factory(), Device.cpu(), ActorFixtures.TOKENIZER, settings, 11, 1, key,
-                    ActorFixtures.metrics().rollout()), learner.ref(), cache.ref()), name);
+                    AlgorithmSettings.sppo(4f), null, ActorFixtures.metrics().rollout()), learner.ref(), cache.ref()), name);
             weights = cache.expectMessageClass(WeightCache.Subscribe.class).subscriber();
         }
 

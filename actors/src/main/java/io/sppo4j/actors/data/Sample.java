@@ -12,8 +12,10 @@ import java.util.Objects;
  *     truncation: the anchor of SPPO's regression
  * @param samplingLogProb log-probability under the distribution actually sampled (temperature,
  *     top-k, top-p applied)
+ * @param fromMixture drawn from the geometric mixture of policy and reference rather than the
+ *     policy (IPO-MD, Nash-MD); then {@code policyLogProb} is under the mixture
  */
-public record Sample(int[] tokens, String text, float policyLogProb, float samplingLogProb) {
+public record Sample(int[] tokens, String text, float policyLogProb, float samplingLogProb, boolean fromMixture) {
 
     public Sample {
         Objects.requireNonNull(tokens, "tokens");
@@ -26,16 +28,18 @@ public record Sample(int[] tokens, String text, float policyLogProb, float sampl
                 && Arrays.equals(tokens, that.tokens)
                 && text.equals(that.text)
                 && Float.compare(policyLogProb, that.policyLogProb) == 0
-                && Float.compare(samplingLogProb, that.samplingLogProb) == 0;
+                && Float.compare(samplingLogProb, that.samplingLogProb) == 0
+                && fromMixture == that.fromMixture;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(tokens), text, policyLogProb, samplingLogProb);
+        return Objects.hash(Arrays.hashCode(tokens), text, policyLogProb, samplingLogProb, fromMixture);
     }
 
     @Override
     public String toString() {
-        return "Sample[" + tokens.length + " tokens, '" + text + "', logp=" + policyLogProb + "]";
+        return "Sample[" + tokens.length + " tokens, '" + text + "', logp=" + policyLogProb
+                + (fromMixture ? ", mixture" : "") + "]";
     }
 }

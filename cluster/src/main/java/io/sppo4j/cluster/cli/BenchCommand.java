@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks that print JSON (measured side by side in one run).",
-        subcommands = {GenerateCommand.class})
+        subcommands = {GenerateCommand.class, GameBenchCommand.class, AlgorithmsBenchCommand.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -2,23 +2,20 @@ package io.sppo4j.cluster.cli;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.Pipeline;
-import io.sppo4j.actors.metrics.PipelineMetrics;
 import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.monitor.StepRecord;
-import io.sppo4j.actors.settings.EvalSettings;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.actors.settings.Schedule;
+import io.sppo4j.cluster.local.LocalRun;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.report.TrainingReport;
 import io.sppo4j.model.checkpoint.CheckpointStore;
-import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.nd.Devices;
-import io.sppo4j.model.policy.PolicyFactory;
 import io.sppo4j.model.sft.SftConfig;
 
 import java.io.IOException;
@@ -31,12 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -80,12 +71,7 @@ final class TrainCommand implements Callable<Integer> {
         Schedule schedule = Schedule.from(config);
         LearnerSettings learner = LearnerSettings.from(config);
         RolloutSettings rollout = RolloutSettings.from(config);
-        EvalSettings eval = EvalSettings.from(config);
-        String algorithm = config.getString("sppo4j.algorithm");
-        if (!"sppo".equals(algorithm)) {
-            throw new IllegalArgumentException("sppo4j.algorithm: unknown algorithm '" + algorithm + "'; available: sppo");
-        }
-        float eta = new ConfigReader(config, "sppo4j.sppo").floatIn("eta", 1e-6, 1e6);
+        String algorithm = AlgorithmSettings.from(config).algorithm().configName();
         long started = System.nanoTime();
 
         ReferenceTraining.Result reference =
@@ -95,32 +81,27 @@ final class TrainCommand implements Callable<Integer> {
             deleteCheckpoints(checkpointDir);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
-        Pipeline.Setup pipeline = new Pipeline.Setup(
-                setup.task(), setup.tokenizer(), PolicyFactory.transformer(setup.policyConfig(), setup.seed()),
-                setup.policyConfig(), reference.weights(), schedule, learner, rollout,
-                new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), eval, eta, setup.seed(),
-                learnerDevice, rolloutDevice, new CheckpointStore(checkpointDir, learner.checkpointKeep()),
-                config.getInt("sppo4j.torch.threads-per-actor"), PipelineMetrics.register(registry));
+        Pipeline.Setup pipeline = setup.pipeline(
+                reference.weights(), new CheckpointStore(checkpointDir, learner.checkpointKeep()), registry);
         String title = String.format(Locale.ROOT, "%s · %s · %s", setup.task().name(), algorithm,
                 schedule.kind().name().toLowerCase(Locale.ROOT));
         System.err.printf(Locale.ROOT, "train: %s, %d rollout worker(s) (K=%d), %d judge(s), learner on %s, rollouts on %s%n",
                 title, rollout.workers(), rollout.groupSize(), pipeline.judges(), Devices.describe(learnerDevice),
                 Devices.describe(rolloutDevice));
 
-        CompletableFuture<Monitor.Report> completion = new CompletableFuture<>();
-        ActorSystem<Pipeline.Command> system =
-                ActorSystem.create(Pipeline.create(pipeline, completion), "sppo4j", withPekkoLogging(config));
         Monitor.Report report;
         try (MetricsServer server = metricsPort == null ? null
                 : MetricsServer.start(config.getString("sppo4j.metrics.host"), metricsPort, registry)) {
             if (server != null) {
                 System.err.printf("train: metrics on http://%s:%d/metrics%n", config.getString("sppo4j.metrics.host"), server.port());
             }
-            report = awaitWithStatus(system, completion, config.getDuration("sppo4j.train.status-interval"),
-                    outDir, title, schedule, learner);
-        } finally {
-            system.terminate();
-            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            report = LocalRun.run(pipeline, config, "sppo4j", config.getDuration("sppo4j.train.status-interval"),
+                    progress -> {
+                        System.err.println(StatusLine.format(progress, schedule, learner));
+                        if (!progress.steps().isEmpty()) {
+                            writeQuietly(outDir, title, progress);
+                        }
+                    });
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
         Map<String, Object> summary = summarize(report, reference, schedule, algorithm, learnerDevice, rolloutDevice,
@@ -145,32 +126,12 @@ final class TrainCommand implements Callable<Integer> {
         return io.sppo4j.model.config.Settings.load(files, configOptions.overrides);
     }
 
-    /** Pekko logs through SLF4J like everything else. */
-    private static Config withPekkoLogging(Config config) {
-        return ConfigFactory.parseMap(Map.of(
-                        "pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"),
-                        "pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter",
-                        "pekko.coordinated-shutdown.exit-jvm", "off"))
-                .withFallback(config);
-    }
-
-    private static Monitor.Report awaitWithStatus(
-            ActorSystem<Pipeline.Command> system, CompletableFuture<Monitor.Report> completion, Duration interval,
-            Path outDir, String title, Schedule schedule, LearnerSettings learner) throws Exception {
-        while (true) {
-            try {
-                return completion.get(interval.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException tick) {
-                Monitor.Report report = AskPattern.<Pipeline.Command, Monitor.Report>ask(
-                                system, Pipeline.GetReport::new, Duration.ofSeconds(30), system.scheduler())
-                        .toCompletableFuture().get(60, TimeUnit.SECONDS);
-                System.err.println(StatusLine.format(report, schedule, learner));
-                if (!report.steps().isEmpty()) {
-                    TrainingReport.write(outDir, title, report.steps(), report.evals());
-                }
-            } catch (ExecutionException failed) {
-                throw new IllegalStateException(failed.getCause().getMessage(), failed.getCause());
-            }
+    /** A periodic rewrite that fails only warns: the run matters more than its plot. */
+    private static void writeQuietly(Path outDir, String title, Monitor.Report report) {
+        try {
+            TrainingReport.write(outDir, title, report.steps(), report.evals());
+        } catch (IOException e) {
+            System.err.println("train: could not rewrite the report: " + e.getMessage());
         }
     }
 

@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.metrics.PipelineMetrics;
+import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -54,7 +55,8 @@ class PipelineMetricsEndpointTest {
                 reference, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(8, 2, 4, 1, 1_000, 1, 12, AdamWConfig.DEFAULTS, 0, Duration.ofSeconds(60),
                         TensorEncoding.FP32),
-                new RolloutSettings(2, 3, 2, 4, SamplingConfig.ancestral(8)), 2, new EvalSettings(5, 16, 16), 2f, 1,
+                new RolloutSettings(2, 3, 2, 4, SamplingConfig.ancestral(8)), 2, new EvalSettings(5, 16, 16),
+                AlgorithmSettings.sppo(2f), 1,
                 Device.cpu(), Device.cpu(), null, 1, PipelineMetrics.register(registry));
         CompletableFuture<Monitor.Report> done = new CompletableFuture<>();
         ActorSystem<Pipeline.Command> system = ActorSystem.create(

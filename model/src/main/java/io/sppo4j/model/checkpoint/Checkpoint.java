@@ -1,6 +1,7 @@
 package io.sppo4j.model.checkpoint;
 
 import io.sppo4j.model.optim.OptimizerState;
+import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.TransformerPolicy;
@@ -80,7 +81,8 @@ public record Checkpoint(
      *     which is then left unchanged
      */
     public void restoreInto(LanguageModel model) {
-        if (model instanceof TransformerPolicy policy) {
+        LanguageModel inner = model instanceof ConstrainedModel constrained ? constrained.unconstrained() : model;
+        if (inner instanceof TransformerPolicy policy) {
             PolicyConfig target = policy.config();
             PolicyConfig ignoringDropout = new PolicyConfig(policyConfig.vocabSize(), policyConfig.width(),
                     policyConfig.layers(), policyConfig.heads(), policyConfig.contextLength(), target.dropout());

@@ -5,6 +5,7 @@ import io.sppo4j.model.sft.Demonstrations;
 import io.sppo4j.model.tokenizer.Tokenizer;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -27,4 +28,9 @@ public interface Task {
 
     /** Demonstrations for the supervised fine-tuning of the reference policy. */
     Demonstrations demonstrations(Tokenizer tokenizer);
+
+    /** Present when responses are a finite set of single tokens (the game task). */
+    default Optional<FiniteResponses> finiteResponses() {
+        return Optional.empty();
+    }
 }

@@ -5,7 +5,6 @@ import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.SppoLoss;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.AdamW;
-import io.sppo4j.model.optim.StepStats;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
@@ -28,6 +27,9 @@ public final class SppoUpdate {
     }
 
     public UpdateResult apply(PreferenceBatch batch) {
+        if (batch.size() == 0) {
+            return StepOutcome.skipped();
+        }
         double lossValue;
         LossResult result;
         try (NDManager scope = policy.manager().newSubManager()) {
@@ -38,17 +40,6 @@ public final class SppoUpdate {
                 lossValue = result.loss().getFloat();
             }
         }
-        StepStats stats = optimizer.step(policy);
-        return new UpdateResult(
-                lossValue, stats.gradientNorm(), stats.learningRate(), mean(result.logRatio()), mean(result.target()),
-                stats.applied());
-    }
-
-    private static double mean(float[] values) {
-        double sum = 0;
-        for (float value : values) {
-            sum += value;
-        }
-        return values.length == 0 ? 0 : sum / values.length;
+        return StepOutcome.of(lossValue, result, optimizer.step(policy));
     }
 }

@@ -1,0 +1,99 @@
+package io.sppo4j.model.policy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+
+/**
+ * A model whose outputs are restricted to a set of token ids: every other logit is pushed to a
+ * large negative value, so sampling, scoring and training all see the same distribution over the
+ * allowed tokens alone, normalised over them. The {@code game} task uses it so that a policy's
+ * distribution over the game's responses is exactly a probability vector, with no mass lost to
+ * special tokens.
+ */
+public final class ConstrainedModel implements LanguageModel {
+
+    /** Like the attention mask: exp underflows to exactly 0, and no infinities reach the gradients. */
+    private static final float EXCLUDED = -1e9f;
+
+    private final LanguageModel model;
+    private final int[] allowed;
+    private final float[] bias;
+
+    public ConstrainedModel(LanguageModel model, int[] allowedIds) {
+        if (allowedIds.length == 0) {
+            throw new IllegalArgumentException("a constrained model needs at least one allowed token");
+        }
+        this.model = model;
+        this.allowed = allowedIds.clone();
+        this.bias = new float[model.vocabSize()];
+        Arrays.fill(bias, EXCLUDED);
+        for (int id : allowedIds) {
+            if (id < 0 || id >= model.vocabSize()) {
+                throw new IllegalArgumentException("allowed token " + id + " is outside the vocabulary of " + model.vocabSize());
+            }
+            bias[id] = 0f;
+        }
+    }
+
+    /** The wrapped model (for checkpoints of its own parameters). */
+    public LanguageModel unconstrained() {
+        return model;
+    }
+
+    public int[] allowedIds() {
+        return allowed.clone();
+    }
+
+    @Override
+    public NDArray forward(NDArray tokens, NDArray keyMask, KvCache cache, boolean training) {
+        NDArray logits = model.forward(tokens, keyMask, cache, training); // (B, T, V)
+        NDArray mask = logits.getManager().create(bias, new Shape(1, 1, bias.length));
+        return logits.add(mask);
+    }
+
+    @Override
+    public int vocabSize() {
+        return model.vocabSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return model.contextLength();
+    }
+
+    @Override
+    public Device device() {
+        return model.device();
+    }
+
+    @Override
+    public NDManager manager() {
+        return model.manager();
+    }
+
+    @Override
+    public KvCache newCache(NDManager manager, int batchSize, int capacity) {
+        return model.newCache(manager, batchSize, capacity);
+    }
+
+    @Override
+    public LinkedHashMap<String, Parameter> namedParameters() {
+        return model.namedParameters();
+    }
+
+    @Override
+    public void setTrainable(boolean trainable) {
+        model.setTrainable(trainable);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
