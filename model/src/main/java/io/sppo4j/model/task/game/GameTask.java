@@ -3,10 +3,12 @@ package io.sppo4j.model.task.game;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.sft.Demonstrations;
 import io.sppo4j.model.task.Task;
+import io.sppo4j.model.task.FiniteResponses;
 import io.sppo4j.model.tokenizer.Tokenizer;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -67,5 +69,11 @@ public final class GameTask implements Task {
     @Override
     public Demonstrations demonstrations(Tokenizer tokenizer) {
         return new GameDemonstrations(game, tokenizer);
+    }
+
+    /** One state, one token per move: the policy's strategy is its next-token distribution after BOS. */
+    @Override
+    public Optional<FiniteResponses> finiteResponses() {
+        return Optional.of(new FiniteResponses(tokenizer.encodePrompt(""), tokenizer.responseIds()));
     }
 }
