@@ -9,9 +9,11 @@ import java.util.Arrays;
  *
  * <p>The diagnostics are phrased for losses that push a log-ratio toward a target, which covers
  * the preference losses this project plans: SPPO regresses {@code log π_θ(y|x) − log π_t(y|x)}
- * onto {@code η (p̂ − ½)}; a pairwise loss (IPO, DPO, SLiC) would put the margin {@code h} of each
- * (winner, loser) pair in {@code logRatio} and the margin it aims for ({@code 1/(2β)} for IPO, the
- * decision boundary 0 for DPO) in {@code target}.
+ * onto {@code η (p̂ − ½)}; a {@link PairwiseLoss} (IPO, DPO, SLiC) puts the margin {@code h} of each
+ * (winner, loser) pair in {@code logRatio} and the margin it aims for ({@code 1/(2β)} for IPO,
+ * {@code 1/β} for SLiC's hinge, the decision boundary 0 for DPO) in {@code target};
+ * {@link NashMdLoss} puts {@code log π_θ(y|x) − log π_ref(y|x)} in {@code logRatio} and
+ * {@code a/β}, where its KL-regularised advantage {@code a − β·logRatio} vanishes, in {@code target}.
  *
  * @param loss () differentiable scalar, owned by the manager of the policy's log-probabilities
  * @param reduction how the per-sample terms were combined
