@@ -15,6 +15,7 @@ import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.sampling.SamplingConfig;
 import io.sppo4j.model.scoring.SequenceScorer;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
+import io.sppo4j.model.train.Algorithm;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.time.Duration;
@@ -51,8 +52,12 @@ class RolloutWorkerTest {
         final ActorRef<WeightCache.Update> weights;
         private long creditIds;
 
-        /** @param withJudge whether a judge serves this worker (each harness has a judge key of its own) */
         Harness(String name, SamplingConfig sampling, boolean withJudge) {
+            this(name, sampling, withJudge, AlgorithmSettings.sppo(4f));
+        }
+
+        /** @param withJudge whether a judge serves this worker (each harness has a judge key of its own) */
+        Harness(String name, SamplingConfig sampling, boolean withJudge, AlgorithmSettings algorithm) {
             ServiceKey<JudgeWorker.Command> key = ServiceKey.create(JudgeWorker.Command.class, "judges-" + name);
             if (withJudge) {
                 TestProbe<Receptionist.Registered> registered = testKit.createTestProbe();
@@ -62,7 +67,8 @@ class RolloutWorkerTest {
             RolloutSettings settings = new RolloutSettings(1, 3, 2, 4, sampling);
             testKit.spawn(RolloutWorker.create(new RolloutWorker.Setup(
                     name, ActorFixtures.factory(), Device.cpu(), ActorFixtures.TOKENIZER, settings, 11, 1, key,
-                    AlgorithmSettings.sppo(4f), null, ActorFixtures.metrics().rollout()), learner.ref(), cache.ref()), name);
+                    algorithm, ActorFixtures.weights(99, 0), ActorFixtures.metrics().rollout()), learner.ref(), cache.ref()),
+                    name);
             weights = cache.expectMessageClass(WeightCache.Subscribe.class).subscriber();
         }
 
@@ -147,6 +153,22 @@ class RolloutWorkerTest {
         testKit.stop(worker);
         Learner.ReturnCredits returned = harness.learner.expectMessageClass(Learner.ReturnCredits.class);
         assertEquals(List.of(1L), returned.creditIds());
+    }
+
+    @Test
+    void mixtureMethodsSampleFromTheMixture() {
+        Harness nashMd = new Harness("nash-md", SamplingConfig.ancestral(6), true,
+                new AlgorithmSettings(Algorithm.NASH_MD, 1f, 0.1f, 0.5f));
+        nashMd.publish(1);
+        nashMd.grant(2);
+        RolloutGroup group = nashMd.nextGroup();
+        assertEquals(List.of(false, false, true), group.samples().stream().map(Sample::fromMixture).toList(),
+                "K = 3: the first K − K/2 from the policy, the rest from the mixture");
+        Harness ipoMd = new Harness("ipo-md", SamplingConfig.ancestral(6), true,
+                new AlgorithmSettings(Algorithm.IPO_MD, 1f, 0.1f, 0.5f));
+        ipoMd.publish(1);
+        ipoMd.grant(2);
+        assertTrue(ipoMd.nextGroup().samples().stream().allMatch(Sample::fromMixture));
     }
 
     private static float[] score(WeightSnapshot weights, RolloutGroup group) {

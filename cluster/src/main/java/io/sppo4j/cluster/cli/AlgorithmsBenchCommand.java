@@ -47,7 +47,7 @@ final class AlgorithmsBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SortSetup base = SortSetup.from(configOptions.load());
+        TaskSetup base = TaskSetup.from(configOptions.load());
         int budget = steps != null ? steps : base.config().getInt("sppo4j.bench.algorithms.steps");
         Path outDir = out != null ? out : Path.of(base.config().getString("sppo4j.bench.algorithms.out"));
         List<Algorithm> methods = algorithms.isEmpty() ? List.of(Algorithm.values())
@@ -59,7 +59,7 @@ final class AlgorithmsBenchCommand implements Callable<Integer> {
         long judgedSamples = (long) budget * learner.groupsPerStep() * rollout.groupSize();
         Map<String, Object> results = new LinkedHashMap<>();
         for (Algorithm algorithm : methods) {
-            SortSetup setup = base.with("sppo4j.algorithm", algorithm.configName())
+            TaskSetup setup = base.with("sppo4j.algorithm", algorithm.configName())
                     .with("sppo4j.learner.max-steps", budget);
             long started = System.nanoTime();
             Monitor.Report report = LocalRun.run(setup.pipeline(reference.weights(), null, new PrometheusRegistry()),

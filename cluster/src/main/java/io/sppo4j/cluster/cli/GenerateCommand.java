@@ -6,7 +6,7 @@ import io.sppo4j.cluster.bench.GenerateBenchmark;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.TransformerPolicy;
-import io.sppo4j.model.tokenizer.ByteTokenizer;
+import io.sppo4j.model.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +43,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SortSetup setup = SortSetup.from(configOptions.load());
-        ByteTokenizer tokenizer = setup.tokenizer();
+        TaskSetup setup = TaskSetup.from(configOptions.load("sppo4j.task=sort"));
+        Tokenizer tokenizer = setup.tokenizer();
         PolicyConfig policyConfig = setup.policyConfig();
         long seed = setup.seed();
         Device device = setup.device("sppo4j.rollout.device");

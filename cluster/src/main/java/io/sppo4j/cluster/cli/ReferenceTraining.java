@@ -55,7 +55,7 @@ final class ReferenceTraining {
     private ReferenceTraining() {}
 
     /** The cached reference under {@code directory} if its fingerprint matches, else a new one saved there. */
-    static Result obtain(SortSetup setup, SftConfig sft, Device device, Path directory) throws IOException {
+    static Result obtain(TaskSetup setup, SftConfig sft, Device device, Path directory) throws IOException {
         String fingerprint = fingerprint(setup.config(), sft);
         CheckpointStore store = new CheckpointStore(directory, 1);
         Optional<Checkpoint> cached = store.loadNewest();
@@ -78,7 +78,7 @@ final class ReferenceTraining {
     }
 
     /** Trains a reference and saves it in {@code store}. */
-    static Result train(SortSetup setup, SftConfig sft, Device device, CheckpointStore store, String fingerprint)
+    static Result train(TaskSetup setup, SftConfig sft, Device device, CheckpointStore store, String fingerprint)
             throws IOException {
         long seed = setup.seed();
         Demonstrations demonstrations = setup.task().demonstrations(setup.tokenizer());

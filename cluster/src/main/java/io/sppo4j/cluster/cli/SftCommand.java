@@ -42,7 +42,7 @@ final class SftCommand implements Callable<Integer> {
         if (!"sort".equals(task)) {
             throw new IllegalArgumentException("--task: unknown task '" + task + "'; built-in tasks: sort");
         }
-        SortSetup setup = SortSetup.from(configOptions.load());
+        TaskSetup setup = TaskSetup.from(configOptions.load("sppo4j.task=" + task));
         SftConfig sft = SftConfig.from(setup.config());
         if (steps != null) {
             sft = sft.withSteps(steps);

@@ -32,7 +32,10 @@ public final class SppoCli implements Runnable {
     /** A bad setting or input is a one-line error, not a stack trace; bugs keep their trace. */
     private static int report(Exception error, CommandLine commandLine, CommandLine.ParseResult parsed) {
         PrintWriter err = commandLine.getErr();
-        if (error instanceof IllegalArgumentException || error instanceof com.typesafe.config.ConfigException) {
+        if (error instanceof IllegalArgumentException
+                || error instanceof com.typesafe.config.ConfigException
+                || error instanceof java.io.UncheckedIOException
+                || error instanceof io.sppo4j.model.checkpoint.CorruptCheckpointException) {
             err.println("error: " + error.getMessage());
             err.flush();
             return 2;

@@ -17,6 +17,10 @@ import io.sppo4j.cluster.report.TrainingReport;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.sft.SftConfig;
+import io.sppo4j.model.task.game.Exploitability;
+import io.sppo4j.model.task.game.GameTask;
+import io.sppo4j.model.task.game.NashSolver;
+import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SortSetup setup = SortSetup.from(loadConfig());
+        TaskSetup setup = TaskSetup.from(loadConfig());
         Config config = setup.config();
         Path outDir = out != null ? out : Path.of(config.getString("sppo4j.train.out"));
         Files.createDirectories(outDir);
@@ -74,15 +78,18 @@ final class TrainCommand implements Callable<Integer> {
         String algorithm = AlgorithmSettings.from(config).algorithm().configName();
         long started = System.nanoTime();
 
-        ReferenceTraining.Result reference =
-                ReferenceTraining.obtain(setup, SftConfig.from(config), learnerDevice, outDir.resolve("reference"));
+        // Sort's reference comes from SFT (cached); a game's is the initial near-uniform policy.
+        ReferenceTraining.Result reference = setup.needsSft()
+                ? ReferenceTraining.obtain(setup, SftConfig.from(config), learnerDevice, outDir.resolve("reference"))
+                : null;
+        WeightSnapshot referenceWeights = reference != null ? reference.weights() : setup.initialWeights();
         Path checkpointDir = outDir.resolve("checkpoints");
         if (fresh) {
             deleteCheckpoints(checkpointDir);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         Pipeline.Setup pipeline = setup.pipeline(
-                reference.weights(), new CheckpointStore(checkpointDir, learner.checkpointKeep()), registry);
+                referenceWeights, new CheckpointStore(checkpointDir, learner.checkpointKeep()), registry);
         String title = String.format(Locale.ROOT, "%s · %s · %s", setup.task().name(), algorithm,
                 schedule.kind().name().toLowerCase(Locale.ROOT));
         System.err.printf(Locale.ROOT, "train: %s, %d rollout worker(s) (K=%d), %d judge(s), learner on %s, rollouts on %s%n",
@@ -104,8 +111,8 @@ final class TrainCommand implements Callable<Integer> {
                     });
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
-        Map<String, Object> summary = summarize(report, reference, schedule, algorithm, learnerDevice, rolloutDevice,
-                written, (System.nanoTime() - started) / 1e9);
+        Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerDevice,
+                rolloutDevice, written, (System.nanoTime() - started) / 1e9);
         System.err.printf(Locale.ROOT, "train: win rate vs reference %.3f (mean length %.2f vs %.2f) after %s steps; plot %s%n",
                 summary.get("winrate_vs_ref"), summary.get("mean_len"), summary.get("ref_mean_len"), summary.get("steps"),
                 written.plot());
@@ -136,11 +143,11 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> summarize(
-            Monitor.Report report, ReferenceTraining.Result reference, Schedule schedule, String algorithm,
+            TaskSetup setup, Monitor.Report report, ReferenceTraining.Result reference, Schedule schedule, String algorithm,
             Device learnerDevice, Device rolloutDevice, TrainingReport.Written written, double wallSeconds) {
         EvalRecord last = report.evals().isEmpty() ? null : report.evals().get(report.evals().size() - 1);
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("task", "sort");
+        summary.put("task", setup.task().name());
         summary.put("algorithm", algorithm);
         summary.put("schedule", schedule.kind().name().toLowerCase(Locale.ROOT));
         summary.put("winrate_vs_ref", last == null ? Double.NaN : last.winRate());
@@ -163,8 +170,19 @@ final class TrainCommand implements Callable<Integer> {
             }
             summary.put("winrate_by_iteration", byIteration);
         }
-        summary.put("reference_reused", reference.reused());
-        summary.put("reference_exact_match", reference.quality().exactMatch());
+        if (reference != null) {
+            summary.put("reference_reused", reference.reused());
+            summary.put("reference_exact_match", reference.quality().exactMatch());
+        }
+        if (setup.task() instanceof GameTask game && report.distribution() != null) {
+            double[][] preferences = game.game().preferences();
+            summary.put("game", game.game().name());
+            summary.put("nash", NashSolver.solve(preferences));
+            summary.put("last", report.distribution().last());
+            summary.put("average", report.distribution().average());
+            summary.put("exploitability_last", Exploitability.of(preferences, report.distribution().last()));
+            summary.put("exploitability_average", Exploitability.of(preferences, report.distribution().average()));
+        }
         summary.put("learner_device", Devices.describe(learnerDevice));
         summary.put("rollout_device", Devices.describe(rolloutDevice));
         summary.put("metrics_csv", written.csv().toString());

@@ -65,6 +65,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void theGameTaskReportsTheExploitabilityOfItsPolicies() throws Exception {
+        Path profile = Path.of("..", "config", "game.conf");
+        CliRun.Result result = CliRun.run("train", "--json", "--out", dir.resolve("game").toString(),
+                "--config", profile.toString(), "--set", "sppo4j.tasks.game.name=weighted-rps",
+                "--set", "sppo4j.learner.max-steps=200", "--set", "sppo4j.eval.every=100",
+                "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu");
+        assertEquals(0, result.code(), result.err());
+        JsonObject summary = result.lastJsonLine();
+        assertEquals("game", summary.get("task").getAsString());
+        assertEquals(3, summary.getAsJsonArray("nash").size());
+        double average = summary.get("exploitability_average").getAsDouble();
+        assertTrue(average >= 0 && average < 0.5, "exploitability of the average policy " + average);
+        assertTrue(!summary.has("reference_reused"), "a game needs no SFT reference");
+    }
+
+    @Test
     void anUnknownScheduleIsRefusedNamingTheKey() {
         CliRun.Result result = train(dir.resolve("bad"), "--set", "sppo4j.schedule=sometimes");
         assertEquals(2, result.code());

@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.TransformerPolicy;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-class DpoLossTest {
+class DpoLossTest extends TinyPolicyFixture {
 
     /*
      * The three-pair example, worked by hand (softplus(z) = ln(1 + e^z), σ(z) = 1/(1 + e^−z)):
@@ -36,21 +33,6 @@ class DpoLossTest {
      */
     private static final float BETA = 0.5f;
     private static final float[] MARGINS = {0f, 2f, -4f};
-
-    private static NDManager manager;
-    private static TransformerPolicy policy;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-        policy = TestPolicies.tiny(manager, 21);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        policy.close();
-        manager.close();
-    }
 
     @Test
     void handComputedThreePairExample() {
@@ -121,31 +103,13 @@ class DpoLossTest {
 
     @Test
     void onlyTheLossOutlivesTheCallInTheCallersManager() {
-        try (NDManager step = manager.newSubManager()) {
-            NDArray margins = step.create(MARGINS);
-            int before = step.getManagedArrays().size();
-            LossResult result = new DpoLoss(BETA).compute(margins);
-            assertEquals(before + 1, step.getManagedArrays().size());
-            assertEquals(step, result.loss().getManager());
-        }
+        LossContracts.assertOnlyTheLossRemains(manager, MARGINS, new DpoLoss(BETA)::compute);
     }
 
     @Test
     void refusesInvalidInputsWithMessagesThatNameTheProblem() {
-        assertMessage("DPO beta must be positive and finite, got 0.0", () -> new DpoLoss(0f));
-        assertMessage("DPO beta must be positive and finite, got -1.0", () -> new DpoLoss(-1f));
-        assertMessage("DPO beta must be positive and finite, got NaN", () -> new DpoLoss(Float.NaN));
-        assertMessage("DPO beta must be positive and finite, got Infinity", () -> new DpoLoss(Float.POSITIVE_INFINITY));
-        assertMessage("DPO reduction must not be null", () -> new DpoLoss(BETA, null));
-        try (NDManager step = manager.newSubManager()) {
-            DpoLoss loss = new DpoLoss(BETA);
-            assertMessage("(P) array", () -> loss.compute(step.zeros(new Shape(3, 1))));
-            assertMessage("(P) array", () -> loss.compute(step.create(1f)));
-            assertMessage("empty batch", () -> loss.compute(step.zeros(new Shape(0))));
-            assertMessage("margins[1] = NaN", () -> loss.compute(step.create(new float[] {0f, Float.NaN, 0f})));
-            assertMessage("margins[2] = -Infinity",
-                    () -> loss.compute(step.create(new float[] {0f, 0f, Float.NEGATIVE_INFINITY})));
-        }
+        LossContracts.assertRefusesBadSettings("DPO", DpoLoss::new);
+        LossContracts.assertRefusesBadMargins(manager, new DpoLoss(BETA));
     }
 
     /*
@@ -155,10 +119,5 @@ class DpoLossTest {
     @Test
     void gradientThroughATinyPolicyMatchesCentralDifferences() {
         FiniteDifferences.checkPairwise(policy, new DpoLoss(2f), new float[] {0.5f, -0.4f, 0.2f});
-    }
-
-    private static void assertMessage(String fragment, Executable call) {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, call);
-        assertTrue(error.getMessage().contains(fragment), "message '" + error.getMessage() + "' lacks '" + fragment + "'");
     }
 }

@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.TransformerPolicy;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-class IpoLossTest {
+class IpoLossTest extends TinyPolicyFixture {
 
     /*
      * The three-pair example, worked by hand (every value is exact in float32 except the mean):
@@ -33,21 +30,6 @@ class IpoLossTest {
      */
     private static final float BETA = 0.25f;
     private static final float[] MARGINS = {2.5f, -1.0f, 2.0f};
-
-    private static NDManager manager;
-    private static TransformerPolicy policy;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-        policy = TestPolicies.tiny(manager, 21);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        policy.close();
-        manager.close();
-    }
 
     @Test
     void handComputedThreePairExample() {
@@ -95,31 +77,13 @@ class IpoLossTest {
 
     @Test
     void onlyTheLossOutlivesTheCallInTheCallersManager() {
-        try (NDManager step = manager.newSubManager()) {
-            NDArray margins = step.create(MARGINS);
-            int before = step.getManagedArrays().size();
-            LossResult result = new IpoLoss(BETA).compute(margins);
-            assertEquals(before + 1, step.getManagedArrays().size());
-            assertEquals(step, result.loss().getManager());
-        }
+        LossContracts.assertOnlyTheLossRemains(manager, MARGINS, new IpoLoss(BETA)::compute);
     }
 
     @Test
     void refusesInvalidInputsWithMessagesThatNameTheProblem() {
-        assertMessage("IPO beta must be positive and finite, got 0.0", () -> new IpoLoss(0f));
-        assertMessage("IPO beta must be positive and finite, got -1.0", () -> new IpoLoss(-1f));
-        assertMessage("IPO beta must be positive and finite, got NaN", () -> new IpoLoss(Float.NaN));
-        assertMessage("IPO beta must be positive and finite, got Infinity", () -> new IpoLoss(Float.POSITIVE_INFINITY));
-        assertMessage("IPO reduction must not be null", () -> new IpoLoss(BETA, null));
-        try (NDManager step = manager.newSubManager()) {
-            IpoLoss loss = new IpoLoss(BETA);
-            assertMessage("(P) array", () -> loss.compute(step.zeros(new Shape(3, 1))));
-            assertMessage("(P) array", () -> loss.compute(step.create(1f)));
-            assertMessage("empty batch", () -> loss.compute(step.zeros(new Shape(0))));
-            assertMessage("margins[1] = NaN", () -> loss.compute(step.create(new float[] {0f, Float.NaN, 0f})));
-            assertMessage("margins[2] = -Infinity",
-                    () -> loss.compute(step.create(new float[] {0f, 0f, Float.NEGATIVE_INFINITY})));
-        }
+        LossContracts.assertRefusesBadSettings("IPO", IpoLoss::new);
+        LossContracts.assertRefusesBadMargins(manager, new IpoLoss(BETA));
     }
 
     /*
@@ -129,10 +93,5 @@ class IpoLossTest {
     @Test
     void gradientThroughATinyPolicyMatchesCentralDifferences() {
         FiniteDifferences.checkPairwise(policy, new IpoLoss(0.5f), new float[] {0.5f, -0.4f, 1.6f});
-    }
-
-    private static void assertMessage(String fragment, Executable call) {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, call);
-        assertTrue(error.getMessage().contains(fragment), "message '" + error.getMessage() + "' lacks '" + fragment + "'");
     }
 }

@@ -9,16 +9,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.TransformerPolicy;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-class NashMdLossTest {
+class NashMdLossTest extends TinyPolicyFixture {
 
     /*
      * The three-sample example, worked by hand (every value is exact in float32 except the mean):
@@ -42,21 +39,6 @@ class NashMdLossTest {
     private static final float[] LOG_POLICY = {-3.0f, -5.5f, -1.25f};
     private static final float[] LOG_REFERENCE = {-3.5f, -4.75f, -2.0f};
     private static final float[] ADVANTAGE = {0.5f, -0.25f, 0.125f};
-
-    private static NDManager manager;
-    private static TransformerPolicy policy;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-        policy = TestPolicies.tiny(manager, 21);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        policy.close();
-        manager.close();
-    }
 
     @Test
     void handComputedThreeSampleExample() {

@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.TransformerPolicy;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-class SlicLossTest {
+class SlicLossTest extends TinyPolicyFixture {
 
     /*
      * The three-pair example, worked by hand (every value is exact in float32 except the mean):
@@ -34,21 +31,6 @@ class SlicLossTest {
      */
     private static final float BETA = 2f;
     private static final float[] MARGINS = {0.25f, -1.0f, 0.75f};
-
-    private static NDManager manager;
-    private static TransformerPolicy policy;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-        policy = TestPolicies.tiny(manager, 21);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        policy.close();
-        manager.close();
-    }
 
     @Test
     void handComputedThreePairExample() {
@@ -104,31 +86,13 @@ class SlicLossTest {
 
     @Test
     void onlyTheLossOutlivesTheCallInTheCallersManager() {
-        try (NDManager step = manager.newSubManager()) {
-            NDArray margins = step.create(MARGINS);
-            int before = step.getManagedArrays().size();
-            LossResult result = new SlicLoss(BETA).compute(margins);
-            assertEquals(before + 1, step.getManagedArrays().size());
-            assertEquals(step, result.loss().getManager());
-        }
+        LossContracts.assertOnlyTheLossRemains(manager, MARGINS, new SlicLoss(BETA)::compute);
     }
 
     @Test
     void refusesInvalidInputsWithMessagesThatNameTheProblem() {
-        assertMessage("SLiC beta must be positive and finite, got 0.0", () -> new SlicLoss(0f));
-        assertMessage("SLiC beta must be positive and finite, got -1.0", () -> new SlicLoss(-1f));
-        assertMessage("SLiC beta must be positive and finite, got NaN", () -> new SlicLoss(Float.NaN));
-        assertMessage("SLiC beta must be positive and finite, got Infinity", () -> new SlicLoss(Float.POSITIVE_INFINITY));
-        assertMessage("SLiC reduction must not be null", () -> new SlicLoss(BETA, null));
-        try (NDManager step = manager.newSubManager()) {
-            SlicLoss loss = new SlicLoss(BETA);
-            assertMessage("(P) array", () -> loss.compute(step.zeros(new Shape(3, 1))));
-            assertMessage("(P) array", () -> loss.compute(step.create(1f)));
-            assertMessage("empty batch", () -> loss.compute(step.zeros(new Shape(0))));
-            assertMessage("margins[1] = NaN", () -> loss.compute(step.create(new float[] {0f, Float.NaN, 0f})));
-            assertMessage("margins[2] = -Infinity",
-                    () -> loss.compute(step.create(new float[] {0f, 0f, Float.NEGATIVE_INFINITY})));
-        }
+        LossContracts.assertRefusesBadSettings("SLiC", SlicLoss::new);
+        LossContracts.assertRefusesBadMargins(manager, new SlicLoss(BETA));
     }
 
     /*
@@ -140,10 +104,5 @@ class SlicLossTest {
     @Test
     void gradientThroughATinyPolicyMatchesCentralDifferences() {
         FiniteDifferences.checkPairwise(policy, new SlicLoss(1f), new float[] {0.5f, -0.4f, 1.6f});
-    }
-
-    private static void assertMessage(String fragment, Executable call) {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, call);
-        assertTrue(error.getMessage().contains(fragment), "message '" + error.getMessage() + "' lacks '" + fragment + "'");
     }
 }

@@ -7,26 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.scoring.SequenceScorer;
-import io.sppo4j.model.tokenizer.ByteTokenizer;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-class SppoLossTest {
+class SppoLossTest extends TinyPolicyFixture {
 
     /*
      * The three-sample example, worked by hand (every value is exact in float32 except the mean):
@@ -47,21 +36,6 @@ class SppoLossTest {
     private static final float[] LOG_POLICY = {-3.0f, -5.5f, -1.25f};
     private static final float[] LOG_SAMPLER = {-3.5f, -4.75f, -2.0f};
     private static final float[] WIN_RATE = {1.0f, 0.25f, 0.625f};
-
-    private static NDManager manager;
-    private static TransformerPolicy policy;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-        policy = TestPolicies.tiny(manager, 21);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        policy.close();
-        manager.close();
-    }
 
     @Test
     void handComputedThreeSampleExample() {
@@ -160,7 +134,6 @@ class SppoLossTest {
      * the loss); over 2h = 2e-2 that is up to ~2e-4 in a difference quotient whatever the
      * gradient's size.
      */
-    private static final double NOISE_FLOOR = 2e-4;
 
     /**
      * Central differences through the real policy: SequenceScorer's log-probabilities of three
@@ -172,14 +145,14 @@ class SppoLossTest {
      */
     @Test
     void gradientThroughATinyPolicyMatchesCentralDifferences() {
-        List<int[]> prompts = TestPolicies.prompts(31, 4, 7, 3);
-        List<int[]> responses = randomResponses(32, 5, 3, 6);
-        SequenceScorer scorer = new SequenceScorer(ByteTokenizer.PAD);
+        List<int[]> prompts = FiniteDifferences.PROMPTS;
+        List<int[]> responses = FiniteDifferences.WINNERS;
         SppoLoss loss = new SppoLoss(4f);
         float[] winRate = {0.9f, 0.2f, 0.7f};
         float[] logSampler;
         try (Autograd.Scope inference = Autograd.paused(); NDManager step = policy.manager().newSubManager()) {
-            float[] initial = scorer.score(policy, step, prompts, responses, false).sequenceLogProbs().toFloatArray();
+            float[] initial = FiniteDifferences.SCORER.score(policy, step, prompts, responses, false)
+                    .sequenceLogProbs().toFloatArray();
             // Log-ratios of 0.5, -0.4, 0.2 at the current weights against targets 1.6, -1.2, 0.8.
             float[] offset = {0.5f, -0.4f, 0.2f};
             logSampler = new float[initial.length];
@@ -187,112 +160,15 @@ class SppoLossTest {
                 logSampler[i] = initial[i] - offset[i];
             }
         }
-        Map<String, Parameter> parameters = policy.namedParameters();
-        List<String> checked = List.of(
-                "wte.weight", "wpe.weight", "ln_f.weight", "h.1.ln_2.weight", "h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias",
-                "h.1.mlp.c_fc.weight", "h.1.mlp.c_proj.weight", "ln_f.bias");
-        List<float[]> gradients = new ArrayList<>();
-        try (NDManager step = policy.manager().newSubManager()) {
-            LossResult result;
-            try (Autograd.Scope recording = Autograd.recording()) {
-                NDArray logPolicy = scorer.score(policy, step, prompts, responses, true).sequenceLogProbs();
-                result = loss.compute(logPolicy, logSampler, winRate);
-            }
-            Autograd.backward(result.loss());
-            for (String name : checked) {
-                gradients.add(Autograd.gradient(parameters.get(name).getArray(), step).toFloatArray());
-            }
-            for (Parameter parameter : parameters.values()) {
-                Autograd.zeroGradient(parameter.getArray());
-            }
-        }
-        Supplier<Float> evaluate = () -> lossValue(scorer, loss, prompts, responses, logSampler, winRate);
-        double worst = 0;
-        StringBuilder report = new StringBuilder("finite differences, relative error (h = 1e-2 | h = 1e-3):\n");
-        for (int p = 0; p < checked.size(); p++) {
-            String name = checked.get(p);
-            NDArray array = parameters.get(name).getArray();
-            for (int element : largestTwo(gradients.get(p))) {
-                float autograd = gradients.get(p)[element];
-                double coarse = centralDifference(array, element, 1e-2f, evaluate);
-                double fine = centralDifference(array, element, 1e-3f, evaluate);
-                double error = Math.abs(coarse - autograd) / Math.abs(autograd);
-                worst = Math.max(worst, error);
-                report.append(String.format("  %-24s [%4d] autograd %+.6e  fd %+.6e (rel %.2e) | fd %+.6e (rel %.2e)%n",
-                        name, element, autograd, coarse, error, fine, Math.abs(fine - autograd) / Math.abs(autograd)));
-                assertTrue(Math.abs(autograd) > 1e-2, name + " has a gradient too small to check: " + autograd);
-                assertTrue(Math.abs(coarse - autograd) <= 2e-2 * Math.abs(autograd) + NOISE_FLOOR,
-                        name + "[" + element + "]: autograd " + autograd + " vs central difference " + coarse);
-            }
-        }
-        System.out.print(report.append(String.format("worst relative error at h = 1e-2: %.2e%n", worst)));
-    }
-
-    private static float lossValue(
-            SequenceScorer scorer, SppoLoss loss, List<int[]> prompts, List<int[]> responses, float[] logSampler, float[] winRate) {
-        try (Autograd.Scope inference = Autograd.paused(); NDManager step = policy.manager().newSubManager()) {
-            NDArray logPolicy = scorer.score(policy, step, prompts, responses, false).sequenceLogProbs();
-            return loss.compute(logPolicy, logSampler, winRate).loss().getFloat();
-        }
-    }
-
-    /** (L(θ + h·e) − L(θ − h·e)) / 2h for the flat element {@code element}, restoring θ exactly. */
-    private static double centralDifference(NDArray parameter, int element, float h, Supplier<Float> loss) {
-        float original = parameter.toFloatArray()[element];
-        NDIndex at = index(parameter.getShape(), element);
-        float plus = original + h;
-        float minus = original - h;
-        overwrite(parameter, at, plus);
-        double up = loss.get();
-        overwrite(parameter, at, minus);
-        double down = loss.get();
-        overwrite(parameter, at, original);
-        // Divide by the step actually taken in float32, not the nominal 2h.
-        return (up - down) / ((double) plus - minus);
-    }
-
-    private static void overwrite(NDArray parameter, NDIndex at, float value) {
-        try (Autograd.Scope inPlace = Autograd.paused(); NDManager scratch = policy.manager().newSubManager()) {
-            parameter.set(at, scratch.create(value));
-        }
-    }
-
-    private static NDIndex index(Shape shape, int flat) {
-        long[] indices = new long[shape.dimension()];
-        long rest = flat;
-        for (int axis = shape.dimension() - 1; axis >= 0; axis--) {
-            indices[axis] = rest % shape.get(axis);
-            rest /= shape.get(axis);
-        }
-        return new NDIndex(indices);
-    }
-
-    private static int[] largestTwo(float[] values) {
-        int first = -1;
-        int second = -1;
-        for (int i = 0; i < values.length; i++) {
-            if (first < 0 || Math.abs(values[i]) > Math.abs(values[first])) {
-                second = first;
-                first = i;
-            } else if (second < 0 || Math.abs(values[i]) > Math.abs(values[second])) {
-                second = i;
-            }
-        }
-        return new int[] {first, second};
-    }
-
-    private static List<int[]> randomResponses(long seed, int... lengths) {
-        SplittableRandom random = new SplittableRandom(seed);
-        List<int[]> responses = new ArrayList<>();
-        for (int length : lengths) {
-            int[] response = new int[length];
-            for (int i = 0; i < length - 1; i++) {
-                response[i] = random.nextInt(256);
-            }
-            response[length - 1] = ByteTokenizer.EOS;
-            responses.add(response);
-        }
-        return responses;
+        FiniteDifferences.check(policy, "SPPO",
+                step -> loss.compute(FiniteDifferences.SCORER.score(policy, step, prompts, responses, true)
+                        .sequenceLogProbs(), logSampler, winRate).loss(),
+                () -> {
+                    try (Autograd.Scope inference = Autograd.paused(); NDManager step = policy.manager().newSubManager()) {
+                        return (double) loss.compute(FiniteDifferences.SCORER.score(policy, step, prompts, responses, false)
+                                .sequenceLogProbs(), logSampler, winRate).loss().getFloat();
+                    }
+                });
     }
 
     private static void assertMessage(String fragment, Executable call) {
