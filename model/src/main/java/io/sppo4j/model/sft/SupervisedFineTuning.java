@@ -37,8 +37,10 @@ public final class SupervisedFineTuning {
     public Result run(LanguageModel model, Demonstrations demonstrations, long seed, Listener listener) {
         SplittableRandom random = new SplittableRandom(seed);
         float minLr = config.learningRate() * config.minLearningRateRatio();
+        // A run shorter than the warm-up (a quick --steps) warms up for all but its last step.
+        int warmup = Math.min(config.warmupSteps(), config.steps() - 1);
         LearningRateSchedule schedule = new LearningRateSchedule.CosineWithWarmup(
-                config.learningRate(), config.warmupSteps(), config.steps(), minLr);
+                config.learningRate(), warmup, config.steps(), minLr);
         AdamWConfig adamConfig = AdamWConfig.DEFAULTS
                 .withLearningRate(config.learningRate())
                 .withWeightDecay(config.weightDecay())

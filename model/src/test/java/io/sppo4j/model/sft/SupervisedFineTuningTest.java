@@ -42,4 +42,17 @@ class SupervisedFineTuningTest {
         assertTrue(learningRates.get(4) < learningRates.get(10), "warm-up raises the learning rate");
         assertTrue(learningRates.get(79) < learningRates.get(20), "cosine decay lowers it");
     }
+
+    @Test
+    void aRunShorterThanTheWarmUpStillTrains() {
+        ByteTokenizer tokenizer = new ByteTokenizer();
+        Demonstrations demonstrations =
+                new SortDemonstrations(new SortTask(new SortTaskConfig(4, 8, 0.2, 0.1)), tokenizer);
+        SftConfig config = new SftConfig(3, 4, 3e-3f, 100, 0.1f, 0.01f, 1.0f, 0);
+        try (NDManager manager = NDManager.newBaseManager(); TransformerPolicy policy = TestPolicies.tiny(manager, 5)) {
+            SupervisedFineTuning.Result result = new SupervisedFineTuning(config, tokenizer.pad())
+                    .run(policy, demonstrations, 1, (step, total, loss, lr) -> { });
+            assertEquals(3, result.losses().size());
+        }
+    }
 }
