@@ -37,9 +37,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     public sealed interface Command extends SppoMessage {}
 
-    private record WeightsUpdated(WeightCache.Update update) implements Command {}
+    private record WeightsUpdated(WeightCache.Update update) implements Command, LocalOnly {}
 
-    private enum EvaluatePending implements Command {
+    private enum EvaluatePending implements Command, LocalOnly {
         INSTANCE
     }
 

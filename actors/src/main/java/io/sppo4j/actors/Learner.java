@@ -92,15 +92,15 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     public record Status(long step, long version, int inFlight, int buffered, long droppedStale, boolean finished)
             implements SppoMessage {}
 
-    private record VersionKnown(long cachedVersion) implements Command {}
+    private record VersionKnown(long cachedVersion) implements Command, LocalOnly {}
 
-    private record WorkerStopped(ActorRef<RolloutWorker.Command> worker) implements Command {}
+    private record WorkerStopped(ActorRef<RolloutWorker.Command> worker) implements Command, LocalOnly {}
 
-    private enum Tick implements Command {
+    private enum Tick implements Command, LocalOnly {
         INSTANCE
     }
 
-    private enum TrainNext implements Command {
+    private enum TrainNext implements Command, LocalOnly {
         INSTANCE
     }
 
@@ -118,7 +118,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             int padId,
             long seed,
             int torchThreads,
-            LearnerMetrics metrics) {}
+            LearnerMetrics metrics,
+            JudgedGroupSink groupLog) {}
 
     public static Behavior<Command> create(
             Setup setup, ActorRef<WeightCache.Command> weightCache, ActorRef<Monitor.Command> monitor) {
@@ -284,6 +285,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onGroupJudged(GroupJudged judged) {
         JudgedGroup group = judged.group();
+        if (setup.groupLog() != null) {
+            setup.groupLog().accept(group, version);
+        }
         Optional<CreditLedger.Lease> lease = ledger.settle(group.group().creditId());
         if (finished) {
             return this;
@@ -569,6 +573,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     private Behavior<Command> onStop() {
+        if (setup.groupLog() != null) {
+            setup.groupLog().close();
+        }
         optimizer.close();
         manager.close();
         return this;

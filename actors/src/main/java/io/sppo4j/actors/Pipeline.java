@@ -38,7 +38,7 @@ public final class Pipeline {
     /** Forwards to the monitor: the curves so far. */
     public record GetReport(ActorRef<Monitor.Report> replyTo) implements Command {}
 
-    private record LearnerStopped() implements Command {}
+    private record LearnerStopped() implements Command, LocalOnly {}
 
     /** Everything a one-JVM run is built from. */
     public record Setup(
@@ -79,7 +79,7 @@ public final class Pipeline {
         ActorRef<Learner.Command> learner = context.spawn(Learner.create(new Learner.Setup(
                 setup.learner(), setup.schedule(), setup.task(), setup.policyFactory(), setup.policyConfig(),
                 setup.learnerDevice(), setup.reference(), setup.checkpoints(), setup.algorithm(), setup.tokenizer().pad(),
-                setup.seed(), setup.torchThreads(), setup.metrics().learner()), cache, monitor), "learner", compute);
+                setup.seed(), setup.torchThreads(), setup.metrics().learner(), null), cache, monitor), "learner", compute);
         context.watchWith(learner, new LearnerStopped());
         for (int j = 0; j < setup.judges(); j++) {
             String name = "judge-" + j;

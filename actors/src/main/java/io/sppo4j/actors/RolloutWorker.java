@@ -55,11 +55,11 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         }
     }
 
-    private record WeightsUpdated(WeightCache.Update update) implements Command {}
+    private record WeightsUpdated(WeightCache.Update update) implements Command, LocalOnly {}
 
-    private record JudgesChanged(Receptionist.Listing listing) implements Command {}
+    private record JudgesChanged(Receptionist.Listing listing) implements Command, LocalOnly {}
 
-    private enum SampleNext implements Command {
+    private enum SampleNext implements Command, LocalOnly {
         INSTANCE
     }
 

@@ -52,6 +52,11 @@ final class ActorFixtures {
                 AdamWConfig.DEFAULTS.withLearningRate(1e-3f), 0, Duration.ofSeconds(60), TensorEncoding.FP32);
     }
 
+    /** A weight cache with a group of its own, so caches of different tests never exchange weights. */
+    static org.apache.pekko.actor.typed.Behavior<WeightCache.Command> isolatedCache() {
+        return WeightCache.create(WeightCache.Settings.DEFAULT.withGroup(java.util.UUID.randomUUID().toString()));
+    }
+
     static PipelineMetrics metrics() {
         return PipelineMetrics.register(new PrometheusRegistry());
     }

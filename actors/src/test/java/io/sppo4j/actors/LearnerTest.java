@@ -39,14 +39,13 @@ class LearnerTest {
 
     /** The learner with a real weight cache and monitor, driven by probes playing rollout and judge. */
     private final class Harness {
-        final ActorRef<WeightCache.Command> cache = testKit.spawn(WeightCache.create());
         final TestProbe<Monitor.Command> monitor = testKit.createTestProbe();
         final TestProbe<RolloutWorker.Command> worker = testKit.createTestProbe();
         final TestProbe<Learner.Status> status = testKit.createTestProbe();
         final ActorRef<Learner.Command> learner;
 
         Harness(LearnerSettings settings, CheckpointStore checkpoints) {
-            this(settings, checkpoints, testKit.spawn(WeightCache.create()));
+            this(settings, checkpoints, testKit.spawn(ActorFixtures.isolatedCache()));
         }
 
         Harness(LearnerSettings settings, CheckpointStore checkpoints, ActorRef<WeightCache.Command> sharedCache) {
@@ -54,7 +53,7 @@ class LearnerTest {
             learner = testKit.spawn(Learner.create(new Learner.Setup(
                     settings, ActorFixtures.ASYNC, ActorFixtures.SORT, ActorFixtures.factory(), ActorFixtures.TINY,
                     Device.cpu(), ActorFixtures.weights(1, 0), checkpoints, AlgorithmSettings.sppo(2f), ByteTokenizer.PAD, 7, 1,
-                    metrics.learner()), sharedCache, monitor.ref()));
+                    metrics.learner(), null), sharedCache, monitor.ref()));
         }
 
         Learner.Status status() {
@@ -135,7 +134,7 @@ class LearnerTest {
     @Test
     void aRestartedLearnerResumesFromTheCheckpointWithTheSameVersion() throws Exception {
         CheckpointStore store = new CheckpointStore(dir.resolve("resume"), 3);
-        ActorRef<WeightCache.Command> cache = testKit.spawn(WeightCache.create());
+        ActorRef<WeightCache.Command> cache = testKit.spawn(ActorFixtures.isolatedCache());
         Harness first = new Harness(ActorFixtures.learnerSettings(8, 1, 100, 2), store, cache);
         List<Credit> credits = first.request(2);
         first.answer(credits.get(0), 0);
@@ -159,7 +158,7 @@ class LearnerTest {
     @Test
     void aResumedLearnerNeverPublishesAVersionOlderThanOneAlreadyOut() throws Exception {
         CheckpointStore store = new CheckpointStore(dir.resolve("ahead"), 3);
-        ActorRef<WeightCache.Command> cache = testKit.spawn(WeightCache.create());
+        ActorRef<WeightCache.Command> cache = testKit.spawn(ActorFixtures.isolatedCache());
         Harness first = new Harness(ActorFixtures.learnerSettings(8, 1, 100, 2), store, cache);
         List<Credit> credits = first.request(3);
         for (Credit credit : credits) {
