@@ -82,6 +82,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
     /**
+     * Sent by the cluster singleton before the learner moves to another node (its node leaves):
+     * checkpoint now, so the next learner resumes from this very step, then stop.
+     */
+    public enum Handover implements Command, LocalOnly {
+        INSTANCE
+    }
+
+    /**
      * @param step optimiser steps taken
      * @param version latest published version
      * @param inFlight credits outstanding
@@ -151,6 +159,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private final Deque<List<JudgedGroup>> iterationBatches = new ArrayDeque<>();
     private final Deque<long[]> throughputWindow = new ArrayDeque<>();
     private final long startedNanos = System.nanoTime();
+    private long lastStatusNanos = System.nanoTime();
     private boolean started;
     private boolean trainScheduled;
     private boolean finished;
@@ -252,6 +261,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(TrainNext.INSTANCE, this::onTrainNext)
+                .onMessageEquals(Handover.INSTANCE, this::onHandover)
                 .onSignal(PostStop.class, signal -> onStop())
                 .build();
     }
@@ -264,6 +274,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             version = known.cachedVersion() + 1;
         }
         started = true;
+        setup.metrics().resumedAt(step);
         boolean done = setup.schedule().async() ? step >= settings.maxSteps() : iteration >= setup.schedule().iterations();
         publish(done);
         if (done) {
@@ -349,7 +360,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     private Behavior<Command> onTick() {
-        List<CreditLedger.Lease> expired = ledger.reclaimExpired(System.nanoTime(), settings.creditTimeout());
+        long now = System.nanoTime();
+        long interval = settings.statusInterval().toNanos();
+        if (interval > 0 && now - lastStatusNanos >= interval) {
+            lastStatusNanos = now;
+            getContext().getLog().info("step {} | v{} | {} samples | {} credits in flight | {} buffered | {} dropped stale{}",
+                    step, version, samples, ledger.inFlight(), buffer.size(), droppedStale, finished ? " | finished" : "");
+        }
+        List<CreditLedger.Lease> expired = ledger.reclaimExpired(now, settings.creditTimeout());
         expired.forEach(this::takeBack);
         if (!expired.isEmpty()) {
             getContext().getLog().warn("took back {} credits unanswered for {}", expired.size(), settings.creditTimeout());
@@ -489,11 +507,13 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             total += group.group().size();
             staleness += version - group.version();
         }
+        long trainingStarted = System.nanoTime();
         UpdateResult result = trainer.train(groups);
+        double trainingSeconds = (System.nanoTime() - trainingStarted) / 1e9;
         step++;
         samples += total;
         publishedSinceStep = false;
-        setup.metrics().stepped(result.loss(), total);
+        setup.metrics().stepped(step, result.loss(), total, trainingSeconds);
         double elapsed = (System.nanoTime() - startedNanos) / 1e9;
         monitor.tell(new Monitor.Stepped(new StepRecord(
                 step, version, result.loss(), staleness / groups.size(), samples, throughput(), result.learningRate(),
@@ -570,6 +590,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         waiting.clear();
         getContext().getLog().info("finished at step {}, version {}", step, version);
         monitor.tell(new Monitor.LearnerFinished(new Monitor.LearnerTotals(step, version, samples, droppedStale)));
+    }
+
+    private Behavior<Command> onHandover() {
+        if (started && !finished) {
+            checkpoint();
+            getContext().getLog().info("handing over at step {}, version {}", step, version);
+        }
+        return Behaviors.stopped();
     }
 
     private Behavior<Command> onStop() {

@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -71,28 +70,14 @@ public final class Pipeline {
         DispatcherSelector compute = DispatcherSelector.fromConfig(COMPUTE_DISPATCHER);
         ActorRef<Monitor.Command> monitor = context.spawn(Monitor.create(completion, true), "monitor");
         ActorRef<WeightCache.Command> cache = context.spawn(WeightCache.create(), "weight-cache");
-        int everyVersions = setup.schedule().async() ? setup.eval().everyVersions() : 1;
-        context.spawn(restarting(Evaluator.create(new Evaluator.Setup(
-                setup.task(), setup.tokenizer(), setup.policyFactory(), setup.rolloutDevice(), setup.reference(),
-                setup.eval(), everyVersions, setup.rollout().sampling(), setup.seed(), setup.torchThreads(),
-                setup.metrics().eval()), cache, monitor)), "evaluator", compute);
-        ActorRef<Learner.Command> learner = context.spawn(Learner.create(new Learner.Setup(
-                setup.learner(), setup.schedule(), setup.task(), setup.policyFactory(), setup.policyConfig(),
-                setup.learnerDevice(), setup.reference(), setup.checkpoints(), setup.algorithm(), setup.tokenizer().pad(),
-                setup.seed(), setup.torchThreads(), setup.metrics().learner(), null), cache, monitor), "learner", compute);
+        context.spawn(Roles.evaluator(setup, cache, monitor), "evaluator", compute);
+        ActorRef<Learner.Command> learner = context.spawn(Roles.learner(setup, cache, monitor, null), "learner", compute);
         context.watchWith(learner, new LearnerStopped());
         for (int j = 0; j < setup.judges(); j++) {
-            String name = "judge-" + j;
-            context.spawn(restarting(JudgeWorker.create(name, setup.task().judge(), learner, setup.metrics().judge())),
-                    name, compute);
+            context.spawn(Roles.judge(setup, "judge-" + j, learner), "judge-" + j, compute);
         }
         for (int r = 0; r < setup.rollout().workers(); r++) {
-            String name = "rollout-" + r;
-            RolloutWorker.Setup worker = new RolloutWorker.Setup(
-                    name, setup.policyFactory(), setup.rolloutDevice(), setup.tokenizer(), setup.rollout(),
-                    setup.seed() + 7919L * (r + 1), setup.torchThreads(), JudgeWorker.KEY, setup.algorithm(),
-                    setup.reference(), setup.metrics().rollout());
-            context.spawn(restarting(RolloutWorker.create(worker, learner, cache)), name, compute);
+            context.spawn(Roles.rollout(setup, "rollout-" + r, learner, cache), "rollout-" + r, compute);
         }
         return Behaviors.receive(Command.class)
                 .onMessage(GetReport.class, request -> {
@@ -105,9 +90,5 @@ public final class Pipeline {
                 })
                 .onSignal(Terminated.class, signal -> Behaviors.same())
                 .build();
-    }
-
-    private static <T> Behavior<T> restarting(Behavior<T> behavior) {
-        return Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart());
     }
 }

@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 public final class LearnerMetrics {
 
     final Counter steps;
+    final Gauge step;
     final Gauge loss;
     final Histogram staleness;
     final Counter droppedStale;
@@ -18,9 +19,12 @@ public final class LearnerMetrics {
     final Gauge version;
     final Histogram publishSeconds;
     final Counter samples;
+    final Counter busySeconds;
 
     LearnerMetrics(PrometheusRegistry registry) {
-        steps = Counter.builder().name("sppo_learner_steps_total").help("Optimiser steps.").register(registry);
+        steps = Counter.builder().name("sppo_learner_steps_total").help("Optimiser steps taken by this process.").register(registry);
+        step = Gauge.builder().name("sppo_learner_step")
+                .help("The learner's step, counting steps of earlier learners it resumed from.").register(registry);
         loss = Gauge.builder().name("sppo_learner_loss").help("Loss of the latest step.").register(registry);
         staleness = Histogram.builder().name("sppo_learner_staleness_versions")
                 .help("Learner version minus the version that sampled a group, at arrival.")
@@ -39,10 +43,14 @@ public final class LearnerMetrics {
                 .classicExponentialUpperBounds(0.001, 2, 14).register(registry);
         samples = Counter.builder().name("sppo_learner_samples_total")
                 .help("Judged samples consumed by optimiser steps.").register(registry);
+        busySeconds = Counter.builder().name("sppo_learner_busy_seconds_total")
+                .help("Time spent in optimiser steps (its rate is the learner's busy fraction).").register(registry);
     }
 
-    public void stepped(double stepLoss, long batchSamples) {
+    public void stepped(long newStep, double stepLoss, long batchSamples, double seconds) {
         steps.inc();
+        busySeconds.inc(seconds);
+        step.set(newStep);
         loss.set(stepLoss);
         samples.inc(batchSamples);
     }
@@ -62,6 +70,11 @@ public final class LearnerMetrics {
     public void occupancy(int inFlight, int buffered) {
         creditsInFlight.set(inFlight);
         bufferDepth.set(buffered);
+    }
+
+    /** The step a learner starts from (0, or its checkpoint's). */
+    public void resumedAt(long startStep) {
+        step.set(startStep);
     }
 
     public void published(long newVersion, double seconds) {

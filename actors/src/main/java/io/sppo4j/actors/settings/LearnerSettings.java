@@ -22,6 +22,8 @@ import java.util.Locale;
  * @param warmupSteps linear learning-rate warm-up
  * @param creditTimeout a credit unanswered this long is taken back (its worker or judge is gone)
  * @param weightEncoding FP32 (bit-exact) or BF16 (half the bytes) for published weights
+ * @param statusInterval how often the learner logs a status line; zero for never (the one-JVM
+ *     command prints its own)
  */
 public record LearnerSettings(
         int capacity,
@@ -34,7 +36,16 @@ public record LearnerSettings(
         AdamWConfig optimizer,
         int warmupSteps,
         Duration creditTimeout,
-        TensorEncoding weightEncoding) {
+        TensorEncoding weightEncoding,
+        Duration statusInterval) {
+
+    /** Without a status log. */
+    public LearnerSettings(
+            int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
+            int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
+        this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
+                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO);
+    }
 
     public LearnerSettings {
         if (groupsPerStep > capacity) {
@@ -62,6 +73,7 @@ public record LearnerSettings(
                         .withMaxGradNorm(learner.floatIn("max-grad-norm", 0, 1e6))),
                 learner.nonNegativeInt("warmup-steps"),
                 config.getDuration("sppo4j.learner.credit-timeout"),
-                TensorEncoding.valueOf(encoding.toUpperCase(Locale.ROOT)));
+                TensorEncoding.valueOf(encoding.toUpperCase(Locale.ROOT)),
+                config.getDuration("sppo4j.learner.status-interval"));
     }
 }

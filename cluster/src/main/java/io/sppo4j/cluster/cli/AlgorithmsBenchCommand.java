@@ -1,5 +1,7 @@
 package io.sppo4j.cluster.cli;
 
+import io.sppo4j.cluster.setup.TaskSetup;
+
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.monitor.EvalRecord;

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks that print JSON (measured side by side in one run).",
-        subcommands = {GenerateCommand.class, GameBenchCommand.class, AlgorithmsBenchCommand.class})
+        subcommands = {GenerateCommand.class, GameBenchCommand.class, AlgorithmsBenchCommand.class,
+            BroadcastBenchCommand.class, PipelineBenchCommand.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

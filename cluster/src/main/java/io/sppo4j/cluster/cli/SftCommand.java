@@ -1,5 +1,7 @@
 package io.sppo4j.cluster.cli;
 
+import io.sppo4j.cluster.setup.TaskSetup;
+
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.sft.SftConfig;

@@ -1,5 +1,7 @@
 package io.sppo4j.cluster.cli;
 
+import io.sppo4j.cluster.setup.TaskSetup;
+
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

@@ -1,4 +1,4 @@
-package io.sppo4j.cluster.cli;
+package io.sppo4j.cluster.setup;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -40,11 +40,11 @@ import java.nio.file.Path;
  * @param needsSft whether the reference policy comes from supervised fine-tuning (sort) or is
  *     the initial policy itself (a game's near-uniform softmax)
  */
-record TaskSetup(
+public record TaskSetup(
         Config config, Tokenizer tokenizer, PolicyConfig policyConfig, Task task, PolicyFactory policyFactory,
         long seed, boolean needsSft) {
 
-    static TaskSetup from(Config config) {
+    public static TaskSetup from(Config config) {
         long seed = config.getLong("sppo4j.seed");
         String name = config.getString("sppo4j.task");
         switch (name) {
@@ -76,12 +76,12 @@ record TaskSetup(
     }
 
     /** The device a role's setting names, e.g. {@code sppo4j.learner.device}. */
-    Device device(String key) {
+    public Device device(String key) {
         return Devices.parse(config.getString(key), key);
     }
 
     /** The policy as initialised from the seed, as version 0. */
-    WeightSnapshot initialWeights() {
+    public WeightSnapshot initialWeights() {
         try (NDManager manager = NDManager.newBaseManager();
                 LanguageModel policy = policyFactory.create(manager, Device.cpu())) {
             return WeightSnapshot.export(policy, 0, TensorEncoding.FP32);
@@ -93,7 +93,7 @@ record TaskSetup(
      *
      * @param checkpoints the learner's checkpoints, or null for none
      */
-    Pipeline.Setup pipeline(WeightSnapshot reference, CheckpointStore checkpoints, PrometheusRegistry registry) {
+    public Pipeline.Setup pipeline(WeightSnapshot reference, CheckpointStore checkpoints, PrometheusRegistry registry) {
         return new Pipeline.Setup(
                 task, tokenizer, policyFactory, policyConfig, reference,
                 Schedule.from(config), LearnerSettings.from(config), RolloutSettings.from(config),
@@ -103,7 +103,7 @@ record TaskSetup(
     }
 
     /** The same setup with one key changed (a benchmark's method or step budget). */
-    TaskSetup with(String key, Object value) {
+    public TaskSetup with(String key, Object value) {
         return from(config.withValue(key, ConfigValueFactory.fromAnyRef(value)));
     }
 }

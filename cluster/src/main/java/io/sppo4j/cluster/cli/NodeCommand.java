@@ -1,0 +1,106 @@
+package io.sppo4j.cluster.cli;
+
+import com.typesafe.config.Config;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.sppo4j.actors.JudgedGroupSink;
+import io.sppo4j.actors.Pipeline;
+import io.sppo4j.actors.WeightCache;
+import io.sppo4j.actors.settings.LearnerSettings;
+import io.sppo4j.cluster.metrics.MetricsServer;
+import io.sppo4j.cluster.node.NodeConfig;
+import io.sppo4j.cluster.node.NodeGuardian;
+import io.sppo4j.cluster.rolloutlog.RolloutLogWriter;
+import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
+import io.sppo4j.cluster.setup.TaskSetup;
+import io.sppo4j.model.checkpoint.CheckpointStore;
+import io.sppo4j.model.weights.WeightSnapshot;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.pekko.actor.typed.ActorSystem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "node",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start one node of a training cluster (Pekko Cluster over Artery TCP) with the given roles.",
+            "The learner is a cluster singleton on learner-role nodes: a second one is a hot standby."
+        })
+final class NodeCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions configOptions = new ConfigOptions();
+
+    @Option(names = "--roles", required = true, split = ",", paramLabel = "ROLE",
+            description = "learner, rollout and/or judge, comma-separated.")
+    List<String> roles = new ArrayList<>();
+
+    @Option(names = "--port", description = "Remoting port (default: sppo4j.cluster.port).")
+    Integer port;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "A seed node (repeatable; adds to sppo4j.cluster.seeds).")
+    List<String> seeds = new ArrayList<>();
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve Prometheus metrics on /metrics at this port.")
+    Integer metricsPort;
+
+    @Override
+    public Integer call() throws Exception {
+        Config settings = configOptions.load("sppo4j.learner.status-interval=10s");
+        Set<String> nodeRoles = new LinkedHashSet<>(roles);
+        TaskSetup task = TaskSetup.from(settings);
+        int boundPort = port != null ? port : settings.getInt("sppo4j.cluster.port");
+        String name = settings.getString("sppo4j.cluster.host") + ":" + boundPort;
+        LearnerSettings learner = LearnerSettings.from(settings);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Pipeline.Setup pipeline = task.pipeline(reference(settings, task),
+                new CheckpointStore(Path.of(settings.getString("sppo4j.node.checkpoints")), learner.checkpointKeep()),
+                registry);
+        Config config = NodeConfig.of(settings, nodeRoles, port, seeds, ControlPlaneRegistry.registrationFingerprint());
+        WeightCache.Settings weights = new WeightCache.Settings(
+                settings.getString("sppo4j.weights.group"),
+                Math.toIntExact(settings.getBytes("sppo4j.weights.chunk-size")),
+                settings.getInt("sppo4j.weights.window"),
+                settings.getDuration("sppo4j.weights.stall-timeout"));
+        JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings) : null;
+        ActorSystem<Void> system = ActorSystem.create(
+                NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog)),
+                NodeConfig.SYSTEM_NAME, config);
+        try (MetricsServer server = metricsPort == null ? null
+                : MetricsServer.start(settings.getString("sppo4j.metrics.host"), metricsPort, registry)) {
+            if (server != null) {
+                system.log().info("metrics on http://{}:{}/metrics", settings.getString("sppo4j.metrics.host"), server.port());
+            }
+            system.getWhenTerminated().toCompletableFuture().get();
+        }
+        return 0;
+    }
+
+    /** The reference policy every role starts from: the seed's initial weights, or an SFT checkpoint. */
+    private static WeightSnapshot reference(Config settings, TaskSetup task) throws IOException {
+        String reference = settings.getString("sppo4j.node.reference");
+        if ("init".equals(reference)) {
+            return task.initialWeights();
+        }
+        return new CheckpointStore(Path.of(reference), 1).loadNewest()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "sppo4j.node.reference: no checkpoint in " + reference + " (run sppo sft --out " + reference + ")"))
+                .weights();
+    }
+
+    private static JudgedGroupSink rolloutLog(Config settings) {
+        String directory = settings.getString("sppo4j.node.rollout-log");
+        if (directory.isBlank()) {
+            return null;
+        }
+        return new RolloutLogWriter(Path.of(directory), settings.getBytes("sppo4j.node.rollout-log-max-bytes"));
+    }
+}

@@ -1,0 +1,122 @@
+package io.sppo4j.cluster.node;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cluster node in a JVM of its own, started the way a user starts one ({@code sppo node}),
+ * observed through its Prometheus endpoint and its log, and killed with SIGKILL when a test
+ * needs a crash.
+ */
+final class ChildNode implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    final String name;
+    final int port;
+    final int metricsPort;
+    final Path log;
+    private final Process process;
+
+    private ChildNode(String name, int port, int metricsPort, Path log, Process process) {
+        this.name = name;
+        this.port = port;
+        this.metricsPort = metricsPort;
+        this.log = log;
+        this.process = process;
+    }
+
+    /** Starts {@code sppo node} with the test's classpath, logging to {@code dir/name.log}. */
+    static ChildNode start(Path dir, String name, String roles, int port, Path config, List<String> seeds) throws IOException {
+        int metricsPort = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-Dai.djl.offline=true",
+                "-cp", System.getProperty("java.class.path"),
+                "io.sppo4j.cluster.cli.SppoCli", "node",
+                "--roles", roles, "--port", Integer.toString(port), "--metrics-port", Integer.toString(metricsPort),
+                "--config", config.toString()));
+        for (String seed : seeds) {
+            command.add("--seed");
+            command.add(seed);
+        }
+        Path log = dir.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ChildNode(name, port, metricsPort, log, process);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no leaving the cluster — a crash. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** Every sample of the node's metrics, by series (name with labels), or empty if it does not answer. */
+    Map<String, Double> metrics() {
+        Map<String, Double> samples = new HashMap<>();
+        try {
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                            .timeout(Duration.ofSeconds(3)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (String line : response.body().split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                int space = line.lastIndexOf(' ');
+                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return samples;
+    }
+
+    /** The largest value of a metric over its series (labels ignored), if the node reports it. */
+    OptionalDouble metric(String metric) {
+        return metrics().entrySet().stream()
+                .filter(e -> e.getKey().equals(metric) || e.getKey().startsWith(metric + "{"))
+                .mapToDouble(Map.Entry::getValue)
+                .max();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy(); // SIGTERM: the node leaves the cluster gracefully
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.sppo4j.cluster.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.typesafe.config.Config;
+import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
+import io.sppo4j.model.config.Settings;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** A node speaking another protocol version, or with another control-plane registration, is refused at join. */
+class ProtocolCompatibilityTest {
+
+    private final List<ActorSystem<Void>> systems = new ArrayList<>();
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+    @AfterEach
+    void terminate() throws Exception {
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        for (ActorSystem<Void> system : systems) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void nodesOfAnotherProtocolAreRefusedAndTheClusterIsUntouched() throws Exception {
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+        int seed = ChildNode.freePort();
+        Config current = Settings.load(List.of(), List.of());
+        ActorSystem<Void> first = node(current, seed, seed, ControlPlaneRegistry.registrationFingerprint());
+        ActorSystem<Void> second = node(current, ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
+        ClusterChecks.await("two compatible nodes are up", Duration.ofSeconds(30), () -> ClusterChecks.up(first) == 2);
+
+        ActorSystem<Void> newerProtocol = node(Settings.load(List.of(), List.of("sppo4j.protocol.version=2")),
+                ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
+        ActorSystem<Void> otherRegistration = node(current, ChildNode.freePort(), seed, "another-registration");
+        ClusterChecks.await("both incompatible nodes are refused", Duration.ofSeconds(30), () -> refusals() >= 2);
+        assertEquals(2, ClusterChecks.up(first), "the cluster still has its two members");
+        assertEquals(2, ClusterChecks.up(second));
+        assertEquals(0, ClusterChecks.up(newerProtocol));
+        assertEquals(0, ClusterChecks.up(otherRegistration));
+        String refusal = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains("sppo4j.protocol")).findFirst().orElse("");
+        assertTrue(refusal.contains("sppo4j.protocol.version") || refusal.contains("sppo4j.protocol.control-registration"),
+                "the log names the incompatible setting: " + refusal);
+    }
+
+    private long refusals() {
+        return logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains("sppo4j.protocol") && message.contains("incompatible"))
+                .count();
+    }
+
+    private ActorSystem<Void> node(Config settings, int port, int seedPort, String registration) {
+        Config config = NodeConfig.of(settings, Set.of(NodeGuardian.JUDGE), port, List.of("127.0.0.1:" + seedPort),
+                registration);
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
+        systems.add(system);
+        return system;
+    }
+}
