@@ -244,7 +244,9 @@ class ControlPlaneSerializerTest {
                 }
             }
         }
-        assertEquals(Set.of(), missing);
+        assertEquals(Set.of(), missing, "messages without a wire format: register them in ControlPlaneRegistry"
+                + " (records: record(id, ...); enums: enum-ordinal), bind them to sppo-data, or mark them LocalOnly"
+                + " if they never leave their JVM");
         assertTrue(found.size() >= 27, "public cross-node messages: " + found);
     }
 
