@@ -85,7 +85,7 @@ public final class PipelineBenchmark {
                 .render(ConfigRenderOptions.concise().setFormatted(true)) + "\n"
                 + "sppo4j.node.reference = init\nsppo4j.node.checkpoints = \""
                 + workDirectory.resolve("checkpoints").toString().replace("\\", "/") + "\"\n"
-                + "sppo4j.node.rollout-log = \"\"\nsppo4j.learner.checkpoint-every = 100000000\n"
+                + "sppo4j.rollout-log.directory = \"\"\nsppo4j.learner.checkpoint-every = 100000000\n"
                 + "sppo4j.learner.max-steps = 100000000\nsppo4j.eval.every = 100000000\nsppo4j.eval.prompts = 8\n"
                 + "sppo4j.learner.status-interval = 0s\n");
         int seed = freePort();

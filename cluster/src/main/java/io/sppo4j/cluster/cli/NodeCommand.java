@@ -9,8 +9,10 @@ import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.node.NodeConfig;
 import io.sppo4j.cluster.node.NodeGuardian;
+import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
 import io.sppo4j.cluster.rolloutlog.RolloutLogWriter;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
+import io.sppo4j.cluster.serialization.WireRefusals;
 import io.sppo4j.cluster.setup.TaskSetup;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.weights.WeightSnapshot;
@@ -70,7 +72,8 @@ final class NodeCommand implements Callable<Integer> {
                 Math.toIntExact(settings.getBytes("sppo4j.weights.chunk-size")),
                 settings.getInt("sppo4j.weights.window"),
                 settings.getDuration("sppo4j.weights.stall-timeout"));
-        JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings) : null;
+        JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings, registry) : null;
+        WireRefusals.registerOn(registry);
         ActorSystem<Void> system = ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog)),
                 NodeConfig.SYSTEM_NAME, config);
@@ -96,11 +99,11 @@ final class NodeCommand implements Callable<Integer> {
                 .weights();
     }
 
-    private static JudgedGroupSink rolloutLog(Config settings) {
-        String directory = settings.getString("sppo4j.node.rollout-log");
-        if (directory.isBlank()) {
+    private static JudgedGroupSink rolloutLog(Config settings, PrometheusRegistry registry) {
+        if (settings.getString("sppo4j.rollout-log.directory").isBlank()) {
             return null;
         }
-        return new RolloutLogWriter(Path.of(directory), settings.getBytes("sppo4j.node.rollout-log-max-bytes"));
+        return new RolloutLogWriter(RolloutLogWriter.Settings.fromConfig(settings.getConfig("sppo4j.rollout-log")),
+                RolloutLogMetrics.register(registry));
     }
 }

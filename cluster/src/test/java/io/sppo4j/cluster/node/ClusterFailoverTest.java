@@ -145,7 +145,7 @@ class ClusterFailoverTest {
         }
     }
 
-    private static void awaitUp(ChildNode node, Duration timeout) throws Exception {
+    private void awaitUp(ChildNode node, Duration timeout) throws Exception {
         await(node.name + " serves its metrics", timeout, () -> !node.metrics().isEmpty());
     }
 
