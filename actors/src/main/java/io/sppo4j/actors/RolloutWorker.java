@@ -20,6 +20,7 @@ import io.sppo4j.model.tokenizer.Tokenizer;
 import io.sppo4j.model.train.Algorithm;
 import io.sppo4j.model.weights.WeightSnapshot;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -63,6 +64,13 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         INSTANCE
     }
 
+    private enum RetryRequest implements Command, LocalOnly {
+        INSTANCE
+    }
+
+    /** A request the learner has not answered in this long is sent again (the learner may have moved). */
+    private static final Duration REQUEST_RETRY = Duration.ofSeconds(3);
+
     /** Everything a worker needs besides its collaborators' addresses. */
     public record Setup(
             String name,
@@ -79,7 +87,10 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     public static Behavior<Command> create(
             Setup setup, ActorRef<Learner.Command> learner, ActorRef<WeightCache.Command> weightCache) {
-        return Behaviors.setup(context -> new RolloutWorker(context, setup, learner, weightCache));
+        return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
+            timers.startTimerWithFixedDelay(RetryRequest.INSTANCE, REQUEST_RETRY);
+            return new RolloutWorker(context, setup, learner, weightCache);
+        }));
     }
 
     private final Setup setup;
@@ -94,6 +105,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
     private long version = -1;
     private WeightCache.Update pendingWeights;
     private boolean requestOutstanding;
+    private long requestSentNanos;
     private boolean sampleScheduled;
     private long batches;
     private int nextJudge;
@@ -125,6 +137,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
                 .onMessage(WeightsUpdated.class, this::onWeights)
                 .onMessage(JudgesChanged.class, this::onJudges)
                 .onMessageEquals(SampleNext.INSTANCE, this::onSampleNext)
+                .onMessageEquals(RetryRequest.INSTANCE, this::onRetryRequest)
                 .onSignal(PreRestart.class, signal -> onStop())
                 .onSignal(PostStop.class, signal -> onStop())
                 .build();
@@ -267,7 +280,20 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
             return;
         }
         requestOutstanding = true;
+        requestSentNanos = System.nanoTime();
         learner.tell(new Learner.RequestCredits(getContext().getSelf(), wanted));
+    }
+
+    /**
+     * A learner that crashed took the request with it; its successor has never heard of this
+     * worker. Asking again is harmless: the learner keeps one request per worker.
+     */
+    private Behavior<Command> onRetryRequest() {
+        if (requestOutstanding && System.nanoTime() - requestSentNanos > REQUEST_RETRY.toNanos()) {
+            requestOutstanding = false;
+            requestCredits();
+        }
+        return this;
     }
 
     private void scheduleSampling() {

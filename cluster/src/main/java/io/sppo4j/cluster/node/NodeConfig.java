@@ -50,6 +50,8 @@ public final class NodeConfig {
                 settings.getDuration("sppo4j.cluster.stable-after").toMillis() + "ms");
         pekko.put("pekko.cluster.configuration-compatibility-check.checkers.sppo4j", ProtocolCompatibility.class.getName());
         pekko.put(ProtocolCompatibility.REGISTRATION_KEY, registration);
+        // Benchmarks and tests run several nodes in one JVM.
+        pekko.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
         pekko.put("pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"));
         pekko.put("pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter");
         // Layered over everything: in sppo.jar the modules' reference.conf files are concatenated,
