@@ -1,20 +1,20 @@
 package io.sppo4j.actors;
 
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.weights.OutgoingTransfer;
 import io.sppo4j.actors.weights.SnapshotAssembly;
-import io.sppo4j.actors.weights.SnapshotChunks;
+import io.sppo4j.actors.weights.WeightTransport;
 import io.sppo4j.model.weights.WeightSnapshot;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -29,19 +29,19 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * evaluator) gets each version from here, so weights cross the network once per node whatever
  * the number of workers on it.
  *
- * <p>The cache next to the learner receives each version locally and sends it to the caches of
- * every other node (found through the receptionist) as acknowledged chunks within a window: a
- * slow node slows only its own transfer. A node that joins late is offered the newest version; a
- * node still receiving an older version when a newer one appears jumps to the newer one; an
- * interrupted transfer resumes from the first missing chunk. A received version is used only if
- * its checksum matches. Versions only move forward: an older or repeated version is ignored.
+ * <p>The cache next to the learner receives each version locally, serves its bytes on a TCP
+ * connection of its own ({@link WeightTransport}) and offers it to the caches of every other
+ * node (found through the receptionist). A cache offered a newer version fetches it, resuming
+ * from where an interrupted fetch stopped, and uses it only if its checksum matches; a node that
+ * joins late is offered the newest version; a node still fetching an older version when a newer
+ * one is offered drops it for the newer one. Versions only move forward.
  */
 public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     public sealed interface Command extends SppoMessage {}
 
     /**
-     * From the learner on this node: a new version to hold and to send to every other node.
+     * From the learner on this node: a new version to hold and to offer to every other node.
      *
      * @param step learner step the weights are from
      * @param last the learner's final version: evaluated even if off the evaluation cadence
@@ -52,41 +52,15 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     public record GetLatestVersion(ActorRef<LatestVersion> replyTo) implements Command {}
 
-    /** Peer to peer: a version is available, in {@code chunkCount} chunks of {@code chunkSize} bytes. */
-    public record Offer(SnapshotHeader header, long step, boolean last, int chunkSize, int chunkCount,
+    /** Peer to peer: a version is served at {@code host:port}; fetch it if it is newer than yours. */
+    public record Offer(SnapshotHeader header, long step, boolean last, String host, int port,
             ActorRef<Command> source) implements Command {}
 
-    /** Peer to peer: send {@code version} from chunk {@code fromChunk} on. */
-    public record Want(long version, int fromChunk, ActorRef<Command> peer) implements Command {}
-
-    /** Peer to peer: the receiver holds {@code version} or newer already. */
+    /** Peer to peer: the peer holds {@code version} or newer already. */
     public record Have(long version, ActorRef<Command> peer) implements Command {}
 
-    /** Peer to peer: one chunk of a version's bytes. */
-    public record Chunk(long version, int index, byte[] data) implements Command {
-        public Chunk {
-            Objects.requireNonNull(data, "data");
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Chunk that
-                    && version == that.version && index == that.index && Arrays.equals(data, that.data);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(version, index, Arrays.hashCode(data));
-        }
-
-        @Override
-        public String toString() {
-            return "Chunk[v" + version + " #" + index + ", " + data.length + " bytes]";
-        }
-    }
-
-    /** Peer to peer: chunk {@code index} (and, chunks being ordered, every one before it) arrived. */
-    public record Ack(long version, int index, ActorRef<Command> peer) implements Command {}
+    /** Peer to peer: the peer fetched {@code version} and its checksum matched. */
+    public record Received(long version, ActorRef<Command> peer) implements Command {}
 
     /** Sent to subscribers: the newest weights. */
     public record Update(WeightSnapshot snapshot, long step, boolean last) implements SppoMessage {
@@ -100,6 +74,10 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     private record PeersChanged(Receptionist.Listing listing) implements Command, LocalOnly {}
 
+    private record Fetched(long version) implements Command, LocalOnly {}
+
+    private record FetchFailed(long version, String reason) implements Command, LocalOnly {}
+
     private enum Tick implements Command, LocalOnly {
         INSTANCE
     }
@@ -107,18 +85,12 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     /**
      * @param group caches of one training run find each other under this name; runs sharing a
      *     cluster (or tests sharing a system) use different groups
-     * @param chunkSize bytes per chunk (must fit the remoting frame for large messages)
-     * @param window chunks in flight per peer before an acknowledgement is needed
-     * @param stallTimeout a transfer without progress this long is offered again
+     * @param stallTimeout an offer not answered with the version received this long is made again
+     * @param transport where this node serves the versions it publishes, and how it fetches others'
      */
-    public record Settings(String group, int chunkSize, int window, Duration stallTimeout) {
-        public static final Settings DEFAULT = new Settings("default", 1 << 20, 8, Duration.ofSeconds(10));
-
-        public Settings {
-            if (chunkSize <= 0 || window <= 0) {
-                throw new IllegalArgumentException("weight chunk size and window must be positive");
-            }
-        }
+    public record Settings(String group, Duration stallTimeout, WeightTransport.Settings transport) {
+        public static final Settings DEFAULT =
+                new Settings("default", Duration.ofSeconds(10), WeightTransport.Settings.LOOPBACK);
 
         /** The receptionist key of this group's caches. */
         public ServiceKey<Command> key() {
@@ -126,7 +98,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         }
 
         public Settings withGroup(String name) {
-            return new Settings(name, chunkSize, window, stallTimeout);
+            return new Settings(name, stallTimeout, transport);
         }
     }
 
@@ -143,12 +115,14 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     private final ServiceKey<Command> key;
     private final Set<ActorRef<Update>> subscribers = new LinkedHashSet<>();
     private final Set<ActorRef<Command>> peers = new LinkedHashSet<>();
-    private final Map<ActorRef<Command>, OutgoingTransfer> outgoing = new HashMap<>();
+    private final Map<ActorRef<Command>, Long> offeredAt = new HashMap<>();
+    private WeightTransport transport;
     private Update latest;
+    private boolean source;
     private long highestSeen = -1;
-    private SnapshotChunks chunks;
     private SnapshotAssembly incoming;
     private Offer incomingOffer;
+    private WeightTransport.Transfer fetch;
 
     private WeightCache(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings) {
         super(context);
@@ -169,17 +143,31 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
                 .onMessage(GetLatestVersion.class, this::onGetLatestVersion)
                 .onMessage(PeersChanged.class, this::onPeersChanged)
                 .onMessage(Offer.class, this::onOffer)
-                .onMessage(Want.class, this::onWant)
-                .onMessage(Have.class, this::onHave)
-                .onMessage(Chunk.class, this::onChunk)
-                .onMessage(Ack.class, this::onAck)
+                .onMessage(Have.class, answer -> onAnswered(answer.version(), answer.peer()))
+                .onMessage(Received.class, answer -> onAnswered(answer.version(), answer.peer()))
+                .onMessage(Fetched.class, this::onFetched)
+                .onMessage(FetchFailed.class, this::onFetchFailed)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onSignal(Terminated.class, this::onTerminated)
+                .onSignal(PostStop.class, signal -> onStop())
                 .build();
     }
 
     private long heldVersion() {
         return latest == null ? -1 : latest.version();
+    }
+
+    /** The transport is opened on first use: a cache alone in its JVM never listens. */
+    private WeightTransport transport() {
+        if (transport == null) {
+            try {
+                transport = new WeightTransport(settings.transport());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot listen for weight transfers on "
+                        + settings.transport().host() + ":" + settings.transport().port(), e);
+            }
+        }
+        return transport;
     }
 
     private Behavior<Command> onPublish(Publish publish) {
@@ -188,13 +176,16 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
             getContext().getLog().debug("ignoring weights v{}: v{} is already held", version, heldVersion());
             return this;
         }
-        // A checksum failure here means the bytes were damaged after export; refuse them whole.
-        publish.snapshot().verify();
+        // Handed over in memory by the learner that exported it: its checksum is checked where
+        // it is loaded (importInto) and by every node that fetches it, not here as well.
         install(new Update(publish.snapshot(), publish.step(), publish.last()));
-        chunks = new SnapshotChunks(publish.snapshot(), settings.chunkSize());
-        outgoing.clear(); // a transfer of an older version is abandoned: peers jump to this one
-        for (ActorRef<Command> peer : peers) {
-            offer(peer);
+        source = true;
+        offeredAt.clear();
+        if (!peers.isEmpty()) {
+            transport().serve(publish.snapshot());
+            for (ActorRef<Command> peer : peers) {
+                offer(peer);
+            }
         }
         return this;
     }
@@ -209,8 +200,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         latest = update;
         highestSeen = Math.max(highestSeen, update.version());
         if (incoming != null && incoming.version() <= update.version()) {
-            incoming = null;
-            incomingOffer = null;
+            cancelFetch();
         }
         for (ActorRef<Update> subscriber : subscribers) {
             subscriber.tell(latest);
@@ -218,12 +208,9 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     }
 
     private void offer(ActorRef<Command> peer) {
-        WeightSnapshot snapshot = latest.snapshot();
-        OutgoingTransfer transfer = new OutgoingTransfer(
-                snapshot.version(), chunks.chunkCount(), settings.window(), System.nanoTime());
-        outgoing.put(peer, transfer);
-        peer.tell(new Offer(SnapshotHeader.of(snapshot), latest.step(), latest.last(), chunks.chunkSize(),
-                chunks.chunkCount(), getContext().getSelf()));
+        offeredAt.put(peer, System.nanoTime());
+        peer.tell(new Offer(SnapshotHeader.of(latest.snapshot()), latest.step(), latest.last(),
+                transport().host(), transport().port(), getContext().getSelf()));
     }
 
     private Behavior<Command> onSubscribe(Subscribe subscribe) {
@@ -244,15 +231,20 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     private Behavior<Command> onPeersChanged(PeersChanged changed) {
         Set<ActorRef<Command>> current = new LinkedHashSet<>(changed.listing().getServiceInstances(key));
         current.remove(getContext().getSelf());
+        boolean first = peers.isEmpty();
         for (ActorRef<Command> peer : current) {
-            // A node that joins late gets the newest version this node is the source of.
-            if (!peers.contains(peer) && chunks != null && latest != null) {
+            // A node that joins late is offered the newest version this node is the source of.
+            if (!peers.contains(peer) && source && latest != null) {
+                if (first) {
+                    transport().serve(latest.snapshot());
+                    first = false;
+                }
                 offer(peer);
             }
         }
         peers.clear();
         peers.addAll(current);
-        outgoing.keySet().retainAll(peers);
+        offeredAt.keySet().retainAll(peers);
         return this;
     }
 
@@ -266,98 +258,92 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
             offer.source().tell(new Have(heldVersion(), getContext().getSelf()));
             return this;
         }
+        if (incoming != null && incoming.version() == version && fetch != null) {
+            return this; // already on its way
+        }
         if (incoming == null || incoming.version() != version) {
             // A newer version replaces an older one still on its way.
-            incoming = new SnapshotAssembly(offer.header(), offer.chunkSize());
+            cancelFetch();
+            incoming = new SnapshotAssembly(offer.header());
         }
         incomingOffer = offer;
-        offer.source().tell(new Want(version, incoming.firstMissing(), getContext().getSelf()));
+        SnapshotAssembly assembly = incoming;
+        ActorRef<Command> self = getContext().getSelf();
+        fetch = transport().fetch(offer.host(), offer.port(), assembly,
+                () -> self.tell(new Fetched(version)),
+                reason -> self.tell(new FetchFailed(version, reason)));
         return this;
     }
 
-    private Behavior<Command> onWant(Want want) {
-        OutgoingTransfer transfer = outgoing.get(want.peer());
-        if (transfer == null || transfer.version() != want.version()) {
+    private Behavior<Command> onFetched(Fetched fetched) {
+        if (incoming == null || incoming.version() != fetched.version()) {
             return this;
         }
-        transfer.startAt(want.fromChunk(), System.nanoTime());
-        pump(want.peer(), transfer);
-        return this;
-    }
-
-    private Behavior<Command> onHave(Have have) {
-        OutgoingTransfer transfer = outgoing.get(have.peer());
-        if (transfer != null && transfer.version() <= have.version()) {
-            outgoing.remove(have.peer());
-        }
-        return this;
-    }
-
-    private Behavior<Command> onChunk(Chunk chunk) {
-        if (incoming == null || incoming.version() != chunk.version()) {
-            return this; // a chunk of a version this node has moved past
-        }
-        try {
-            incoming.accept(chunk.index(), chunk.data());
-        } catch (IllegalArgumentException e) {
-            getContext().getLog().warn("refusing {}: {}", chunk, e.getMessage());
-            return this;
-        }
+        SnapshotAssembly assembly = incoming;
         Offer offer = incomingOffer;
-        offer.source().tell(new Ack(chunk.version(), chunk.index(), getContext().getSelf()));
-        if (incoming.complete()) {
-            SnapshotAssembly assembly = incoming;
-            incoming = null;
-            incomingOffer = null;
-            try {
-                install(new Update(assembly.snapshot(), offer.step(), offer.last()));
-            } catch (RuntimeException e) {
-                // Damaged in transit: the bytes are never used; the next version replaces them.
-                getContext().getLog().error("weights v{} failed their checksum and were discarded: {}",
-                        assembly.version(), e.getMessage());
-            }
+        incoming = null;
+        incomingOffer = null;
+        fetch = null;
+        try {
+            install(new Update(assembly.snapshot(), offer.step(), offer.last()));
+            offer.source().tell(new Received(assembly.version(), getContext().getSelf()));
+        } catch (RuntimeException e) {
+            // Damaged on the way: the bytes are never used; the source offers again, or a newer version comes.
+            getContext().getLog().error("weights v{} failed their checksum and were discarded: {}",
+                    assembly.version(), e.getMessage());
         }
         return this;
     }
 
-    private Behavior<Command> onAck(Ack ack) {
-        OutgoingTransfer transfer = outgoing.get(ack.peer());
-        if (transfer == null || transfer.version() != ack.version()) {
-            return this;
-        }
-        transfer.acknowledge(ack.index(), System.nanoTime());
-        if (transfer.done()) {
-            outgoing.remove(ack.peer());
-        } else {
-            pump(ack.peer(), transfer);
+    private Behavior<Command> onFetchFailed(FetchFailed failed) {
+        if (incoming != null && incoming.version() == failed.version()) {
+            fetch = null; // the next offer resumes from the bytes already here
+            getContext().getLog().info("{}; resuming at the next offer", failed.reason());
         }
         return this;
     }
 
-    private void pump(ActorRef<Command> peer, OutgoingTransfer transfer) {
-        for (int index = transfer.nextToSend(); index >= 0; index = transfer.nextToSend()) {
-            peer.tell(new Chunk(transfer.version(), index, chunks.chunk(index)));
+    private Behavior<Command> onAnswered(long version, ActorRef<Command> peer) {
+        if (latest != null && version >= latest.version()) {
+            offeredAt.remove(peer);
         }
+        return this;
     }
 
     private Behavior<Command> onTick() {
         long now = System.nanoTime();
-        for (Map.Entry<ActorRef<Command>, OutgoingTransfer> entry : outgoing.entrySet()) {
-            OutgoingTransfer transfer = entry.getValue();
-            if (transfer.stalled(now, settings.stallTimeout().toNanos())) {
-                // Lost on the way (a dropped connection loses messages): offer again, resume where it stopped.
-                getContext().getLog().info("weights v{} to {} stalled; offering again", transfer.version(),
-                        entry.getKey().path().address());
-                transfer.restart(now);
-                entry.getKey().tell(new Offer(SnapshotHeader.of(latest.snapshot()), latest.step(), latest.last(),
-                        chunks.chunkSize(), chunks.chunkCount(), getContext().getSelf()));
+        for (Map.Entry<ActorRef<Command>, Long> entry : Map.copyOf(offeredAt).entrySet()) {
+            if (now - entry.getValue() > settings.stallTimeout().toNanos()) {
+                // Unanswered (a lost message, a failed fetch): offer again; the peer resumes where it stopped.
+                offer(entry.getKey());
             }
         }
         return this;
     }
 
+    private void cancelFetch() {
+        if (fetch != null) {
+            fetch.cancel();
+        }
+        fetch = null;
+        incoming = null;
+        incomingOffer = null;
+    }
+
     private Behavior<Command> onTerminated(Terminated terminated) {
         subscribers.removeIf(subscriber -> subscriber.equals(terminated.getRef()));
+        return this;
+    }
+
+    private Behavior<Command> onStop() {
+        cancelFetch();
+        if (transport != null) {
+            try {
+                transport.close();
+            } catch (IOException e) {
+                getContext().getLog().debug("closing the weight transport: {}", e.toString());
+            }
+        }
         return this;
     }
 }

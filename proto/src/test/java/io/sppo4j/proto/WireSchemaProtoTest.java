@@ -3,7 +3,6 @@ package io.sppo4j.proto;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 
 import java.io.ByteArrayInputStream;
@@ -21,13 +20,6 @@ class WireSchemaProtoTest {
     private static final HexFormat HEX = HexFormat.of();
 
     @Test
-    void weightChunkBytes() {
-        WeightChunk chunk = WeightChunk.newBuilder()
-                .setSchemaVersion(1).setVersion(2).setIndex(3).setData(ByteString.copyFromUtf8("ab")).build();
-        assertEquals("0801" + "1002" + "1803" + "22026162", HEX.formatHex(chunk.toByteArray()));
-    }
-
-    @Test
     void weightOfferBytes() {
         WeightOffer offer = WeightOffer.newBuilder()
                 .setSchemaVersion(1)
@@ -36,11 +28,12 @@ class WireSchemaProtoTest {
                         .setChecksum(0x01020304)
                         .addTensors(TensorHeader.newBuilder().setName("w").setDtype(TensorDType.TENSOR_DTYPE_BF16)
                                 .addShape(2).addShape(3)))
-                .setStep(5).setLast(true).setChunkSize(1024).setChunkCount(2).setSource("a")
+                .setStep(5).setLast(true).setSource("a").setTransferHost("h").setTransferPort(300)
                 .build();
         String tensor = "0a0177" + "1002" + "1a020203"; // name, dtype, packed shape
         String header = "0801" + "1007" + "1802" + "2504030201" + "2a09" + tensor;
-        assertEquals("0801" + "1216" + header + "1805" + "2001" + "288008" + "3002" + "3a0161",
+        // Fields 5 and 6 (the former chunk size and count) are reserved; 8 and 9 name the transfer endpoint.
+        assertEquals("0801" + "1216" + header + "1805" + "2001" + "3a0161" + "420168" + "48ac02",
                 HEX.formatHex(offer.toByteArray()));
     }
 

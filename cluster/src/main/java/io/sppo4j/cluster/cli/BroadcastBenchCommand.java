@@ -3,8 +3,11 @@ package io.sppo4j.cluster.cli;
 import com.typesafe.config.Config;
 import io.sppo4j.actors.WeightCache;
 import io.sppo4j.cluster.bench.BroadcastBenchmark;
+import io.sppo4j.cluster.bench.ChildJvm;
+import io.sppo4j.cluster.node.NodeWeights;
 
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,7 +19,7 @@ import picocli.CommandLine.Option;
         name = "broadcast",
         mixinStandardHelpOptions = true,
         description = {
-            "Weight broadcast: one node publishes a snapshot of --mb MiB to --nodes nodes on loopback through remoting,",
+            "Weight broadcast: one node publishes a snapshot of --mb MiB to --nodes nodes on loopback, as in training,",
             "and the same bytes go over plain sockets in the same run. Prints mb_per_s_per_node, p50_ms, p99_ms,",
             "raw_tcp_mb_per_s and ratio_to_raw as JSON."
         })
@@ -37,17 +40,30 @@ final class BroadcastBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the JSON summary as the last stdout line.")
     boolean json;
 
+    @Option(names = "--in-this-jvm", hidden = true, description = "Run here instead of in a child JVM sized for the data.")
+    boolean inThisJvm;
+
     @Override
     public Integer call() throws Exception {
         if (megabytes <= 0 || nodes <= 0 || repeats <= 0) {
             throw new IllegalArgumentException("--mb, --nodes and --repeats must be positive");
         }
+        if (!inThisJvm) {
+            // Every node holds up to two versions, the source the published one and the next:
+            // a fixed, pre-touched heap with room for the collector to work behind them.
+            long heap = (2L * nodes + 3) * ((long) megabytes << 20) * 3 / 2 + (512L << 20);
+            List<String> args = new ArrayList<>(List.of("bench", "broadcast", "--in-this-jvm",
+                    "--mb", Integer.toString(megabytes), "--nodes", Integer.toString(nodes),
+                    "--repeats", Integer.toString(repeats)));
+            if (json) {
+                args.add("--json");
+            }
+            configOptions.files.forEach(file -> args.addAll(List.of("--config", file.toString())));
+            configOptions.overrides.forEach(override -> args.addAll(List.of("--set", override)));
+            return ChildJvm.run(ChildJvm.preTouchedHeap(heap), args);
+        }
         Config settings = configOptions.load();
-        WeightCache.Settings weights = new WeightCache.Settings(
-                "bench-broadcast",
-                Math.toIntExact(settings.getBytes("sppo4j.weights.chunk-size")),
-                settings.getInt("sppo4j.weights.window"),
-                Duration.ofMinutes(1));
+        WeightCache.Settings weights = NodeWeights.settings(settings).withGroup("bench-broadcast");
         System.err.printf(Locale.ROOT, "bench broadcast: %d MiB to %d nodes, %d timed runs%n", megabytes, nodes, repeats);
         Map<String, Object> result = new BroadcastBenchmark(settings, weights)
                 .run(megabytes, nodes, repeats, line -> System.err.println("bench broadcast: " + line));

@@ -9,6 +9,7 @@ import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.node.NodeConfig;
 import io.sppo4j.cluster.node.NodeGuardian;
+import io.sppo4j.cluster.node.NodeWeights;
 import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
 import io.sppo4j.cluster.rolloutlog.RolloutLogWriter;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
@@ -67,11 +68,7 @@ final class NodeCommand implements Callable<Integer> {
                 new CheckpointStore(Path.of(settings.getString("sppo4j.node.checkpoints")), learner.checkpointKeep()),
                 registry);
         Config config = NodeConfig.of(settings, nodeRoles, port, seeds, ControlPlaneRegistry.registrationFingerprint());
-        WeightCache.Settings weights = new WeightCache.Settings(
-                settings.getString("sppo4j.weights.group"),
-                Math.toIntExact(settings.getBytes("sppo4j.weights.chunk-size")),
-                settings.getInt("sppo4j.weights.window"),
-                settings.getDuration("sppo4j.weights.stall-timeout"));
+        WeightCache.Settings weights = NodeWeights.settings(settings);
         JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings, registry) : null;
         WireRefusals.registerOn(registry);
         ActorSystem<Void> system = ActorSystem.create(

@@ -55,7 +55,7 @@ public final class NodeConfig {
         pekko.put("pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"));
         pekko.put("pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter");
         // Layered over everything: in sppo.jar the modules' reference.conf files are concatenated,
-        // and Pekko's own remoting defaults would otherwise override the large-message settings.
+        // and Pekko's own defaults could otherwise override keys set there.
         Config wire = ConfigFactory.parseResources(NodeConfig.class.getClassLoader(), "sppo4j-serialization.conf");
         return ConfigFactory.parseMap(pekko, "sppo node").withFallback(wire).withFallback(settings).resolve();
     }

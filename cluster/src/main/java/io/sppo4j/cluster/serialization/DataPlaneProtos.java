@@ -199,8 +199,8 @@ public final class DataPlaneProtos {
                 .setHeader(toProto(offer.header()))
                 .setStep(offer.step())
                 .setLast(offer.last())
-                .setChunkSize(offer.chunkSize())
-                .setChunkCount(offer.chunkCount())
+                .setTransferHost(offer.host())
+                .setTransferPort(offer.port())
                 .setSource(source)
                 .build();
     }
@@ -212,7 +212,7 @@ public final class DataPlaneProtos {
             throw new IllegalArgumentException("sppo4j.v1.WeightOffer without its snapshot header");
         }
         return new WeightCache.Offer(fromProto(proto.getHeader()), proto.getStep(), proto.getLast(),
-                proto.getChunkSize(), proto.getChunkCount(), source);
+                proto.getTransferHost(), proto.getTransferPort(), source);
     }
 
     // ---- enums: explicit tables, so renaming a Java constant cannot change the wire ----

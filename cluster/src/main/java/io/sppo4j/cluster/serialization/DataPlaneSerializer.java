@@ -23,14 +23,14 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * The data plane on the wire: rollout groups to judges, judged groups to the learner, weight
- * offers and chunks between nodes' weight caches, as {@code sppo4j.v1} protobuf (see
+ * offers between nodes' weight caches, as {@code sppo4j.v1} protobuf (see
  * {@code proto/}), so the bytes are readable from any language and evolve by schema rules.
  *
- * <p>Bound in {@code sppo4j-serialization.conf} to the four message classes; bindings to a
+ * <p>Bound in {@code sppo4j-serialization.conf} to the three message classes; bindings to a
  * concrete class win over the {@code SppoMessage} binding of the control plane. As a
  * {@link ByteBufferSerializer}, Artery lets it write straight into its send buffer and read
- * straight from its receive buffer, so a weight chunk's bytes are copied once on each side
- * (see {@link WeightChunkCodec}).
+ * straight from its receive buffer. (The weights' bytes themselves do not travel through
+ * remoting but over the weight caches' own transfer connections.)
  *
  * <p>Refusals (newer {@code schema_version}, unknown manifest, malformed bytes) throw and are
  * counted in {@link WireRefusals}; Pekko logs and drops the message.
@@ -46,8 +46,6 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
     public static final String GROUP_JUDGED = "judged";
     /** Manifest of {@link WeightCache.Offer}: {@code sppo4j.v1.WeightOffer}. */
     public static final String OFFER = "offer";
-    /** Manifest of {@link WeightCache.Chunk}: {@code sppo4j.v1.WeightChunk}. */
-    public static final String CHUNK = "chunk";
 
     private final ExtendedActorSystem system;
     // Created on first use: serializers are built while the system starts, before its typed
@@ -71,8 +69,6 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
             return GROUP_JUDGED;
         } else if (message instanceof WeightCache.Offer) {
             return OFFER;
-        } else if (message instanceof WeightCache.Chunk) {
-            return CHUNK;
         }
         throw notDataPlane(message);
     }
@@ -118,15 +114,12 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
         } else if (message instanceof WeightCache.Offer offer) {
             String source = offer.source() == null ? "" : resolver().toSerializationFormat(offer.source());
             return DataPlaneProtos.toProto(offer, source);
-        } else if (message instanceof WeightCache.Chunk chunk) {
-            return WeightChunkCodec.toProto(chunk);
         }
         throw notDataPlane(message);
     }
 
     private Object read(CodedInputStream input, String manifest) throws NotSerializableException {
-        if (!(JUDGE.equals(manifest) || GROUP_JUDGED.equals(manifest) || OFFER.equals(manifest)
-                || CHUNK.equals(manifest))) {
+        if (!(JUDGE.equals(manifest) || GROUP_JUDGED.equals(manifest) || OFFER.equals(manifest))) {
             WireRefusals.count(WireRefusals.Reason.UNKNOWN_MANIFEST);
             // NotSerializableException is Pekko's signal for "a type this node does not know".
             throw new NotSerializableException(
@@ -138,13 +131,12 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
                         DataPlaneProtos.fromProto(io.sppo4j.proto.RolloutGroup.parseFrom(input)));
                 case GROUP_JUDGED -> new Learner.GroupJudged(
                         DataPlaneProtos.fromProto(io.sppo4j.proto.JudgedGroup.parseFrom(input)));
-                case OFFER -> {
+                default -> {
                     WeightOffer offer = WeightOffer.parseFrom(input);
                     ActorRef<WeightCache.Command> source =
                             offer.getSource().isEmpty() ? null : resolver().resolveActorRef(offer.getSource());
                     yield DataPlaneProtos.fromProto(offer, source);
                 }
-                default -> WeightChunkCodec.read(input);
             };
         } catch (UnsupportedSchemaVersionException e) {
             throw e; // counted where it was found
@@ -169,7 +161,7 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
     }
 
     private static IllegalArgumentException notDataPlane(Object message) {
-        return new IllegalArgumentException("sppo-data serializes Judge, GroupJudged, Offer and Chunk only, not "
+        return new IllegalArgumentException("sppo-data serializes Judge, GroupJudged and Offer only, not "
                 + (message == null ? "null" : message.getClass().getName())
                 + "; check serialization-bindings in sppo4j-serialization.conf");
     }

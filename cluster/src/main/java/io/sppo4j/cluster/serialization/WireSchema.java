@@ -19,8 +19,6 @@ public final class WireSchema {
     public static final int WEIGHT_SNAPSHOT_HEADER = 1;
     /** {@code sppo4j.v1.WeightOffer}. */
     public static final int WEIGHT_OFFER = 1;
-    /** {@code sppo4j.v1.WeightChunk}. */
-    public static final int WEIGHT_CHUNK = 1;
     /** {@code sppo4j.v1.RolloutLogRecord}. */
     public static final int ROLLOUT_LOG_RECORD = 1;
 

@@ -76,7 +76,7 @@ class InProcessClusterTest {
                 ControlPlaneRegistry.registrationFingerprint());
         ActorSystem<Void> system = ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, roles, "node-" + port,
-                        WeightCache.Settings.DEFAULT.withGroup(dir.toString()), null)),
+                        NodeWeights.settings(settings).withGroup(dir.toString()), null)),
                 NodeConfig.SYSTEM_NAME, config);
         systems.add(system);
         return system;

@@ -13,7 +13,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,7 @@ class SerializationConfigTest {
     private static final Config CONFIG = ConfigFactory.parseResources("sppo4j-serialization.conf").resolve();
 
     @Test
-    void bindsTheFourDataPlaneClassesToProtobufAndEveryOtherMessageToKryo() {
+    void bindsTheThreeDataPlaneClassesToProtobufAndEveryOtherMessageToKryo() {
         Config actor = CONFIG.getConfig("pekko.actor");
         assertEquals(DataPlaneSerializer.class.getName(), actor.getString("serializers.sppo-data"));
         assertEquals(ControlPlaneSerializer.class.getName(), actor.getString("serializers.sppo-control"));
@@ -32,26 +31,11 @@ class SerializationConfigTest {
                 "io.sppo4j.actors.JudgeWorker$Judge", "sppo-data",
                 "io.sppo4j.actors.Learner$GroupJudged", "sppo-data",
                 "io.sppo4j.actors.WeightCache$Offer", "sppo-data",
-                "io.sppo4j.actors.WeightCache$Chunk", "sppo-data",
                 "io.sppo4j.actors.SppoMessage", "sppo-control"), bindings);
         for (String className : bindings.keySet()) {
             assertTrue(classExists(className), className);
         }
         assertFalse(actor.getBoolean("allow-java-serialization"));
-    }
-
-    @Test
-    void weightChunksGoOnTheLargeMessageStreamWithRoomForADefaultChunk() {
-        Config artery = CONFIG.getConfig("pekko.remote.artery");
-        assertEquals(List.of("/user/weight-cache", "/user/*/weight-cache"),
-                artery.getStringList("large-message-destinations"));
-        long frame = artery.getBytes("advanced.maximum-large-frame-size");
-        assertTrue(frame >= 2L << 20, "maximum-large-frame-size " + frame);
-        // A default chunk, framed, plus Artery's envelope (a few hundred bytes: header, recipient, manifest).
-        int chunkSize = WeightCache.Settings.DEFAULT.chunkSize();
-        int framed = WeightChunkCodec.toProto(new WeightCache.Chunk(Long.MAX_VALUE, Integer.MAX_VALUE, new byte[chunkSize]))
-                        .getSerializedSize();
-        assertTrue(framed + 1024 <= frame, framed + " bytes of chunk in a " + frame + "-byte frame");
     }
 
     @Test

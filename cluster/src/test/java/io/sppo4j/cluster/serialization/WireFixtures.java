@@ -262,13 +262,12 @@ public final class WireFixtures {
         return WeightSnapshot.of(anyLong(), encoding, tensors);
     }
 
-    /** Every data-plane message type, one random instance each; chunks up to {@code maxChunk} bytes. */
-    public List<Object> dataPlaneMessages(int maxChunk) {
+    /** Every data-plane message type, one random instance each. */
+    public List<Object> dataPlaneMessages() {
         return List.of(
                 new JudgeWorker.Judge(rolloutGroup()),
                 new Learner.GroupJudged(judgedGroup()),
-                new WeightCache.Offer(snapshotHeader(), anyLong(), anyBoolean(), anyInt(), anyInt(), ref()),
-                new WeightCache.Chunk(anyLong(), anyInt(), bytes(size(maxChunk))));
+                new WeightCache.Offer(snapshotHeader(), anyLong(), anyBoolean(), text(40), anyInt() & 0xFFFF, ref()));
     }
 
     // ---- control plane ----
@@ -303,9 +302,8 @@ public final class WireFixtures {
                 new WeightCache.Subscribe(ref()),
                 new WeightCache.GetLatestVersion(ref()),
                 new WeightCache.LatestVersion(anyLong()),
-                new WeightCache.Want(anyLong(), anyInt(), ref()),
                 new WeightCache.Have(anyLong(), ref()),
-                new WeightCache.Ack(anyLong(), anyInt(), ref()),
+                new WeightCache.Received(anyLong(), ref()),
                 new WeightCache.Update(weightSnapshot(), anyLong(), anyBoolean()),
                 new Monitor.Stepped(stepRecord()),
                 new Monitor.Evaluated(evalRecord()),

@@ -2,9 +2,6 @@ package io.sppo4j.model.weights;
 
 import io.sppo4j.model.policy.LanguageModel;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -134,37 +131,14 @@ public final class WeightSnapshot {
         ModelParameters.write(model, tensors, "weight snapshot v" + version);
     }
 
-    /** CRC32C of {@code tensors} labelled {@code version}, laid out as the class comment says. */
+    /** CRC32C of {@code tensors} labelled {@code version}, laid out as {@link SnapshotChecksum} says. */
     public static int checksumOf(long version, List<NamedTensor> tensors) {
-        CRC32C crc = new CRC32C();
-        ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        updateLong(crc, scratch, version);
-        updateInt(crc, scratch, tensors.size());
+        SnapshotChecksum checksum = new SnapshotChecksum(version, tensors.size());
         for (NamedTensor tensor : tensors) {
-            updateBytes(crc, scratch, tensor.name().getBytes(StandardCharsets.UTF_8));
-            updateBytes(crc, scratch, tensor.dtype().safetensorsName().getBytes(StandardCharsets.US_ASCII));
-            long[] shape = tensor.shape();
-            updateInt(crc, scratch, shape.length);
-            for (long dim : shape) {
-                updateLong(crc, scratch, dim);
-            }
-            updateLong(crc, scratch, tensor.data().length);
-            crc.update(tensor.data());
+            checksum.tensor(tensor.name(), tensor.dtype(), tensor.shape(), tensor.data().length);
+            checksum.data(tensor.data(), 0, tensor.data().length);
         }
-        return (int) crc.getValue();
-    }
-
-    private static void updateBytes(CRC32C crc, ByteBuffer scratch, byte[] bytes) {
-        updateInt(crc, scratch, bytes.length);
-        crc.update(bytes);
-    }
-
-    private static void updateInt(CRC32C crc, ByteBuffer scratch, int value) {
-        crc.update(scratch.clear().putInt(value).flip());
-    }
-
-    private static void updateLong(CRC32C crc, ByteBuffer scratch, long value) {
-        crc.update(scratch.clear().putLong(value).flip());
+        return checksum.value();
     }
 
     @Override
