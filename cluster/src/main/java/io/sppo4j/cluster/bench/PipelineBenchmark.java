@@ -41,89 +41,150 @@ public final class PipelineBenchmark {
         this.workDirectory = workDirectory;
     }
 
-    public Map<String, Object> run(Duration duration, Consumer<String> progress) throws Exception {
+    /**
+     * Runs both modes for {@code duration} each, interleaved in windows: lockstep for a window
+     * while the cluster's JVMs are stopped (SIGSTOP), then the cluster for a window while the
+     * lockstep loop waits. Whatever else the machine does lands on both modes alike, so their
+     * ratio holds on a shared, noisy machine.
+     */
+    public Map<String, Object> run(Duration duration, Duration window, Consumer<String> progress) throws Exception {
         if (!CpuAffinity.available()) {
             throw new IllegalStateException("bench pipeline needs taskset (util-linux) to pin its phases to cores");
         }
+        int rounds = (int) Math.max(1, Math.ceil((double) duration.toMillis() / window.toMillis()));
         CpuAffinity.pinSelf("0");
-        SyncLoop.Measured sync;
-        try {
-            sync = SyncLoop.run(setup, duration, 5);
+        SyncLoop.Measured sync = SyncLoop.Measured.NONE;
+        AsyncWindow async = AsyncWindow.NONE;
+        List<Process> nodes = startCluster(progress);
+        try (SyncLoop lockstep = new SyncLoop(setup)) {
+            signal("STOP", nodes);
+            lockstep.warmUp(5);
+            for (int round = 1; round <= rounds; round++) {
+                sync = sync.plus(lockstep.runFor(window));
+                signal("CONT", nodes);
+                async = async.plus(measureCluster(window));
+                signal("STOP", nodes);
+                progress.accept(String.format(java.util.Locale.ROOT,
+                        "round %d/%d: sync %.1f samples/s (generate %.1f ms, train %.1f ms per step), async %.1f samples/s",
+                        round, rounds, sync.samplesPerSecond(), 1e3 * sync.generateSeconds() / sync.steps(),
+                        1e3 * sync.trainSeconds() / sync.steps(), async.samplesPerSecond()));
+            }
         } finally {
+            signal("CONT", nodes);
+            stop(nodes);
             CpuAffinity.pinSelf("0-" + (Runtime.getRuntime().availableProcessors() - 1));
         }
-        progress.accept(String.format(java.util.Locale.ROOT,
-                "sync: %.1f samples/s, per step generate %.1f ms, train %.1f ms",
-                sync.samplesPerSecond(), 1e3 * sync.generateSeconds() / sync.steps(), 1e3 * sync.trainSeconds() / sync.steps()));
-        Async async = runAsync(duration, progress);
-        double speedup = async.samplesPerSecond / sync.samplesPerSecond();
+        double speedup = async.samplesPerSecond() / sync.samplesPerSecond();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("benchmark", "pipeline");
         result.put("seconds", duration.toSeconds());
+        result.put("window_seconds", window.toSeconds());
         result.put("group_size", setup.rollout().groupSize());
         result.put("groups_per_step", setup.learner().groupsPerStep());
+        result.put("publish_every", setup.learner().publishEvery());
         result.put("sync_samples_per_s", sync.samplesPerSecond());
-        result.put("async_samples_per_s", async.samplesPerSecond);
+        result.put("async_samples_per_s", async.samplesPerSecond());
         result.put("speedup", speedup);
         result.put("t_gen_ms", 1e3 * sync.generateSeconds() / sync.steps());
         result.put("t_train_ms", 1e3 * sync.trainSeconds() / sync.steps());
+        result.put("async_train_ms", 1e3 * async.busySeconds / Math.max(1, async.steps));
         result.put("ideal_speedup", sync.idealSpeedup());
         result.put("fraction_of_ideal", speedup / sync.idealSpeedup());
         result.put("learner_busy_sync", sync.trainSeconds() / sync.seconds());
-        result.put("learner_busy_async", async.learnerBusy);
-        result.put("async_mean_staleness", async.meanStaleness);
+        result.put("learner_busy_async", async.busySeconds / async.seconds);
+        result.put("async_mean_staleness", async.stalenessSum / Math.max(1, async.stalenessCount));
         return result;
     }
 
-    private record Async(double samplesPerSecond, double learnerBusy, double meanStaleness) {}
+    /** What the learner's counters moved by in asynchronous windows, summed. */
+    private record AsyncWindow(double seconds, double samples, double steps, double busySeconds,
+            double stalenessSum, double stalenessCount) {
 
-    /** Two nodes of a real cluster, each pinned to a core of its own. */
-    private Async runAsync(Duration duration, Consumer<String> progress) throws Exception {
+        static final AsyncWindow NONE = new AsyncWindow(0, 0, 0, 0, 0, 0);
+
+        AsyncWindow plus(AsyncWindow other) {
+            return new AsyncWindow(seconds + other.seconds, samples + other.samples, steps + other.steps,
+                    busySeconds + other.busySeconds, stalenessSum + other.stalenessSum,
+                    stalenessCount + other.stalenessCount);
+        }
+
+        double samplesPerSecond() {
+            return samples / seconds;
+        }
+    }
+
+    private static final List<String> COUNTERS = List.of("sppo_learner_samples_total", "sppo_learner_step",
+            "sppo_learner_busy_seconds_total", "sppo_learner_staleness_versions_sum",
+            "sppo_learner_staleness_versions_count");
+
+    private int learnerMetricsPort;
+
+    /** Two nodes of a real cluster, each pinned to a core of its own, trained until warm. */
+    private List<Process> startCluster(Consumer<String> progress) throws Exception {
         Files.createDirectories(workDirectory);
         Path config = workDirectory.resolve("pipeline-bench.conf");
+        // The nodes are stopped while lockstep windows run; a heartbeat pause that long must not
+        // read as a crash.
         Files.writeString(config, "sppo4j " + settings.getConfig("sppo4j").root()
                 .render(ConfigRenderOptions.concise().setFormatted(true)) + "\n"
                 + "sppo4j.node.reference = init\nsppo4j.node.checkpoints = \""
                 + workDirectory.resolve("checkpoints").toString().replace("\\", "/") + "\"\n"
                 + "sppo4j.rollout-log.directory = \"\"\nsppo4j.learner.checkpoint-every = 100000000\n"
                 + "sppo4j.learner.max-steps = 100000000\nsppo4j.eval.every = 100000000\nsppo4j.eval.prompts = 8\n"
-                + "sppo4j.learner.status-interval = 0s\n");
+                + "sppo4j.learner.status-interval = 0s\n"
+                + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 1h\n");
         int seed = freePort();
-        int learnerMetrics = freePort();
+        learnerMetricsPort = freePort();
         List<Process> nodes = new ArrayList<>();
         try {
-            nodes.add(node("1", "learner", seed, seed, learnerMetrics, config, "learner"));
+            nodes.add(node("1", "learner", seed, seed, learnerMetricsPort, config, "learner"));
             nodes.add(node("0", "rollout,judge", freePort(), seed, freePort(), config, "rollout"));
-            // Wait for training to run before measuring (JIT, connections, the first weights).
+            // Train before measuring: JIT, connections, the first weights.
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            while (metric(learnerMetrics, "sppo_learner_step") < 20) {
+            while (metric(learnerMetricsPort, "sppo_learner_step") < 20) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the async nodes did not start training; see " + workDirectory);
                 }
                 Thread.sleep(500);
             }
-            double samples0 = metric(learnerMetrics, "sppo_learner_samples_total");
-            double busy0 = metric(learnerMetrics, "sppo_learner_busy_seconds_total");
-            double stalenessSum0 = metric(learnerMetrics, "sppo_learner_staleness_versions_sum");
-            double stalenessCount0 = metric(learnerMetrics, "sppo_learner_staleness_versions_count");
-            long started = System.nanoTime();
-            Thread.sleep(duration.toMillis());
-            double seconds = (System.nanoTime() - started) / 1e9;
-            double samples = metric(learnerMetrics, "sppo_learner_samples_total") - samples0;
-            double busy = metric(learnerMetrics, "sppo_learner_busy_seconds_total") - busy0;
-            double staleness = (metric(learnerMetrics, "sppo_learner_staleness_versions_sum") - stalenessSum0)
-                    / Math.max(1, metric(learnerMetrics, "sppo_learner_staleness_versions_count") - stalenessCount0);
-            progress.accept(String.format(java.util.Locale.ROOT, "async: %.1f samples/s, learner busy %.0f%%",
-                    samples / seconds, 100 * busy / seconds));
-            return new Async(samples / seconds, busy / seconds, staleness);
-        } finally {
-            for (Process node : nodes) {
-                node.destroy();
+            progress.accept("async cluster trained 20 steps; measuring");
+            return nodes;
+        } catch (Exception e) {
+            stop(nodes);
+            throw e;
+        }
+    }
+
+    private AsyncWindow measureCluster(Duration window) throws InterruptedException {
+        double[] before = counters();
+        long started = System.nanoTime();
+        Thread.sleep(window.toMillis());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double[] after = counters();
+        return new AsyncWindow(seconds, after[0] - before[0], after[1] - before[1], after[2] - before[2],
+                after[3] - before[3], after[4] - before[4]);
+    }
+
+    private double[] counters() {
+        return COUNTERS.stream().mapToDouble(name -> metric(learnerMetricsPort, name)).toArray();
+    }
+
+    /** Sends {@code kill -SIGNAL} to every node: STOP freezes a JVM whole, CONT resumes it. */
+    private static void signal(String signal, List<Process> nodes) throws IOException, InterruptedException {
+        for (Process node : nodes) {
+            if (node.isAlive()) {
+                new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).inheritIO().start().waitFor();
             }
-            for (Process node : nodes) {
-                if (!node.waitFor(30, TimeUnit.SECONDS)) {
-                    node.destroyForcibly();
-                }
+        }
+    }
+
+    private static void stop(List<Process> nodes) throws InterruptedException {
+        for (Process node : nodes) {
+            node.destroy();
+        }
+        for (Process node : nodes) {
+            if (!node.waitFor(30, TimeUnit.SECONDS)) {
+                node.destroyForcibly();
             }
         }
     }

@@ -27,11 +27,20 @@ import java.util.SplittableRandom;
  * The official SPPO scripts' way, with this project's components: sample a batch with the
  * current policy, judge it, train on it, and only then sample again. Nothing overlaps, so each
  * phase waits for the other; the times of the two phases give the speedup overlapping could reach.
+ * The loop keeps its policy and optimiser between calls to {@link #runFor}, so the benchmark can
+ * interleave lockstep windows with asynchronous ones.
  */
-final class SyncLoop {
+final class SyncLoop implements AutoCloseable {
 
-    /** What a lockstep run measured. */
+    /** What lockstep windows measured, summed. */
     record Measured(long samples, double seconds, double generateSeconds, double trainSeconds, long steps) {
+
+        static final Measured NONE = new Measured(0, 0, 0, 0, 0);
+
+        Measured plus(Measured other) {
+            return new Measured(samples + other.samples, seconds + other.seconds,
+                    generateSeconds + other.generateSeconds, trainSeconds + other.trainSeconds, steps + other.steps);
+        }
 
         double samplesPerSecond() {
             return samples / seconds;
@@ -43,76 +52,102 @@ final class SyncLoop {
         }
     }
 
-    private SyncLoop() {}
+    private final Pipeline.Setup setup;
+    private final Tokenizer tokenizer;
+    private final PreferenceModel judge;
+    private final Sampler sampler;
+    private final SplittableRandom prompts;
+    private final NDManager manager;
+    private final LanguageModel policy;
+    private final AdamW optimizer;
+    private final GroupTrainer trainer;
+    private final PolicyLogits source;
+    private long step;
 
-    static Measured run(Pipeline.Setup setup, Duration duration, int warmupSteps) {
+    SyncLoop(Pipeline.Setup setup) {
+        this.setup = setup;
         TorchThreads.limit(setup.torchThreads());
-        Tokenizer tokenizer = setup.tokenizer();
-        PreferenceModel judge = setup.task().judge();
-        Sampler sampler = new Sampler(setup.rollout().sampling(), tokenizer);
+        tokenizer = setup.tokenizer();
+        judge = setup.task().judge();
+        sampler = new Sampler(setup.rollout().sampling(), tokenizer);
+        prompts = new SplittableRandom(setup.seed());
+        manager = NDManager.newBaseManager(Device.cpu());
+        policy = setup.policyFactory().create(manager, Device.cpu());
+        optimizer = new AdamW(setup.learner().optimizer(),
+                new LearningRateSchedule.Constant(setup.learner().optimizer().learningRate()));
+        setup.reference().importInto(policy);
+        policy.setTrainable(true);
+        trainer = GroupTrainer.create(setup.algorithm(), policy, null, optimizer, tokenizer.pad());
+        source = new PolicyLogits(policy);
+    }
+
+    /** Runs {@code steps} unmeasured steps (JIT, allocator and caches warm up). */
+    void warmUp(int steps) {
+        for (int i = 0; i < steps; i++) {
+            step();
+        }
+    }
+
+    /** Runs whole steps until {@code window} has passed and returns what they measured. */
+    Measured runFor(Duration window) {
+        long started = System.nanoTime();
+        long deadline = started + window.toNanos();
+        double generate = 0;
+        double train = 0;
+        long steps = 0;
+        while (System.nanoTime() < deadline) {
+            long[] phases = step();
+            generate += phases[0] / 1e9;
+            train += phases[1] / 1e9;
+            steps++;
+        }
+        long samples = steps * setup.learner().groupsPerStep() * setup.rollout().groupSize();
+        return new Measured(samples, (System.nanoTime() - started) / 1e9, generate, train, steps);
+    }
+
+    /** One lockstep step; returns the nanoseconds spent generating+judging and training. */
+    private long[] step() {
         int k = setup.rollout().groupSize();
         int groups = setup.learner().groupsPerStep();
-        SplittableRandom prompts = new SplittableRandom(setup.seed());
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
-                LanguageModel policy = setup.policyFactory().create(manager, Device.cpu());
-                AdamW optimizer = new AdamW(setup.learner().optimizer(),
-                        new LearningRateSchedule.Constant(setup.learner().optimizer().learningRate()))) {
-            setup.reference().importInto(policy);
-            policy.setTrainable(true);
-            GroupTrainer trainer = GroupTrainer.create(setup.algorithm(), policy, null, optimizer, tokenizer.pad());
-            PolicyLogits source = new PolicyLogits(policy);
-            long samples = 0;
-            double generate = 0;
-            double train = 0;
-            long steps = 0;
-            long measuredFrom = 0;
-            long deadline = Long.MAX_VALUE;
-            for (long step = 0; System.nanoTime() < deadline; step++) {
-                if (step == warmupSteps) {
-                    measuredFrom = System.nanoTime();
-                    deadline = measuredFrom + duration.toNanos();
-                    samples = 0;
-                    generate = 0;
-                    train = 0;
-                    steps = 0;
-                }
-                long started = System.nanoTime();
-                List<JudgedGroup> batch = new ArrayList<>(groups);
-                List<String> texts = new ArrayList<>(groups);
-                List<int[]> ids = new ArrayList<>(groups * k);
-                for (int g = 0; g < groups; g++) {
-                    String prompt = setup.task().trainingPrompt(prompts);
-                    texts.add(prompt);
-                    for (int i = 0; i < k; i++) {
-                        ids.add(tokenizer.encodePrompt(prompt));
-                    }
-                }
-                Generation generation = sampler.generate(source, manager, ids, step);
-                for (int g = 0; g < groups; g++) {
-                    List<Sample> group = new ArrayList<>(k);
-                    List<String> responses = new ArrayList<>(k);
-                    for (int i = 0; i < k; i++) {
-                        Generation.Sequence sequence = generation.sequences().get(g * k + i);
-                        String text = tokenizer.decode(sequence.tokens());
-                        responses.add(text);
-                        group.add(new Sample(sequence.tokens(), text, (float) sequence.policyLogProb(),
-                                (float) sequence.samplingLogProb(), false));
-                    }
-                    double[][] preferences = judge.preferences(texts.get(g), responses);
-                    batch.add(new JudgedGroup(
-                            new RolloutGroup(step * groups + g, texts.get(g), ids.get(g * k), group, step, "sync", 0, 0),
-                            preferences, PreferenceMatrices.winRates(preferences),
-                            PreferenceMatrices.cyclicTriadShare(preferences), "sync"));
-                }
-                long generated = System.nanoTime();
-                trainer.train(batch);
-                long trained = System.nanoTime();
-                generate += (generated - started) / 1e9;
-                train += (trained - generated) / 1e9;
-                samples += (long) groups * k;
-                steps++;
+        long started = System.nanoTime();
+        List<JudgedGroup> batch = new ArrayList<>(groups);
+        List<String> texts = new ArrayList<>(groups);
+        List<int[]> ids = new ArrayList<>(groups * k);
+        for (int g = 0; g < groups; g++) {
+            String prompt = setup.task().trainingPrompt(prompts);
+            texts.add(prompt);
+            for (int i = 0; i < k; i++) {
+                ids.add(tokenizer.encodePrompt(prompt));
             }
-            return new Measured(samples, (System.nanoTime() - measuredFrom) / 1e9, generate, train, steps);
         }
+        Generation generation = sampler.generate(source, manager, ids, step);
+        for (int g = 0; g < groups; g++) {
+            List<Sample> group = new ArrayList<>(k);
+            List<String> responses = new ArrayList<>(k);
+            for (int i = 0; i < k; i++) {
+                Generation.Sequence sequence = generation.sequences().get(g * k + i);
+                String text = tokenizer.decode(sequence.tokens());
+                responses.add(text);
+                group.add(new Sample(sequence.tokens(), text, (float) sequence.policyLogProb(),
+                        (float) sequence.samplingLogProb(), false));
+            }
+            double[][] preferences = judge.preferences(texts.get(g), responses);
+            batch.add(new JudgedGroup(
+                    new RolloutGroup(step * groups + g, texts.get(g), ids.get(g * k), group, step, "sync", 0, 0),
+                    preferences, PreferenceMatrices.winRates(preferences),
+                    PreferenceMatrices.cyclicTriadShare(preferences), "sync"));
+        }
+        long generated = System.nanoTime();
+        trainer.train(batch);
+        long trained = System.nanoTime();
+        step++;
+        return new long[] {generated - started, trained - generated};
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        policy.close();
+        manager.close();
     }
 }

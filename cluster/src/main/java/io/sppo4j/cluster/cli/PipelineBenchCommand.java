@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Lockstep vs asynchronous training on sort: (a) sample, judge and train in turn on one core;",
-            "(b) a rollout+judge JVM and a learner JVM pinned to separate cores (taskset), same wall time.",
+            "(b) a rollout+judge JVM and a learner JVM pinned to separate cores (taskset), same wall time,",
+            "the two taking turns in windows (the cluster's JVMs are stopped while lockstep runs).",
             "Prints sync_samples_per_s, async_samples_per_s, speedup, learner busy fractions and ideal_speedup."
         })
 final class PipelineBenchCommand implements Callable<Integer> {
@@ -28,6 +29,10 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     @Option(names = "--seconds", defaultValue = "60", description = "Measured seconds of each mode (default ${DEFAULT-VALUE}).")
     int seconds;
+
+    @Option(names = "--window", defaultValue = "10", description = "Seconds of each alternating window; the modes"
+            + " take turns so that load from elsewhere on the machine lands on both (default ${DEFAULT-VALUE}).")
+    int window;
 
     @Option(names = "--out", defaultValue = "runs/bench-pipeline", paramLabel = "DIR",
             description = "Working directory for the nodes' logs (default ${DEFAULT-VALUE}).")
@@ -42,7 +47,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
                 "sppo4j.rollout.device=cpu"));
         Map<String, Object> result = new PipelineBenchmark(setup.config(),
                 setup.pipeline(setup.initialWeights(), null, new PrometheusRegistry()), out)
-                .run(Duration.ofSeconds(seconds), line -> System.err.println("bench pipeline: " + line));
+                .run(Duration.ofSeconds(seconds), Duration.ofSeconds(window), line -> System.err.println("bench pipeline: " + line));
         System.err.printf(Locale.ROOT, "bench pipeline: speedup %.2f of an ideal %.2f (%.0f%%)%n",
                 result.get("speedup"), result.get("ideal_speedup"), 100 * (double) result.get("fraction_of_ideal"));
         if (json) {
