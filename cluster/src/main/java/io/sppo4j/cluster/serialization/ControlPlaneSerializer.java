@@ -12,7 +12,6 @@ import java.io.NotSerializableException;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRefResolver;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,15 +42,12 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest {
     private static final String UNREGISTERED = "Class is not registered: ";
     private static final String UNREGISTERED_ID = "Encountered unregistered class ID";
 
-    private final ExtendedActorSystem system;
     private final Pool<Kryo> kryos;
-    // Created on first use: serializers are built while the system starts, before its typed
-    // extensions can be.
-    private volatile ActorRefResolver resolver;
+    private final LazyRefResolver resolver;
 
     public ControlPlaneSerializer(ExtendedActorSystem system) {
-        this.system = system;
-        Supplier<ActorRefResolver> refs = this::resolver;
+        this.resolver = new LazyRefResolver(system);
+        Supplier<ActorRefResolver> refs = resolver;
         // Thread-safe, strong references, at most as many idle instances as a busy node has threads.
         this.kryos = new Pool<>(true, false, 64) {
             @Override
@@ -151,15 +147,6 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest {
         if (healthy) {
             kryos.free(kryo);
         }
-    }
-
-    private ActorRefResolver resolver() {
-        ActorRefResolver current = resolver;
-        if (current == null) {
-            current = ActorRefResolver.get(Adapter.toTyped(system));
-            resolver = current;
-        }
-        return current;
     }
 
     /** The class Kryo found unregistered somewhere in {@code error}'s causes, or null. */

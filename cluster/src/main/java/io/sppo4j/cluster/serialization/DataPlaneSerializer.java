@@ -16,8 +16,6 @@ import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorRefResolver;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.ByteBufferSerializer;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
@@ -47,13 +45,10 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
     /** Manifest of {@link WeightCache.Offer}: {@code sppo4j.v1.WeightOffer}. */
     public static final String OFFER = "offer";
 
-    private final ExtendedActorSystem system;
-    // Created on first use: serializers are built while the system starts, before its typed
-    // extensions can be.
-    private volatile ActorRefResolver resolver;
+    private final LazyRefResolver resolver;
 
     public DataPlaneSerializer(ExtendedActorSystem system) {
-        this.system = system;
+        this.resolver = new LazyRefResolver(system);
     }
 
     @Override
@@ -112,7 +107,7 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
         } else if (message instanceof Learner.GroupJudged judged) {
             return DataPlaneProtos.toProto(judged.group());
         } else if (message instanceof WeightCache.Offer offer) {
-            String source = offer.source() == null ? "" : resolver().toSerializationFormat(offer.source());
+            String source = offer.source() == null ? "" : resolver.get().toSerializationFormat(offer.source());
             return DataPlaneProtos.toProto(offer, source);
         }
         throw notDataPlane(message);
@@ -134,7 +129,7 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
                 default -> {
                     WeightOffer offer = WeightOffer.parseFrom(input);
                     ActorRef<WeightCache.Command> source =
-                            offer.getSource().isEmpty() ? null : resolver().resolveActorRef(offer.getSource());
+                            offer.getSource().isEmpty() ? null : resolver.get().resolveActorRef(offer.getSource());
                     yield DataPlaneProtos.fromProto(offer, source);
                 }
             };
@@ -149,15 +144,6 @@ public final class DataPlaneSerializer extends SerializerWithStringManifest impl
             WireRefusals.count(WireRefusals.Reason.MALFORMED);
             throw new IllegalArgumentException("sppo-data: invalid '" + manifest + "' message: " + e.getMessage(), e);
         }
-    }
-
-    private ActorRefResolver resolver() {
-        ActorRefResolver current = resolver;
-        if (current == null) {
-            current = ActorRefResolver.get(Adapter.toTyped(system));
-            resolver = current;
-        }
-        return current;
     }
 
     private static IllegalArgumentException notDataPlane(Object message) {
