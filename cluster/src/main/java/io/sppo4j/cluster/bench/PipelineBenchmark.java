@@ -43,9 +43,11 @@ public final class PipelineBenchmark {
 
     /**
      * Runs both modes for {@code duration} each, interleaved in windows: lockstep for a window
-     * while the cluster's JVMs are stopped (SIGSTOP), then the cluster for a window while the
-     * lockstep loop waits. Whatever else the machine does lands on both modes alike, so their
-     * ratio holds on a shared, noisy machine.
+     * while the cluster's rollout JVM is stopped (SIGSTOP; the learner, given no groups, idles
+     * between steps), then the cluster for a window while the lockstep loop waits. Whatever else
+     * the machine does lands on both modes alike, so their ratio holds on a shared, noisy machine.
+     * Only the rollout JVM is stopped so that no learner step spans a stop: the learner's busy
+     * time is wall-clock time of its steps.
      */
     public Map<String, Object> run(Duration duration, Duration window, Consumer<String> progress) throws Exception {
         if (!CpuAffinity.available()) {
@@ -56,21 +58,22 @@ public final class PipelineBenchmark {
         SyncLoop.Measured sync = SyncLoop.Measured.NONE;
         AsyncWindow async = AsyncWindow.NONE;
         List<Process> nodes = startCluster(progress);
+        List<Process> rollout = nodes.subList(1, 2);
         try (SyncLoop lockstep = new SyncLoop(setup)) {
-            signal("STOP", nodes);
+            signal("STOP", rollout);
             lockstep.warmUp(5);
             for (int round = 1; round <= rounds; round++) {
                 sync = sync.plus(lockstep.runFor(window));
-                signal("CONT", nodes);
+                signal("CONT", rollout);
                 async = async.plus(measureCluster(window));
-                signal("STOP", nodes);
+                signal("STOP", rollout);
                 progress.accept(String.format(java.util.Locale.ROOT,
-                        "round %d/%d: sync %.1f samples/s (generate %.1f ms, train %.1f ms per step), async %.1f samples/s",
+                        "after round %d/%d: sync %.1f samples/s (generate %.1f ms, train %.1f ms per step), async %.1f samples/s",
                         round, rounds, sync.samplesPerSecond(), 1e3 * sync.generateSeconds() / sync.steps(),
                         1e3 * sync.trainSeconds() / sync.steps(), async.samplesPerSecond()));
             }
         } finally {
-            signal("CONT", nodes);
+            signal("CONT", rollout);
             stop(nodes);
             CpuAffinity.pinSelf("0-" + (Runtime.getRuntime().availableProcessors() - 1));
         }
@@ -123,8 +126,8 @@ public final class PipelineBenchmark {
     private List<Process> startCluster(Consumer<String> progress) throws Exception {
         Files.createDirectories(workDirectory);
         Path config = workDirectory.resolve("pipeline-bench.conf");
-        // The nodes are stopped while lockstep windows run; a heartbeat pause that long must not
-        // read as a crash.
+        // The rollout node is stopped while lockstep windows run; a heartbeat pause that long must
+        // not read as a crash.
         Files.writeString(config, "sppo4j " + settings.getConfig("sppo4j").root()
                 .render(ConfigRenderOptions.concise().setFormatted(true)) + "\n"
                 + "sppo4j.node.reference = init\nsppo4j.node.checkpoints = \""
