@@ -5,19 +5,18 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.metrics.EvalMetrics;
 import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.settings.EvalSettings;
+import io.sppo4j.model.eval.SampledResponses;
+import io.sppo4j.model.eval.WinRate;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.nd.TorchThreads;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.sampling.Generation;
-import io.sppo4j.model.sampling.PolicyLogits;
 import io.sppo4j.model.sampling.Sampler;
 import io.sppo4j.model.sampling.SamplingConfig;
 import io.sppo4j.model.task.Task;
 import io.sppo4j.model.tokenizer.Tokenizer;
 import io.sppo4j.model.weights.WeightSnapshot;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -132,16 +131,12 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
             sampleReference();
         }
         update.snapshot().importInto(policy);
-        Responses responses = sample(policy);
-        double wins = 0;
-        for (int i = 0; i < prompts.size(); i++) {
-            wins += judge.preferences(prompts.get(i), List.of(responses.texts.get(i), referenceResponses.get(i)))[0][1];
-        }
-        double winRate = wins / prompts.size();
+        SampledResponses responses = sample(policy);
+        double winRate = WinRate.judge(judge, prompts, responses.texts(), referenceResponses).mean();
         lastEvaluated = update.version();
-        setup.metrics().evaluated(update.version(), winRate, responses.meanLength, referenceMeanLength);
+        setup.metrics().evaluated(update.version(), winRate, responses.meanLength(), referenceMeanLength);
         monitor.tell(new Monitor.Evaluated(new EvalRecord(
-                update.step(), update.version(), winRate, responses.meanLength, referenceMeanLength,
+                update.step(), update.version(), winRate, responses.meanLength(), referenceMeanLength,
                 (System.nanoTime() - startedNanos) / 1e9)));
         getContext().getLog().debug("v{}: win rate {} over the reference", update.version(), winRate);
         return this;
@@ -152,32 +147,15 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
             LanguageModel reference = setup.policyFactory().create(scope, setup.device());
             reference.setTrainable(false);
             setup.reference().importInto(reference);
-            Responses responses = sample(reference);
-            referenceResponses = responses.texts;
-            referenceMeanLength = responses.meanLength;
+            SampledResponses responses = sample(reference);
+            referenceResponses = responses.texts();
+            referenceMeanLength = responses.meanLength();
         }
     }
 
-    private record Responses(List<String> texts, double meanLength) {}
-
-    /** Samples one response per prompt with a fixed seed; lengths in tokens, EOS excluded. */
-    private Responses sample(LanguageModel model) {
-        Tokenizer tokenizer = setup.tokenizer();
-        PolicyLogits source = new PolicyLogits(model);
-        List<String> texts = new ArrayList<>(prompts.size());
-        long tokens = 0;
-        int batchSize = setup.settings().batchSize();
-        for (int start = 0, batch = 0; start < prompts.size(); start += batchSize, batch++) {
-            List<int[]> ids = new ArrayList<>();
-            for (String prompt : prompts.subList(start, Math.min(prompts.size(), start + batchSize))) {
-                ids.add(tokenizer.encodePrompt(prompt));
-            }
-            Generation generation = sampler.generate(source, manager, ids, setup.seed() * 0xE7A1L + batch);
-            for (Generation.Sequence sequence : generation.sequences()) {
-                texts.add(tokenizer.decode(sequence.tokens()));
-                tokens += sequence.tokens().length - (sequence.endedWithEos() ? 1 : 0);
-            }
-        }
-        return new Responses(texts, (double) tokens / prompts.size());
+    /** Samples one response per prompt with a fixed seed. */
+    private SampledResponses sample(LanguageModel model) {
+        return SampledResponses.sample(model, setup.tokenizer(), sampler, manager, prompts,
+                setup.settings().batchSize(), setup.seed());
     }
 }
