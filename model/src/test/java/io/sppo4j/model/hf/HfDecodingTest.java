@@ -136,6 +136,32 @@ class HfDecodingTest {
     }
 
     @Test
+    void repeatedSamplingScoringAndUpdatesHoldNoNewNativeArrays() throws IOException {
+        TinyHfModels.write(temp.resolve("m"), Kind.GPT2, TensorDType.F32, 1, 34);
+        List<int[]> prompts = List.of(new int[] {1, 20, 21}, new int[] {1, 30});
+        try (HfCausalModel policy = HfModels.loadCausal(temp.resolve("m"), Device.cpu());
+                AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-3f))) {
+            Sampler sampler = new Sampler(SamplingConfig.ancestral(4), EOS, PAD);
+            SequenceScorer scorer = new SequenceScorer(PAD);
+            int afterWarmUp = -1;
+            for (int i = 0; i < 12; i++) {
+                List<int[]> responses = new ArrayList<>();
+                for (Generation.Sequence sequence : sampler.generate(new PolicyLogits(policy), policy.manager(), prompts, i).sequences()) {
+                    responses.add(sequence.tokens().length == 0 ? new int[] {EOS} : sequence.tokens());
+                }
+                try (NDManager step = policy.manager().newSubManager(); Autograd.Scope recording = Autograd.recording()) {
+                    Autograd.backward(scorer.score(policy, step, prompts, responses, true).sequenceLogProbs().mean().neg());
+                }
+                optimizer.step(policy);
+                if (i == 2) {
+                    afterWarmUp = policy.manager().getManagedArrays().size();
+                }
+            }
+            assertEquals(afterWarmUp, policy.manager().getManagedArrays().size(), "native arrays held by the model's manager");
+        }
+    }
+
+    @Test
     void parametersCarryTheExactHuggingFaceNamesInDeclarationOrder() throws IOException {
         TinyHfModels.Fixture fixture = TinyHfModels.write(temp.resolve("m"), Kind.QWEN2, TensorDType.F32, 1, 33);
         try (HfCausalModel model = HfModels.loadCausal(temp.resolve("m"), Device.cpu())) {
