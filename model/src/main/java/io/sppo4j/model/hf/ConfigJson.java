@@ -94,7 +94,7 @@ final class ConfigJson {
     boolean optionalBoolean(String key, boolean fallback) {
         return value(key).map(entry -> {
             if (!entry.value().isJsonPrimitive() || !entry.value().getAsJsonPrimitive().isBoolean()) {
-                throw wrong(entry.key(), "true or false");
+                throw wrong(entry, "true or false");
             }
             return entry.value().getAsBoolean();
         }).orElse(fallback);
@@ -112,7 +112,7 @@ final class ConfigJson {
     String firstString(String key) {
         Entry entry = value(key).orElseThrow(() -> missing(key));
         if (!entry.value().isJsonArray() || entry.value().getAsJsonArray().isEmpty()) {
-            throw wrong(key, "a non-empty array of strings");
+            throw wrong(entry, "a non-empty array of strings");
         }
         return asString(new Entry(key + "[0]", entry.value().getAsJsonArray().get(0)));
     }
@@ -121,7 +121,7 @@ final class ConfigJson {
     ConfigJson optionalObject(String key) {
         return value(key).map(entry -> {
             if (!entry.value().isJsonObject()) {
-                throw wrong(key, "an object");
+                throw wrong(entry, "an object");
             }
             return new ConfigJson(entry.value().getAsJsonObject(), file, prefix + key + ".");
         }).orElse(null);
@@ -151,21 +151,21 @@ final class ConfigJson {
     private int asInt(Entry entry) {
         double value = asDouble(entry);
         if (value != Math.rint(value) || Math.abs(value) > Integer.MAX_VALUE) {
-            throw wrong(entry.key(), "an integer");
+            throw wrong(entry, "an integer");
         }
         return (int) value;
     }
 
     private double asDouble(Entry entry) {
         if (!entry.value().isJsonPrimitive() || !entry.value().getAsJsonPrimitive().isNumber()) {
-            throw wrong(entry.key(), "a number");
+            throw wrong(entry, "a number");
         }
         return entry.value().getAsDouble();
     }
 
     private String asString(Entry entry) {
         if (!entry.value().isJsonPrimitive() || !entry.value().getAsJsonPrimitive().isString()) {
-            throw wrong(entry.key(), "a string");
+            throw wrong(entry, "a string");
         }
         return entry.value().getAsString();
     }
@@ -174,7 +174,7 @@ final class ConfigJson {
         return invalid(key, "missing");
     }
 
-    private IllegalArgumentException wrong(String key, String expected) {
-        return invalid(key, "expected " + expected + ", got " + object.get(key.replaceAll("\\[0]$", "")));
+    private IllegalArgumentException wrong(Entry entry, String expected) {
+        return invalid(entry.key(), "expected " + expected + ", got " + entry.value());
     }
 }

@@ -2,7 +2,6 @@ package io.sppo4j.model.hf;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
@@ -86,13 +85,8 @@ final class Gpt2Decoder extends HfDecoder {
     }
 
     @Override
-    KvCache newCache(NDManager parent, int batchSize, int capacity) {
-        if (capacity > contextLength()) {
-            throw new IllegalArgumentException(
-                    "KV cache capacity " + capacity + " exceeds the context length " + contextLength());
-        }
-        return new KvCache(parent, wte.getArray().getDevice(), config.layers(), config.heads(), config.headDim(),
-                batchSize, capacity);
+    CacheShape cacheShape() {
+        return new CacheShape(config.layers(), config.heads(), config.headDim());
     }
 
     @Override

@@ -36,7 +36,7 @@ public final class HfCausalModel implements LanguageModel, HfModel {
             outputHead = checkpoint.config().optionalBoolean("tie_word_embeddings", defaultTied(checkpoint))
                     ? decoder.tokenEmbedding()
                     : parameters.load("lm_head.weight", decoder.vocabSize(), decoder.hiddenSize());
-            remainder = parameters.remainder();
+            remainder = parameters.finishLoading();
         } catch (RuntimeException e) {
             manager.close();
             throw e;

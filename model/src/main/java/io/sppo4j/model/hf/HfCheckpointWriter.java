@@ -84,9 +84,14 @@ final class HfCheckpointWriter {
             try (Autograd.Scope paused = Autograd.paused()) {
                 for (String tensorName : shard.tensorNames()) {
                     Parameter parameter = parameters.get(tensorName);
+                    NamedTensor kept = layout.tensors().get(tensorName);
+                    if (parameter == null && kept == null) {
+                        throw new IllegalStateException("tensor '" + tensorName + "' of " + shard.fileName()
+                                + " is neither a parameter nor kept from " + layout.directory());
+                    }
                     tensors.add(parameter != null
                             ? DiskTensors.fromFloat32(tensorName, parameter.getArray(), layout.dtypes().get(tensorName))
-                            : layout.tensors().get(tensorName));
+                            : kept);
                 }
             }
             Map<String, String> metadata = new LinkedHashMap<>(shard.metadata());

@@ -42,7 +42,21 @@ abstract class HfDecoder {
     /** The input embedding table (V, D), which a tied output head reuses. */
     abstract Parameter tokenEmbedding();
 
-    abstract KvCache newCache(NDManager parent, int batchSize, int capacity);
+    /** What a KV cache holds per position: keys and values of every layer's key/value heads. */
+    record CacheShape(int layers, int kvHeads, int headDim) {}
+
+    abstract CacheShape cacheShape();
+
+    /** A decoding cache on the parameters' device. */
+    final KvCache newCache(NDManager parent, int batchSize, int capacity) {
+        if (capacity > contextLength()) {
+            throw new IllegalArgumentException(
+                    "KV cache capacity " + capacity + " exceeds the context length " + contextLength());
+        }
+        CacheShape shape = cacheShape();
+        return new KvCache(parent, tokenEmbedding().getArray().getDevice(), shape.layers(), shape.kvHeads(),
+                shape.headDim(), batchSize, capacity);
+    }
 
     /**
      * @param tokens (B, T) int64 new positions

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 final class HfParameters {
 
-    private final HfCheckpoint checkpoint;
+    private HfCheckpoint checkpoint;
     private final NDManager manager;
     private final LinkedHashMap<String, Parameter> parameters = new LinkedHashMap<>();
 
@@ -64,11 +64,15 @@ final class HfParameters {
         return new LinkedHashMap<>(parameters);
     }
 
-    /** The checkpoint's layout with only the tensors no parameter holds (buffers such as GPT-2's attn.bias). */
-    HfCheckpoint remainder() {
+    /**
+     * Ends loading: the checkpoint's layout with only the tensors no parameter holds (buffers such
+     * as GPT-2's attn.bias). The loaded tensors' bytes are let go, as the parameters now hold them.
+     */
+    HfCheckpoint finishLoading() {
         Set<String> rest = new LinkedHashSet<>(checkpoint.tensors().keySet());
         rest.removeAll(parameters.keySet());
-        return checkpoint.retaining(rest);
+        checkpoint = checkpoint.retaining(rest);
+        return checkpoint;
     }
 
     void setTrainable(boolean trainable) {

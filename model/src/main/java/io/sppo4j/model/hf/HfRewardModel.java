@@ -47,7 +47,7 @@ public final class HfRewardModel implements HfModel {
             parameters = new HfParameters(checkpoint, manager);
             decoder = HfDecoder.load(parameters);
             score = parameters.load("score.weight", 1, decoder.hiddenSize());
-            remainder = parameters.remainder();
+            remainder = parameters.finishLoading();
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -2,7 +2,6 @@ package io.sppo4j.model.hf;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.policy.AttentionMask;
@@ -93,13 +92,8 @@ final class LlamaDecoder extends HfDecoder {
     }
 
     @Override
-    KvCache newCache(NDManager parent, int batchSize, int capacity) {
-        if (capacity > contextLength()) {
-            throw new IllegalArgumentException(
-                    "KV cache capacity " + capacity + " exceeds the context length " + contextLength());
-        }
-        return new KvCache(parent, embedTokens.getArray().getDevice(), config.layers(), config.kvHeads(),
-                config.headDim(), batchSize, capacity);
+    CacheShape cacheShape() {
+        return new CacheShape(config.layers(), config.kvHeads(), config.headDim());
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.sppo4j.model.checkpoint.SafeTensors;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
 import io.sppo4j.model.weights.NamedTensor;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.function.Executable;
@@ -113,9 +115,9 @@ class HfLoadErrorsTest {
         }
     }
 
-    private static void rewriteConfig(Path directory, java.util.function.Consumer<JsonObject> edit) throws IOException {
+    private static void rewriteConfig(Path directory, Consumer<JsonObject> edit) throws IOException {
         Path file = directory.resolve("config.json");
-        JsonObject config = com.google.gson.JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        JsonObject config = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         edit.accept(config);
         Files.writeString(file, config.toString());
     }

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Writes tiny Hugging Face model directories with random weights, laid out as transformers'
@@ -74,7 +75,7 @@ final class TinyHfModels {
 
     /** @param edit changes the config before tensors are laid out (rope scaling, say) */
     static Fixture write(Path directory, Kind kind, TensorDType dtype, int shards, long seed,
-            java.util.function.Consumer<JsonObject> edit) throws IOException {
+            Consumer<JsonObject> edit) throws IOException {
         Files.createDirectories(directory);
         JsonObject config = config(kind);
         edit.accept(config);
@@ -231,7 +232,7 @@ final class TinyHfModels {
             count *= dim;
         }
         float[] values = new float[(int) count];
-        boolean normScale = name.contains("norm") || name.contains("ln_") ? name.endsWith("weight") : false;
+        boolean normScale = (name.contains("norm") || name.contains("ln_")) && name.endsWith("weight");
         boolean buffer = name.endsWith("attn.bias");
         for (int i = 0; i < values.length; i++) {
             double gaussian = random.nextGaussian();
