@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -115,6 +116,22 @@ final class ConfigJson {
             throw wrong(entry, "a non-empty array of strings");
         }
         return asString(new Entry(key + "[0]", entry.value().getAsJsonArray().get(0)));
+    }
+
+    /** An integer or an array of integers ({@code eos_token_id}); empty when absent. */
+    List<Integer> intOrInts(String key) {
+        Optional<Entry> entry = value(key);
+        if (entry.isEmpty()) {
+            return List.of();
+        }
+        if (!entry.get().value().isJsonArray()) {
+            return List.of(asInt(entry.get()));
+        }
+        List<Integer> values = new ArrayList<>();
+        for (JsonElement element : entry.get().value().getAsJsonArray()) {
+            values.add(asInt(new Entry(key + "[" + values.size() + "]", element)));
+        }
+        return List.copyOf(values);
     }
 
     /** A nested object, or null when the key is absent or null. */

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,11 +31,12 @@ public final class HfCheckpoint {
     public static final String CONFIG_FILE = "config.json";
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
+    public static final String GENERATION_CONFIG_FILE = "generation_config.json";
 
     /** Files copied unchanged from the loaded directory to a saved one, when present. */
     public static final List<String> COMPANION_FILES = List.of(
             CONFIG_FILE,
-            "generation_config.json",
+            GENERATION_CONFIG_FILE,
             "tokenizer.json",
             "tokenizer_config.json",
             "special_tokens_map.json",
@@ -176,6 +178,37 @@ public final class HfCheckpoint {
 
     ConfigJson config() {
         return config;
+    }
+
+    /** End-of-sequence ids: {@code generation_config.json}'s, else {@code config.json}'s; empty when neither says. */
+    public List<Integer> eosTokenIds() {
+        return specialToken("eos_token_id");
+    }
+
+    /** Beginning-of-sequence id, as {@link #eosTokenIds()} finds it. */
+    public OptionalInt bosTokenId() {
+        return single("bos_token_id");
+    }
+
+    /** Padding id, as {@link #eosTokenIds()} finds it; many checkpoints have none. */
+    public OptionalInt padTokenId() {
+        return single("pad_token_id");
+    }
+
+    private OptionalInt single(String key) {
+        List<Integer> ids = specialToken(key);
+        return ids.isEmpty() ? OptionalInt.empty() : OptionalInt.of(ids.get(0));
+    }
+
+    private List<Integer> specialToken(String key) {
+        byte[] generation = companions.get(GENERATION_CONFIG_FILE);
+        if (generation != null) {
+            List<Integer> ids = ConfigJson.parse(generation, directory.resolve(GENERATION_CONFIG_FILE)).intOrInts(key);
+            if (!ids.isEmpty()) {
+                return ids;
+            }
+        }
+        return config.intOrInts(key);
     }
 
     /** The safetensors files, in file-name order, each with its tensors in data order. */
