@@ -22,18 +22,18 @@ import java.util.zip.CheckedOutputStream;
  * File operations that survive a power cut at any instant: data reaches the disk before the
  * rename that publishes it, and the rename reaches the disk before anyone relies on it.
  */
-final class DurableFiles {
+public final class DurableFiles {
 
     /** What a file's content is, written to a stream. */
     @FunctionalInterface
-    interface Content {
+    public interface Content {
         void writeTo(OutputStream out) throws IOException;
     }
 
     private DurableFiles() {}
 
     /** Creates {@code file} (which must not exist), writes it, fsyncs it, and digests what was written. */
-    static FileDigest writeSynced(Path file, Content content) throws IOException {
+    public static FileDigest writeSynced(Path file, Content content) throws IOException {
         CRC32C crc = new CRC32C();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             // Not closed: closing the stream would close the channel before force().
@@ -47,7 +47,7 @@ final class DurableFiles {
     }
 
     /** Makes the entries of {@code directory} (creations, renames, deletions) durable. */
-    static void syncDirectory(Path directory) throws IOException {
+    public static void syncDirectory(Path directory) throws IOException {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
@@ -59,12 +59,12 @@ final class DurableFiles {
     }
 
     /** Renames in one step, so observers see the old name or the new one, never a half-moved tree. */
-    static void moveAtomically(Path from, Path to) throws IOException {
+    public static void moveAtomically(Path from, Path to) throws IOException {
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Deletes a file or a directory tree; what is already gone is not an error. */
-    static void deleteRecursively(Path path) throws IOException {
+    public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -11,7 +11,7 @@ import java.util.zip.CRC32C;
  * A file's length and CRC32C, as meta.json records them for each data file of a checkpoint.
  * The length alone tells a truncated file from a damaged one, which makes a better message.
  */
-record FileDigest(long bytes, int crc32c) {
+public record FileDigest(long bytes, int crc32c) {
 
     static FileDigest of(Path file) throws IOException {
         CRC32C crc = new CRC32C();

@@ -1,0 +1,105 @@
+package io.sppo4j.model.hf;
+
+import ai.djl.nn.Parameter;
+import io.sppo4j.model.checkpoint.DurableFiles;
+import io.sppo4j.model.checkpoint.SafeTensors;
+import io.sppo4j.model.nd.Autograd;
+import io.sppo4j.model.weights.NamedTensor;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Writes an {@link HfModel} as a Hugging Face directory in the layout it was loaded from: the
+ * same safetensors files holding the same tensors in the same order and on-disk dtype (a BF16
+ * weight is saved as BF16), the same file metadata, and the companion files byte for byte.
+ *
+ * <p>Atomic: everything is written and fsynced in a temporary sibling directory, which then
+ * replaces the target by rename, so a failed save leaves the previous directory as it was.
+ */
+final class HfCheckpointWriter {
+
+    private HfCheckpointWriter() {}
+
+    static void write(HfModel model, Path target) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        Files.createDirectories(parent);
+        checkReplaceable(absolute);
+        String name = absolute.getFileName().toString();
+        Path temp = parent.resolve("." + name + ".tmp-" + UUID.randomUUID());
+        try {
+            Files.createDirectory(temp);
+            writeContents(model, temp);
+            DurableFiles.syncDirectory(temp);
+            if (Files.exists(absolute)) {
+                Path aside = parent.resolve("." + name + ".old-" + UUID.randomUUID());
+                DurableFiles.moveAtomically(absolute, aside);
+                DurableFiles.moveAtomically(temp, absolute);
+                DurableFiles.syncDirectory(parent);
+                DurableFiles.deleteRecursively(aside);
+            } else {
+                DurableFiles.moveAtomically(temp, absolute);
+                DurableFiles.syncDirectory(parent);
+            }
+        } catch (IOException | RuntimeException e) {
+            DurableFiles.deleteRecursively(temp);
+            throw e;
+        }
+    }
+
+    /** A save replaces a model directory or an empty one, never a directory of something else. */
+    private static void checkReplaceable(Path target) throws IOException {
+        if (!Files.exists(target)) {
+            return;
+        }
+        if (!Files.isDirectory(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
+        }
+        if (Files.exists(target.resolve(HfCheckpoint.CONFIG_FILE))) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+            if (entries.iterator().hasNext()) {
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "exists, is not empty and holds no " + HfCheckpoint.CONFIG_FILE + "; refusing to replace it");
+            }
+        }
+    }
+
+    private static void writeContents(HfModel model, Path directory) throws IOException {
+        HfCheckpoint layout = model.checkpoint();
+        Map<String, Parameter> parameters = model.namedParameters();
+        for (HfCheckpoint.Shard shard : layout.shards()) {
+            List<NamedTensor> tensors = new ArrayList<>(shard.tensorNames().size());
+            // Paused: reading a parameter that records gradients must not add to a graph.
+            try (Autograd.Scope paused = Autograd.paused()) {
+                for (String tensorName : shard.tensorNames()) {
+                    Parameter parameter = parameters.get(tensorName);
+                    NamedTensor kept = layout.tensors().get(tensorName);
+                    if (parameter == null && kept == null) {
+                        throw new IllegalStateException("tensor '" + tensorName + "' of " + shard.fileName()
+                                + " is neither a parameter nor kept from " + layout.directory());
+                    }
+                    tensors.add(parameter != null
+                            ? DiskTensors.fromFloat32(tensorName, parameter.getArray(), layout.dtypes().get(tensorName))
+                            : kept);
+                }
+            }
+            Map<String, String> metadata = new LinkedHashMap<>(shard.metadata());
+            DurableFiles.writeSynced(directory.resolve(shard.fileName()), out -> SafeTensors.write(out, tensors, metadata));
+        }
+        for (Map.Entry<String, byte[]> companion : layout.companions().entrySet()) {
+            byte[] bytes = companion.getValue();
+            DurableFiles.writeSynced(directory.resolve(companion.getKey()), out -> out.write(bytes));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.sppo4j.model.hf;
+
+import io.sppo4j.model.judge.RewardScorer;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * An {@link HfRewardModel} behind the {@link RewardScorer} seam: each (prompt, response) is
+ * encoded by the caller's tokenizer and the group is scored in one batch. Owns the model.
+ */
+public final class HfRewardScorer implements RewardScorer {
+
+    private final HfRewardModel model;
+    private final BiFunction<String, String, int[]> encoder;
+
+    /**
+     * @param encoder token ids of a prompt and one response together, as the reward model was
+     *     trained to read them (a chat template, or special tokens around the parts)
+     */
+    public HfRewardScorer(HfRewardModel model, BiFunction<String, String, int[]> encoder) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+    }
+
+    /** Encodes the plain concatenation {@code prompt + response}. */
+    public static HfRewardScorer concatenating(HfRewardModel model, Function<String, int[]> encoder) {
+        Objects.requireNonNull(encoder, "encoder");
+        return new HfRewardScorer(model, (prompt, response) -> encoder.apply(prompt + response));
+    }
+
+    @Override
+    public double[] rewards(String prompt, List<String> responses) {
+        int[][] sequences = new int[responses.size()][];
+        for (int i = 0; i < sequences.length; i++) {
+            int[] ids = encoder.apply(prompt, responses.get(i));
+            if (ids.length > model.contextLength()) {
+                // Keep the end: the reward is read at the last token, which must be the response's.
+                ids = Arrays.copyOfRange(ids, ids.length - model.contextLength(), ids.length);
+            }
+            sequences[i] = ids;
+        }
+        return model.rewards(sequences);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

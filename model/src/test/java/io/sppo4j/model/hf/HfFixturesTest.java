@@ -1,0 +1,118 @@
+package io.sppo4j.model.hf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.sppo4j.model.hf.TinyHfModels.Kind;
+import io.sppo4j.model.weights.TensorDType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.AssertionFailedError;
+
+/**
+ * Our logits against transformers' own, for every checkpoint that
+ * {@code model/src/test/python/make_hf_fixtures.py} wrote into {@code src/test/resources/hf-fixtures}.
+ * Without fixtures (no Python environment has run the script yet) the test reports itself as
+ * skipped, saying so, rather than passing.
+ */
+class HfFixturesTest {
+
+    static final Path FIXTURES = Path.of("src/test/resources/hf-fixtures");
+
+    @Test
+    void fixturesArePresent() throws IOException {
+        Assumptions.assumeFalse(fixtures().isEmpty(), "no transformers fixtures in " + FIXTURES.toAbsolutePath()
+                + ": nothing was compared; run model/src/test/python/make_hf_fixtures.py (needs torch and transformers)");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> matchesTransformersOnEveryFixture() throws IOException {
+        return fixtures().stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
+    }
+
+    /** The comparison itself, on a fixture in the script's format whose reference is the naive Java one. */
+    @Test
+    void theComparisonAcceptsMatchingLogitsAndRejectsOthers(@TempDir Path temp) throws IOException {
+        TinyHfModels.Fixture fixture = TinyHfModels.write(temp.resolve("llama"), Kind.LLAMA, TensorDType.BF16, 1, 51);
+        int[] ids = {1, 17, 42, 5, 63, 0, 29};
+        float[][] logits = new NaiveReference(fixture).logits(ids);
+        Gson gson = new Gson();
+        JsonObject reference = new JsonObject();
+        reference.addProperty("transformers", "naive-java");
+        reference.add("input_ids", gson.toJsonTree(ids));
+        reference.add("logits", gson.toJsonTree(logits));
+        Files.writeString(fixture.directory().resolve("reference.json"), reference.toString());
+        check(fixture.directory());
+
+        logits[3][7] += 1e-3f;
+        reference.add("logits", gson.toJsonTree(logits));
+        Files.writeString(fixture.directory().resolve("reference.json"), reference.toString());
+        AssertionFailedError mismatch = assertThrows(AssertionFailedError.class, () -> check(fixture.directory()));
+        assertTrue(mismatch.getMessage().contains("max |logit - transformers|"), mismatch.getMessage());
+    }
+
+    private static List<Path> fixtures() throws IOException {
+        if (!Files.isDirectory(FIXTURES)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(FIXTURES)) {
+            return entries.filter(dir -> Files.exists(dir.resolve("reference.json"))).sorted().toList();
+        }
+    }
+
+    private static void check(Path directory) throws IOException {
+        JsonObject reference = JsonParser.parseString(Files.readString(directory.resolve("reference.json"))).getAsJsonObject();
+        if (reference.has("rewards")) {
+            JsonArray sequences = reference.getAsJsonArray("sequences");
+            int[][] ids = new int[sequences.size()][];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = ints(sequences.get(i).getAsJsonArray());
+            }
+            try (HfRewardModel model = HfModels.loadReward(directory, Device.cpu())) {
+                double[] rewards = model.rewards(ids);
+                for (int i = 0; i < ids.length; i++) {
+                    double expected = reference.getAsJsonArray("rewards").get(i).getAsDouble();
+                    assertEquals(expected, rewards[i], HfLogitsTest.TOLERANCE, directory + " sequence " + i);
+                }
+            }
+            return;
+        }
+        int[] ids = ints(reference.getAsJsonArray("input_ids"));
+        JsonArray expected = reference.getAsJsonArray("logits");
+        try (HfCausalModel model = HfModels.loadCausal(directory, Device.cpu())) {
+            float[][] actual = HfLogitsTest.logits(model, ids);
+            double worst = 0;
+            for (int t = 0; t < ids.length; t++) {
+                JsonArray row = expected.get(t).getAsJsonArray();
+                assertEquals(row.size(), actual[t].length, "vocabulary size");
+                for (int v = 0; v < row.size(); v++) {
+                    worst = Math.max(worst, Math.abs(row.get(v).getAsDouble() - actual[t][v]));
+                }
+            }
+            assertTrue(worst <= HfLogitsTest.TOLERANCE, directory + ": max |logit - transformers| = " + worst);
+        }
+    }
+
+    private static int[] ints(JsonArray array) {
+        int[] values = new int[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).getAsInt();
+        }
+        return values;
+    }
+}
