@@ -77,11 +77,6 @@ final class ChatCompletionsClient implements AutoCloseable {
         this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff());
     }
 
-    /** Whether requests carry an Authorization header. */
-    boolean authorised() {
-        return apiKey != null;
-    }
-
     /**
      * Sends {@code userMessage} until a response {@code reader} accepts, or fails with
      * {@link JudgeUnavailableException} once the attempts run out. Stops early, with a

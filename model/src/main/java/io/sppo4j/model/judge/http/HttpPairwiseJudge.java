@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -138,7 +139,7 @@ public final class HttpPairwiseJudge implements PreferenceModel, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new JudgeUnavailableException("judge " + name + ": interrupted while waiting for the server", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException && e.getCause().getCause() != null
+            Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null
                     ? e.getCause().getCause() : e.getCause();
             if (cause instanceof JudgeUnavailableException unavailable) {
                 throw new JudgeUnavailableException(unavailable.getMessage(), unavailable);
