@@ -147,6 +147,41 @@ class JudgeWorkerTest {
     }
 
     @Test
+    void aStoppingWorkerHandsBackTheGroupItIsJudging() throws Exception {
+        TestProbe<Learner.Command> learner = testKit.createTestProbe();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        PreferenceModel stuck = new PreferenceModel() {
+            @Override
+            public String name() {
+                return "stuck";
+            }
+
+            @Override
+            public double[][] preferences(String prompt, List<String> responses) {
+                started.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new JudgeUnavailableException("released");
+            }
+        };
+        ActorRef<JudgeWorker.Command> worker =
+                testKit.spawn(JudgeWorker.create("judge-stuck", stuck, learner.ref(), ActorFixtures.metrics().judge()));
+        try {
+            worker.tell(new JudgeWorker.Judge(group(1)));
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+            testKit.stop(worker);
+            // At once, not when its credit times out at the learner.
+            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class).creditId());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void trainingGoesOnOnceTheJudgesServerRecovers() throws Exception {
         // An ActorSystem of its own, so the rollout worker finds no judge of the other tests.
         ActorTestKit kit = ActorTestKit.create("judge-recovery", ActorFixtures.serializingConfig());
