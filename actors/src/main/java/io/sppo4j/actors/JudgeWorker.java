@@ -4,13 +4,22 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.metrics.JudgeMetrics;
+import io.sppo4j.model.judge.JudgeUnavailableException;
 import io.sppo4j.model.judge.PreferenceMatrices;
 import io.sppo4j.model.judge.PreferenceModel;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -19,17 +28,34 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
- * Turns a rollout group into a judged group: the K×K preference matrix from the task's judge,
- * each response's win rate against the others, and how intransitive the judge was on it.
- * Registers with the receptionist so rollout workers anywhere find it.
+ * Turns a rollout group into a judged group: the K×K preference matrix from the judge, each
+ * response's win rate against the others, and how intransitive the judge was on it. Registers
+ * with the receptionist so rollout workers anywhere find it.
+ *
+ * <p>The judge runs on Pekko's blocking-IO dispatcher, one group at a time per worker, never on
+ * the actor's own thread: an LLM judge waits seconds on its server, and that wait must not hold
+ * a thread of the compute dispatcher the rollout workers and the learner sample and train on.
+ * Groups that arrive meanwhile queue here; credits bound how many can.
+ *
+ * <p>A group the judge cannot judge (its server is unavailable after every retry, or it returned
+ * an invalid matrix) is counted and handed back to the learner as {@link Learner.GroupFailed}:
+ * the learner takes its credit back and hands out new work, so the group is redone, never
+ * dropped in silence and never given made-up preferences.
  */
 public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
 
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "sppo4j-judge");
 
+    /** Where the judge itself runs: a pool meant for threads that wait. */
+    static final DispatcherSelector JUDGE_DISPATCHER = DispatcherSelector.blocking();
+
     public sealed interface Command extends SppoMessage {}
 
     public record Judge(RolloutGroup group) implements Command {}
+
+    /** The judge's verdict on a group, or why there is none. */
+    private record Judged(RolloutGroup group, double[][] preferences, Throwable failure, long startedNanos)
+            implements Command, LocalOnly {}
 
     public static Behavior<Command> create(
             String name, PreferenceModel judge, ActorRef<Learner.Command> learner, JudgeMetrics metrics) {
@@ -43,6 +69,9 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
     private final PreferenceModel judge;
     private final ActorRef<Learner.Command> learner;
     private final JudgeMetrics metrics;
+    private final Executor judgeThreads;
+    private final Deque<RolloutGroup> waiting = new ArrayDeque<>();
+    private RolloutGroup judging;
 
     private JudgeWorker(
             ActorContext<Command> context, String name, PreferenceModel judge, ActorRef<Learner.Command> learner,
@@ -53,34 +82,96 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
         this.judge = judge;
         this.learner = learner;
         this.metrics = metrics;
+        this.judgeThreads = context.getSystem().dispatchers().lookup(JUDGE_DISPATCHER);
     }
 
     @Override
     public Receive<Command> createReceive() {
-        return newReceiveBuilder().onMessage(Judge.class, this::onJudge).build();
+        return newReceiveBuilder()
+                .onMessage(Judge.class, this::onJudge)
+                .onMessage(Judged.class, this::onJudged)
+                .onSignal(PreRestart.class, signal -> handBackWaiting(false))
+                .onSignal(PostStop.class, signal -> handBackWaiting(true))
+                .build();
     }
 
     private Behavior<Command> onJudge(Judge request) {
-        RolloutGroup group = request.group();
+        waiting.add(request.group());
+        judgeNext();
+        return this;
+    }
+
+    private void judgeNext() {
+        if (judging != null || waiting.isEmpty()) {
+            return;
+        }
+        RolloutGroup group = waiting.poll();
+        judging = group;
         List<String> responses = new ArrayList<>(group.size());
         for (Sample sample : group.samples()) {
             responses.add(sample.text());
         }
-        double[][] preferences;
-        try {
-            preferences = judge.preferences(group.prompt(), responses);
-            PreferenceMatrices.validate(preferences, "judge " + judge.name() + " on credit " + group.creditId());
-        } catch (RuntimeException e) {
-            // A judge that fails on one group must not take the credit with it: the learner
-            // hands the prompt out again.
-            getContext().getLog().warn("judge {} failed on credit {}: {}", name, group.creditId(), e.toString());
-            learner.tell(new Learner.GroupFailed(group.creditId(), e.toString()));
-            return this;
+        long started = System.nanoTime();
+        CompletableFuture<double[][]> verdict =
+                CompletableFuture.supplyAsync(() -> judge.preferences(group.prompt(), responses), judgeThreads);
+        getContext().pipeToSelf(verdict, (preferences, failure) -> new Judged(group, preferences, failure, started));
+    }
+
+    private Behavior<Command> onJudged(Judged judged) {
+        RolloutGroup group = judged.group();
+        if (judging == group) {
+            judging = null; // else a verdict started before a restart: the new incarnation's own is still out
         }
-        double cyclic = PreferenceMatrices.cyclicTriadShare(preferences);
-        metrics.judged(name, group.size(), cyclic);
-        learner.tell(new Learner.GroupJudged(
-                new JudgedGroup(group, preferences, PreferenceMatrices.winRates(preferences), cyclic, name)));
+        metrics.timed(name, (System.nanoTime() - judged.startedNanos()) / 1e9);
+        Throwable failure = judged.failure() instanceof CompletionException && judged.failure().getCause() != null
+                ? judged.failure().getCause() : judged.failure();
+        double[][] preferences = judged.preferences();
+        if (failure == null) {
+            try {
+                PreferenceMatrices.validate(preferences, "judge " + judge.name() + " on credit " + group.creditId());
+            } catch (IllegalArgumentException invalid) {
+                failure = invalid;
+            }
+        }
+        if (failure != null) {
+            handBack(group, failure);
+        } else {
+            double cyclic = PreferenceMatrices.cyclicTriadShare(preferences);
+            metrics.judged(name, group.size(), cyclic);
+            learner.tell(new Learner.GroupJudged(
+                    new JudgedGroup(group, preferences, PreferenceMatrices.winRates(preferences), cyclic, name)));
+        }
+        judgeNext();
+        return this;
+    }
+
+    /** The group is not judged: count it and give its credit back, so the learner has the work redone. */
+    private void handBack(RolloutGroup group, Throwable failure) {
+        boolean unavailable = failure instanceof JudgeUnavailableException;
+        metrics.failed(name, unavailable ? JudgeMetrics.UNAVAILABLE : JudgeMetrics.ERROR);
+        if (unavailable) {
+            getContext().getLog().warn("judge {} unavailable for credit {}; its credit goes back to the learner: {}",
+                    name, group.creditId(), failure.getMessage());
+        } else {
+            getContext().getLog().warn("judge {} failed on credit {}; its credit goes back to the learner",
+                    name, group.creditId(), failure);
+        }
+        learner.tell(new Learner.GroupFailed(group.creditId(), failure.toString()));
+    }
+
+    /**
+     * The worker stops or restarts: queued groups go back to the learner at once rather than
+     * when their credits time out. A group being judged when the worker restarts still gets its
+     * verdict (it comes to the same actor reference); when the worker stops, it goes back too.
+     */
+    private Behavior<Command> handBackWaiting(boolean stopping) {
+        if (stopping && judging != null) {
+            waiting.addFirst(judging);
+        }
+        for (RolloutGroup group : waiting) {
+            learner.tell(new Learner.GroupFailed(group.creditId(), "judge " + name + " stopped before judging it"));
+        }
+        waiting.clear();
         return this;
     }
 }
