@@ -6,9 +6,11 @@ import com.google.gson.JsonObject;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import jinjava.javax.el.CompositeELResolver;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,7 +26,9 @@ import java.util.stream.Collectors;
  * way transformers' {@code apply_chat_template(messages, add_generation_prompt=True)} does: Jinja
  * with {@code trim_blocks} and {@code lstrip_blocks}, no trailing newline kept, the variables
  * {@code messages}, {@code add_generation_prompt}, {@code bos_token}, {@code eos_token} (when the
- * model has them) and the helpers {@code raise_exception(msg)} and {@code strftime_now(fmt)}.
+ * model has them), the helpers {@code raise_exception(msg)} and {@code strftime_now(fmt)},
+ * Python's string methods ({@link PythonStringMethods}) and Python's {@code tojson}
+ * ({@link PythonToJsonFilter}).
  *
  * <p>Rendered text already holds the model's special tokens (e.g. Llama-3's BOS) as text, so it
  * is tokenized without adding special tokens again (see {@link HfTokenizer#encodePrompt}).
@@ -48,6 +52,12 @@ public final class ChatTemplate {
                     .withUsePyishObjectMapper(true)
                     .withKeepNullableLoopValues(true)
                     .build())
+            .withElResolver(new CompositeELResolver() {
+                {
+                    add(new PythonStringMethods());
+                    add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+                }
+            })
             .build();
 
     private final String source;

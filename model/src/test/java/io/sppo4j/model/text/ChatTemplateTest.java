@@ -100,6 +100,21 @@ class ChatTemplateTest {
     }
 
     @Test
+    void pythonStringMethodsBehaveAsInPython() {
+        // Expected text: Python Jinja2 rendering the same template (booleans tested, not printed:
+        // Jinjava prints them in lower case).
+        ChatTemplate methods = new ChatTemplate("{% set c = messages[0].content %}"
+                + "{% if c.startswith('<think>') %}T{% endif %}|{% if c.endswith(('x', '</p>')) %}T{% endif %}|"
+                + "{{ c.split('</think>')[-1].lstrip('\\n') }}|{{ c.upper() }}|{{ 'a  b c '.split() }}|"
+                + "{{ 'a-b-c'.split('-', 1) }}|{{ 'xxhixx'.strip('x') }}|{{ 'hello world'.title() }}|"
+                + "{{ 'aXb'.replace('X', '-') }}|{{ ', '.join(['a', 'b']) }}|{{ 'banana'.count('an') }}|"
+                + "{{ 'HeLLo'.capitalize() }}|{{ 'abc'.find('c') }}",
+                Optional.empty(), Optional.empty());
+        assertEquals("T|T|Answer</p>|<THINK>HMM</THINK>\n\nANSWER</P>|['a', 'b', 'c']|['a', 'b-c']|hi|Hello World|a-b|a, b|2|Hello|2",
+                methods.render(List.of(new ChatMessage("assistant", "<think>hmm</think>\n\nAnswer</p>"))));
+    }
+
+    @Test
     void aListOfNamedTemplatesGivesTheDefaultOne(@org.junit.jupiter.api.io.TempDir Path directory) throws IOException {
         Files.writeString(directory.resolve("tokenizer_config.json"),
                 "{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"tools\"},"
