@@ -104,6 +104,37 @@ class HfTokenizerTest {
     }
 
     @Test
+    void aRenderedLlama3ChatPromptStartsWithExactlyOneBos() throws IOException {
+        Path llama3 = TinyModels.directory("llama3");
+        ChatTemplate template = ChatTemplate.fromModelDirectory(llama3).orElseThrow();
+        try (HfTokenizer llama = HfTokenizer.load(llama3)) {
+            int[] ids = llama.encodePrompt(template.render(List.of(ChatMessage.user("hello"))));
+            int startHeader = TinyModels.IM_END + 1;
+            int endHeader = TinyModels.IM_END + 2;
+            assertArrayEquals(new int[] {TinyModels.BEGIN_OF_TEXT, startHeader, endHeader, TinyModels.EOT_ID, startHeader, endHeader},
+                    java.util.Arrays.stream(ids).filter(id -> id >= TinyModels.ENDOFTEXT).toArray(),
+                    "special tokens written by the template are single ids, BOS once");
+            assertEquals(TinyModels.BEGIN_OF_TEXT, ids[0]);
+        }
+    }
+
+    @Test
+    void specialTokensMapAndGenerationConfigAreFallbacks(@TempDir Path directory) throws IOException {
+        Files.copy(TinyModels.directory("gpt2").resolve("tokenizer.json"), directory.resolve("tokenizer.json"));
+        Files.writeString(directory.resolve("special_tokens_map.json"),
+                "{\"eos_token\": {\"content\": \"<|im_end|>\", \"special\": true}}");
+        Files.writeString(directory.resolve("generation_config.json"),
+                "{\"bos_token_id\": " + TinyModels.IM_START + ", \"pad_token_id\": " + TinyModels.ENDOFTEXT
+                        + ", \"eos_token_id\": " + TinyModels.EOT_ID + "}");
+        try (HfTokenizer tokenizer = HfTokenizer.load(directory)) {
+            assertEquals(TinyModels.IM_END, tokenizer.eos(), "special_tokens_map.json names the EOS");
+            assertEquals(TinyModels.IM_START, tokenizer.bos(), "generation_config.json gives the BOS id");
+            assertEquals(TinyModels.ENDOFTEXT, tokenizer.pad());
+            assertArrayEquals(new int[] {TinyModels.IM_END, TinyModels.EOT_ID}, tokenizer.stopTokens());
+        }
+    }
+
+    @Test
     void addBosTokenOverridesThePostProcessor(@TempDir Path directory) throws IOException {
         Files.copy(TinyModels.directory("gpt2").resolve("tokenizer.json"), directory.resolve("tokenizer.json"));
         Files.writeString(directory.resolve("tokenizer_config.json"),
@@ -129,6 +160,8 @@ class HfTokenizerTest {
             assertNotNull(tokenizer.encode("x"));
         }
         assertEquals("true", System.getProperty("ai.djl.offline"), "tests run with ai.djl.offline=true");
+        assertTrue(System.getenv("OPT_OUT_TRACKING") != null || "true".equals(System.getProperty("OPT_OUT_TRACKING")),
+                "DJL's telemetry call is opted out of");
         assertNotNull(HfTokenizer.class.getClassLoader().getResource("native/lib/linux-x86_64/cpu/libtokenizers.so"),
                 "the native library ships inside the tokenizers jar");
         Path cache = Utils.getEngineCacheDir("tokenizers");
