@@ -68,8 +68,9 @@ public final class ChatTemplate {
 
     public ChatTemplate(String source, Optional<String> bosToken, Optional<String> eosToken) {
         this.source = source;
-        this.body = source.endsWith("\r\n") ? source.substring(0, source.length() - 2)
-                : source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
+        String adapted = JinjaCompatibility.adapt(source);
+        this.body = adapted.endsWith("\r\n") ? adapted.substring(0, adapted.length() - 2)
+                : adapted.endsWith("\n") ? adapted.substring(0, adapted.length() - 1) : adapted;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.jinjava = new Jinjava(CONFIG);

@@ -13,8 +13,8 @@ import java.util.Locale;
  * Python's {@code str} methods on strings in chat templates ({@code content.startswith('<think>')},
  * {@code role.upper()}, {@code text.split('</think>')[-1].lstrip('\n')}): Jinjava would otherwise
  * look for Java methods of the same names, which mostly do not exist or mean something else
- * ({@code split} takes a regex). Only method calls on strings are resolved here; everything else
- * falls through to Jinjava's own resolvers.
+ * ({@code split} takes a regex). Only method calls on strings and {@code text[i]} are resolved
+ * here; everything else falls through to Jinjava's own resolvers.
  */
 final class PythonStringMethods extends ELResolver {
 
@@ -33,6 +33,7 @@ final class PythonStringMethods extends ELResolver {
     }
 
     private static final Object NOT_A_METHOD = new Object();
+    private static final java.util.regex.Pattern INDEX = java.util.regex.Pattern.compile("-?\\d{1,9}");
 
     private static Object call(String text, String method, Object[] args) {
         return switch (method) {
@@ -174,10 +175,16 @@ final class PythonStringMethods extends ELResolver {
         return String.join(separator, parts);
     }
 
-    // Properties are not this resolver's business: leave them unresolved for the next one.
-
+    /** {@code text[i]} (negative from the end, as in Python); other properties go to the next resolver. */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
+        // Jinjava hands the index over as text ("0", "-1").
+        if (base instanceof String text && property != null && INDEX.matcher(property.toString()).matches()) {
+            int index = Integer.parseInt(property.toString());
+            int at = index < 0 ? text.length() + index : index;
+            context.setPropertyResolved(true);
+            return at >= 0 && at < text.length() ? String.valueOf(text.charAt(at)) : null;
+        }
         return null;
     }
 

@@ -71,6 +71,20 @@ class ChatTemplateTest {
     }
 
     @Test
+    void qwen3ReversedSlicesAndNamespaceArithmeticRenderAsInPython() throws IOException {
+        // Qwen3's template walks messages[::-1] and computes namespace(last_query_index=messages|length - 1),
+        // two constructs Jinjava parses differently unless rewritten (JinjaCompatibility); it also
+        // drops the reasoning of earlier assistant turns with split('</think>')[-1].lstrip('\n').
+        ChatTemplate qwen3 = template("qwen3");
+        assertEquals("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n4<|im_end|>\n"
+                        + "<|im_start|>user\nAnd 3+3?<|im_end|>\n<|im_start|>assistant\n",
+                qwen3.render(List.of(ChatMessage.user("What is 2+2?"),
+                        new ChatMessage("assistant", "<think>\nadd\n</think>\n\n4"), ChatMessage.user("And 3+3?"))));
+        assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n Hello!\n<|im_end|>\n<|im_start|>assistant\n",
+                qwen3.render(SYSTEM_THEN_USER));
+    }
+
+    @Test
     void aDirectoryWithoutChatTemplateHasNone() throws IOException {
         assertTrue(ChatTemplate.fromModelDirectory(TinyModels.directory("gpt2")).isEmpty());
     }
@@ -108,9 +122,9 @@ class ChatTemplateTest {
                 + "{{ c.split('</think>')[-1].lstrip('\\n') }}|{{ c.upper() }}|{{ 'a  b c '.split() }}|"
                 + "{{ 'a-b-c'.split('-', 1) }}|{{ 'xxhixx'.strip('x') }}|{{ 'hello world'.title() }}|"
                 + "{{ 'aXb'.replace('X', '-') }}|{{ ', '.join(['a', 'b']) }}|{{ 'banana'.count('an') }}|"
-                + "{{ 'HeLLo'.capitalize() }}|{{ 'abc'.find('c') }}",
+                + "{{ 'HeLLo'.capitalize() }}|{{ 'abc'.find('c') }}|{{ messages[0].role[0] }}{{ messages[0].role[-1] }}",
                 Optional.empty(), Optional.empty());
-        assertEquals("T|T|Answer</p>|<THINK>HMM</THINK>\n\nANSWER</P>|['a', 'b', 'c']|['a', 'b-c']|hi|Hello World|a-b|a, b|2|Hello|2",
+        assertEquals("T|T|Answer</p>|<THINK>HMM</THINK>\n\nANSWER</P>|['a', 'b', 'c']|['a', 'b-c']|hi|Hello World|a-b|a, b|2|Hello|2|at",
                 methods.render(List.of(new ChatMessage("assistant", "<think>hmm</think>\n\nAnswer</p>"))));
     }
 

@@ -3,7 +3,8 @@
 One byte-level BPE vocabulary (256 byte symbols, a few merges, chat special tokens) in four
 styles that differ where real models differ: the post-processor (Llama-3 prepends BOS), and how
 tokenizer_config.json / generation_config.json / special_tokens_map.json name the special tokens.
-The chat templates are the real ones of SmolLM2-Instruct, Qwen2.5-Instruct and Llama-3-Instruct.
+The chat templates are the real ones of SmolLM2-Instruct, Qwen2.5-Instruct, Llama-3-Instruct and Qwen3
+(chat-templates.json).
 """
 import json
 import os
@@ -111,6 +112,15 @@ MODELS = {
         "generation_config.json": {"bos_token_id": ID["<|endoftext|>"], "pad_token_id": ID["<|endoftext|>"],
                                    "do_sample": True,
                                    "eos_token_id": [ID["<|im_end|>"], ID["<|endoftext|>"]]},
+    },
+    # Qwen3: Qwen2.5's tokens; a template with reversed slices, namespaces and thinking blocks.
+    "qwen3": {
+        "tokenizer.json": tokenizer_json(None),
+        "tokenizer_config.json": {"add_bos_token": False, "add_prefix_space": False, "bos_token": None,
+                                  "chat_template": TEMPLATES["qwen3"], "eos_token": "<|im_end|>",
+                                  "pad_token": "<|endoftext|>", "unk_token": None, "errors": "replace",
+                                  "model_max_length": 131072, "split_special_tokens": False,
+                                  "tokenizer_class": "Qwen2Tokenizer"},
     },
     # SmolLM2-Instruct: ChatML; special tokens as AddedToken objects; pad is <|im_end|>.
     "smollm2": {
