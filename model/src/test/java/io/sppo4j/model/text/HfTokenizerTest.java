@@ -31,6 +31,8 @@ class HfTokenizerTest {
             int spaceWorld = 264;
             assertArrayEquals(new int[] {hello, spaceWorld}, gpt2.encode("hello world"));
             assertEquals(TinyModels.VOCAB_SIZE, gpt2.vocabSize());
+            assertEquals("hello world", gpt2.decode(new int[] {hello, TinyModels.VOCAB_SIZE + 100, spaceWorld}),
+                    "ids past the tokenizer's vocabulary (a padded embedding) decode to nothing");
             for (String text : List.of("hello world", "Ünïcödé, digits 0123 and\ttabs\n", "")) {
                 assertEquals(text, gpt2.decode(gpt2.encode(text)));
             }
