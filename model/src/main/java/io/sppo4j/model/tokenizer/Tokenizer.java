@@ -14,6 +14,15 @@ public interface Tokenizer {
     /** End-of-sequence id: sampling stops when a sequence emits it. */
     int eos();
 
+    /**
+     * Every id that ends a response: {@link #eos()} and, for models whose generation config
+     * lists several end-of-sequence ids (Llama-3-Instruct's {@code <|eot_id|>} and
+     * {@code <|end_of_text|>}), the others too.
+     */
+    default int[] stopTokens() {
+        return new int[] {eos()};
+    }
+
     /** Padding id: never attended to, never scored. */
     int pad();
 
