@@ -22,17 +22,34 @@ import java.util.SplittableRandom;
 public final class Sampler {
 
     private final SamplingConfig config;
-    private final int eos;
+    private final int[] stopTokens;
     private final int pad;
 
     public Sampler(SamplingConfig config, Tokenizer tokenizer) {
-        this(config, tokenizer.eos(), tokenizer.pad());
+        this(config, tokenizer.stopTokens(), tokenizer.pad());
     }
 
     public Sampler(SamplingConfig config, int eos, int pad) {
+        this(config, new int[] {eos}, pad);
+    }
+
+    /** @param stopTokens ids that end a sequence (EOS, and the others a model's generation config lists) */
+    public Sampler(SamplingConfig config, int[] stopTokens, int pad) {
+        if (stopTokens.length == 0) {
+            throw new IllegalArgumentException("a sampler needs at least one stop token id");
+        }
         this.config = config;
-        this.eos = eos;
+        this.stopTokens = stopTokens.clone();
         this.pad = pad;
+    }
+
+    private boolean stops(int token) {
+        for (int stop : stopTokens) {
+            if (token == stop) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public SamplingConfig config() {
@@ -100,7 +117,7 @@ public final class Sampler {
                         state.add(token, choice.samplingLogProbs[row], choice.policyLogProbs[row]);
                         next[row] = token;
                         mask[row][positions] = 1L;
-                        if (token == eos && config.stopOnEos()) {
+                        if (config.stopOnEos() && stops(token)) {
                             state.done = true;
                             state.endedWithEos = true;
                         }
