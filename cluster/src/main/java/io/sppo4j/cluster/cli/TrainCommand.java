@@ -3,6 +3,10 @@ package io.sppo4j.cluster.cli;
 import io.sppo4j.cluster.setup.TaskSetup;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.sppo4j.model.checkpoint.Checkpoint;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.policy.LanguageModel;
 import com.typesafe.config.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Monitor;
@@ -113,8 +117,13 @@ final class TrainCommand implements Callable<Integer> {
                     });
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
+        Path exported = exportPretrained(setup, pipeline.checkpoints(), outDir.resolve("policy"));
         Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerDevice,
                 rolloutDevice, written, (System.nanoTime() - started) / 1e9);
+        if (exported != null) {
+            summary.put("policy_dir", exported.toString());
+            System.err.println("train: trained policy saved as a Hugging Face directory in " + exported);
+        }
         System.err.printf(Locale.ROOT, "train: win rate vs reference %.3f (mean length %.2f vs %.2f) after %s steps; plot %s%n",
                 summary.get("winrate_vs_ref"), summary.get("mean_len"), summary.get("ref_mean_len"), summary.get("steps"),
                 written.plot());
@@ -133,6 +142,25 @@ final class TrainCommand implements Callable<Integer> {
         }
         files.addAll(configOptions.files);
         return io.sppo4j.model.config.Settings.load(files, configOptions.overrides);
+    }
+
+    /**
+     * A policy that came from a Hugging Face directory leaves as one: the learner's newest
+     * checkpoint written in the source's layout, dtypes and tokenizer files, so transformers
+     * loads it unchanged. Returns the directory, or null for the built-in policy.
+     */
+    private static Path exportPretrained(TaskSetup setup, CheckpointStore checkpoints, Path target) throws IOException {
+        if (setup.config().getString("sppo4j.policy.path").isBlank()) {
+            return null;
+        }
+        Checkpoint newest = checkpoints.loadNewest().orElseThrow(
+                () -> new IllegalStateException("no learner checkpoint to export in " + checkpoints));
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+                LanguageModel policy = setup.policyFactory().create(manager, Device.cpu())) {
+            newest.restoreInto(policy);
+            HfModels.savePolicy(policy, target);
+        }
+        return target;
     }
 
     /** A periodic rewrite that fails only warns: the run matters more than its plot. */

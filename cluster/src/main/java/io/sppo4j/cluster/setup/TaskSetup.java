@@ -15,6 +15,23 @@ import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.nd.Devices;
+import io.sppo4j.model.hf.HfCausalModel;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.hf.HfRewardModel;
+import io.sppo4j.model.hf.HfRewardScorer;
+import io.sppo4j.model.judge.Judges;
+import io.sppo4j.model.judge.PreferenceModel;
+import io.sppo4j.model.judge.RewardScorer;
+import io.sppo4j.model.judge.http.HttpJudgeObserver;
+import io.sppo4j.model.text.ChatTemplate;
+import io.sppo4j.model.text.HfTokenizer;
+import io.sppo4j.model.text.PromptDataset;
+import io.sppo4j.model.text.PromptTask;
+import io.sppo4j.model.text.PromptsConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
 import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
@@ -46,6 +63,17 @@ public record TaskSetup(
 
     public static TaskSetup from(Config config) {
         long seed = config.getLong("sppo4j.seed");
+        String policyPath = config.getString("sppo4j.policy.path");
+        if (!policyPath.isBlank()) {
+            return pretrained(config, Path.of(policyPath), seed);
+        }
+        if (!config.getString(PromptsConfig.SECTION + ".path").isBlank()) {
+            ByteTokenizer tokenizer = new ByteTokenizer();
+            PromptTask task = promptTask(config, Optional.empty());
+            PolicyConfig policy = PolicyConfig.from(config, tokenizer.vocabSize());
+            return new TaskSetup(config, tokenizer, policy, task, PolicyFactory.transformer(policy, seed), seed,
+                    task.hasDemonstrations());
+        }
         String name = config.getString("sppo4j.task");
         switch (name) {
             case "sort" -> {
@@ -65,6 +93,80 @@ public record TaskSetup(
             }
             default -> throw new IllegalArgumentException("sppo4j.task: unknown task '" + name
                     + "'; built-in tasks: sort, game (" + config.getValue("sppo4j.task").origin().description() + ")");
+        }
+    }
+
+    /**
+     * A Hugging Face checkpoint ({@code sppo4j.policy.path}) trained on a prompt file: it is its
+     * own reference, so no SFT runs; its tokenizer and chat template come from the same directory.
+     */
+    private static TaskSetup pretrained(Config config, Path directory, long seed) {
+        ConfigReader prompts = new ConfigReader(config, PromptsConfig.SECTION);
+        prompts.check(!prompts.getString("path").isBlank(), "path",
+                "a pretrained policy (sppo4j.policy.path) trains on a prompt file; give one");
+        try {
+            HfTokenizer tokenizer = HfTokenizer.load(directory);
+            PromptTask task = promptTask(config, ChatTemplate.fromModelDirectory(directory));
+            PolicyConfig shape;
+            try (HfCausalModel model = HfModels.loadCausal(directory, Device.cpu())) {
+                shape = model.shape();
+            }
+            return new TaskSetup(config, tokenizer, shape, task, HfModels.policyFactory(directory), seed, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sppo4j.policy.path: cannot load " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The prompt file's task; its judge is the one sppo4j.judge.type names (no rule judge exists for it). */
+    private static PromptTask promptTask(Config config, Optional<ChatTemplate> template) {
+        new ConfigReader(config, "sppo4j.judge").check(Judges.type(config) != Judges.Type.RULE, "type",
+                "a prompt file has no rule judge: set it to reward-model or http");
+        PromptsConfig prompts = PromptsConfig.from(config);
+        try {
+            PromptDataset dataset = PromptDataset.load(prompts, template);
+            String file = Path.of(config.getString(PromptsConfig.SECTION + ".path")).getFileName().toString();
+            return new PromptTask(file.replaceFirst("\\.[^.]*$", ""), dataset, NO_RULE_JUDGE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sppo4j.prompts.path: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stands in for a prompt file's own judge, which does not exist; {@link #judged} replaces it. */
+    private static final PreferenceModel NO_RULE_JUDGE = new PreferenceModel() {
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public double[][] preferences(String prompt, List<String> responses) {
+            throw new IllegalStateException("a prompt file has no rule judge; sppo4j.judge.type names its judge");
+        }
+    };
+
+    /**
+     * The task with the judge {@code sppo4j.judge.type} names, built once per call: the HTTP
+     * judge reports to {@code observer}; the reward model is loaded now.
+     */
+    public Task judged(HttpJudgeObserver observer) {
+        if (Judges.type(config) == Judges.Type.RULE) {
+            return task;
+        }
+        return new JudgedTask(task, Judges.fromConfig(config, task::judge, this::rewardScorer, observer));
+    }
+
+    /** The reward model of {@code sppo4j.judge.reward-model}, reading prompt and response with its own tokenizer. */
+    private RewardScorer rewardScorer() {
+        ConfigReader reward = new ConfigReader(config, "sppo4j.judge.reward-model");
+        String path = reward.getString("path");
+        reward.check(!path.isBlank(), "path", "the reward-model judge needs a reward model's directory");
+        Path directory = Path.of(path);
+        try {
+            HfTokenizer tokenizer = HfTokenizer.load(directory);
+            HfRewardModel model = HfModels.loadReward(directory, device("sppo4j.judge.reward-model.device"));
+            return HfRewardScorer.concatenating(model, tokenizer::encodePrompt);
+        } catch (IOException e) {
+            throw new UncheckedIOException(reward.path("path") + ": cannot load " + directory + ": " + e.getMessage(), e);
         }
     }
 
@@ -94,12 +196,13 @@ public record TaskSetup(
      * @param checkpoints the learner's checkpoints, or null for none
      */
     public Pipeline.Setup pipeline(WeightSnapshot reference, CheckpointStore checkpoints, PrometheusRegistry registry) {
+        PipelineMetrics metrics = PipelineMetrics.register(registry);
         return new Pipeline.Setup(
-                task, tokenizer, policyFactory, policyConfig, reference,
+                judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig, reference,
                 Schedule.from(config), LearnerSettings.from(config), RolloutSettings.from(config),
                 new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), EvalSettings.from(config),
                 AlgorithmSettings.from(config), seed, device("sppo4j.learner.device"), device("sppo4j.rollout.device"),
-                checkpoints, config.getInt("sppo4j.torch.threads-per-actor"), PipelineMetrics.register(registry));
+                checkpoints, config.getInt("sppo4j.torch.threads-per-actor"), metrics);
     }
 
     /** The same setup with one key changed (a benchmark's method or step budget). */

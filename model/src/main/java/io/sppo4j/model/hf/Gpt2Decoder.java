@@ -80,6 +80,16 @@ final class Gpt2Decoder extends HfDecoder {
     }
 
     @Override
+    int layers() {
+        return config.layers();
+    }
+
+    @Override
+    int heads() {
+        return config.heads();
+    }
+
+    @Override
     Parameter tokenEmbedding() {
         return wte;
     }

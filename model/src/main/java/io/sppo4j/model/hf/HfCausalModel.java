@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import io.sppo4j.model.policy.KvCache;
 import io.sppo4j.model.policy.LanguageModel;
+import io.sppo4j.model.policy.PolicyConfig;
 
 import java.util.LinkedHashMap;
 
@@ -61,6 +62,15 @@ public final class HfCausalModel implements LanguageModel, HfModel {
     @Override
     public int vocabSize() {
         return decoder.vocabSize();
+    }
+
+    /**
+     * The model's shape as the built-in policy describes one (vocabulary, hidden size, blocks,
+     * heads, context), recorded in the learner's checkpoints beside the weights.
+     */
+    public PolicyConfig shape() {
+        return new PolicyConfig(decoder.vocabSize(), decoder.hiddenSize(), decoder.layers(), decoder.heads(),
+                decoder.contextLength(), 0f);
     }
 
     @Override

@@ -39,6 +39,11 @@ abstract class HfDecoder {
     /** Longest sequence (cached + new positions) the decoder runs. */
     abstract int contextLength();
 
+    /** Blocks and attention heads, for checkpoint metadata. */
+    abstract int layers();
+
+    abstract int heads();
+
     /** The input embedding table (V, D), which a tied output head reuses. */
     abstract Parameter tokenEmbedding();
 

@@ -87,6 +87,16 @@ final class LlamaDecoder extends HfDecoder {
     }
 
     @Override
+    int layers() {
+        return config.layers();
+    }
+
+    @Override
+    int heads() {
+        return config.heads();
+    }
+
+    @Override
     Parameter tokenEmbedding() {
         return embedTokens;
     }
