@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * {@code save_pretrained} lays them out: config.json, one or several safetensors files (with an
  * index), a generation config and tokenizer files for the save to carry along.
  */
-final class TinyHfModels {
+public final class TinyHfModels {
 
     static final int HIDDEN = 32;
     static final int LAYERS = 2;
@@ -37,7 +37,7 @@ final class TinyHfModels {
     static final int CONTEXT = 64;
 
     /** The kinds of model a test can ask for; each exercises a different part of the loader. */
-    enum Kind {
+    public enum Kind {
         /** Grouped-query attention (4 query heads on 2 key/value heads), untied lm_head. */
         LLAMA,
         /** q/k/v biases, tied embeddings. */
@@ -55,7 +55,7 @@ final class TinyHfModels {
      * @param shapes every tensor's shape, in file order
      * @param buffers names of tensors that are not parameters
      */
-    record Fixture(Path directory, Kind kind, JsonObject config, Map<String, float[]> values,
+    public record Fixture(Path directory, Kind kind, JsonObject config, Map<String, float[]> values,
             Map<String, long[]> shapes, List<String> buffers) {
 
         float[] get(String name) {
@@ -69,12 +69,12 @@ final class TinyHfModels {
 
     private TinyHfModels() {}
 
-    static Fixture write(Path directory, Kind kind, TensorDType dtype, int shards, long seed) throws IOException {
+    public static Fixture write(Path directory, Kind kind, TensorDType dtype, int shards, long seed) throws IOException {
         return write(directory, kind, dtype, shards, seed, config -> {});
     }
 
     /** @param edit changes the config before tensors are laid out (rope scaling, say) */
-    static Fixture write(Path directory, Kind kind, TensorDType dtype, int shards, long seed,
+    public static Fixture write(Path directory, Kind kind, TensorDType dtype, int shards, long seed,
             Consumer<JsonObject> edit) throws IOException {
         Files.createDirectories(directory);
         JsonObject config = config(kind);
@@ -169,10 +169,13 @@ final class TinyHfModels {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         long d = HIDDEN;
         boolean gpt2 = kind == Kind.GPT2 || kind == Kind.GPT2_REWARD;
+        // A test may widen the vocabulary or the context through the config (a real tokenizer's ids).
+        long vocab = config.get("vocab_size").getAsLong();
+        long context = config.get(gpt2 ? "n_positions" : "max_position_embeddings").getAsLong();
         if (gpt2) {
             String p = kind == Kind.GPT2 ? "" : "transformer.";
-            shapes.put(p + "wte.weight", new long[] {VOCAB, d});
-            shapes.put(p + "wpe.weight", new long[] {CONTEXT, d});
+            shapes.put(p + "wte.weight", new long[] {vocab, d});
+            shapes.put(p + "wpe.weight", new long[] {context, d});
             for (int i = 0; i < LAYERS; i++) {
                 String l = p + "h." + i + ".";
                 shapes.put(l + "ln_1.weight", new long[] {d});
@@ -193,7 +196,7 @@ final class TinyHfModels {
         } else {
             long kv = config.get("num_key_value_heads").getAsLong() * HEAD_DIM;
             boolean bias = kind == Kind.QWEN2;
-            shapes.put("model.embed_tokens.weight", new long[] {VOCAB, d});
+            shapes.put("model.embed_tokens.weight", new long[] {vocab, d});
             for (int i = 0; i < LAYERS; i++) {
                 String l = "model.layers." + i + ".";
                 shapes.put(l + "self_attn.q_proj.weight", new long[] {d, d});
@@ -220,7 +223,7 @@ final class TinyHfModels {
         if (kind == Kind.LLAMA_REWARD || kind == Kind.GPT2_REWARD) {
             shapes.put("score.weight", new long[] {1, d});
         } else if (!config.has("tie_word_embeddings") ? !gpt2 : !config.get("tie_word_embeddings").getAsBoolean()) {
-            shapes.put("lm_head.weight", new long[] {VOCAB, d});
+            shapes.put("lm_head.weight", new long[] {vocab, d});
         }
         return shapes;
     }

@@ -26,29 +26,29 @@ import java.util.regex.Pattern;
  * into (prompt, A, B) and answers as its {@link Responder} says. It counts requests, records the
  * most it held at once and the Authorization headers it saw.
  */
-final class FakeChatServer implements AutoCloseable {
+public final class FakeChatServer implements AutoCloseable {
 
     /** One comparison as the server understood it. */
-    record Question(String prompt, String responseA, String responseB, JsonObject request, int number) {}
+    public record Question(String prompt, String responseA, String responseB, JsonObject request, int number) {}
 
     /** The server's answer to one request. */
-    record Reply(int status, String body, Map<String, String> headers, boolean stall) {
+    public record Reply(int status, String body, Map<String, String> headers, boolean stall) {
 
-        static Reply json(String body) {
+        public static Reply json(String body) {
             return new Reply(200, body, Map.of(), false);
         }
 
-        static Reply status(int status, String body) {
+        public static Reply status(int status, String body) {
             return new Reply(status, body, Map.of(), false);
         }
 
         /** Never answers (until the server closes): the client's timeout must fire. */
-        static Reply stalled() {
+        public static Reply stalled() {
             return new Reply(200, "", Map.of(), true);
         }
 
         /** A completion whose answer is {@code content}, without log-probabilities. */
-        static Reply text(String content) {
+        public static Reply text(String content) {
             return json(completion(content, null).toString());
         }
 
@@ -56,7 +56,7 @@ final class FakeChatServer implements AutoCloseable {
          * A completion answering the letter more likely under {@code probabilityOfA}, with the
          * first token's top log-probabilities {@code A: ln p, B: ln(1−p)}.
          */
-        static Reply logprobs(double probabilityOfA) {
+        public static Reply logprobs(double probabilityOfA) {
             String letter = probabilityOfA >= 0.5 ? "A" : "B";
             JsonArray top = new JsonArray();
             top.add(alternative("A", Math.log(probabilityOfA)));
@@ -98,7 +98,7 @@ final class FakeChatServer implements AutoCloseable {
     }
 
     @FunctionalInterface
-    interface Responder {
+    public interface Responder {
         Reply reply(Question question);
     }
 
@@ -114,7 +114,7 @@ final class FakeChatServer implements AutoCloseable {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private volatile Responder responder;
 
-    FakeChatServer(Responder responder) throws IOException {
+    public FakeChatServer(Responder responder) throws IOException {
         this.responder = responder;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/chat/completions", this::handle);
@@ -123,7 +123,7 @@ final class FakeChatServer implements AutoCloseable {
     }
 
     /** The API's base URL, as {@code sppo4j.judge.http.base-url} takes it. */
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
@@ -131,7 +131,7 @@ final class FakeChatServer implements AutoCloseable {
         responder = next;
     }
 
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 
