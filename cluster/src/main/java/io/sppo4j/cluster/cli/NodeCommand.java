@@ -6,6 +6,7 @@ import io.sppo4j.actors.JudgedGroupSink;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.WeightCache;
 import io.sppo4j.actors.settings.LearnerSettings;
+import io.sppo4j.cluster.metrics.ClusterMembershipMetrics;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.metrics.NodeMetrics;
 import io.sppo4j.cluster.node.NodeConfig;
@@ -74,6 +75,7 @@ final class NodeCommand implements Callable<Integer> {
         ActorSystem<Void> system = ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog)),
                 NodeConfig.SYSTEM_NAME, config);
+        ClusterMembershipMetrics.register(registry, system);
         NodeDiscovery.start(system, settings);
         try (MetricsServer server = metricsPort == null ? null
                 : MetricsServer.start(settings.getString("sppo4j.metrics.host"), metricsPort, registry)) {
