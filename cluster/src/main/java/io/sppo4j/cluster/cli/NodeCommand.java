@@ -9,6 +9,7 @@ import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.cluster.metrics.ClusterMembershipMetrics;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.metrics.NodeMetrics;
+import io.sppo4j.cluster.node.LearnerDeletionCost;
 import io.sppo4j.cluster.node.NodeConfig;
 import io.sppo4j.cluster.node.NodeDiscovery;
 import io.sppo4j.cluster.node.NodeGuardian;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,6 +78,10 @@ final class NodeCommand implements Callable<Integer> {
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog)),
                 NodeConfig.SYSTEM_NAME, config);
         ClusterMembershipMetrics.register(registry, system);
+        if (nodeRoles.contains(NodeGuardian.LEARNER) && LearnerDeletionCost.enabled(settings)) {
+            system.systemActorOf(LearnerDeletionCost.create(LearnerDeletionCost.Target.from(settings)),
+                    "learner-deletion-cost", Props.empty());
+        }
         NodeDiscovery.start(system, settings);
         try (MetricsServer server = metricsPort == null ? null
                 : MetricsServer.start(settings.getString("sppo4j.metrics.host"), metricsPort, registry)) {

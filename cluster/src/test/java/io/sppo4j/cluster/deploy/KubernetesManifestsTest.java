@@ -179,7 +179,6 @@ class KubernetesManifestsTest {
             String role = podLabels.get("app.kubernetes.io/component");
             assertEquals(replicas.get(role), deployment.getSpec().getReplicas(), name + " replicas");
             PodSpec pod = deployment.getSpec().getTemplate().getSpec();
-            assertEquals("sppo4j", pod.getServiceAccountName(), name + " runs as the discovery service account");
             assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot(), name + " runAsNonRoot");
             for (Container container : pod.getContainers()) {
                 String where = name + "/" + container.getName();
@@ -215,20 +214,30 @@ class KubernetesManifestsTest {
         assertTrue(manifests.kinds().containsAll(Set.of("Service", "ServiceAccount", "PersistentVolumeClaim")), manifests.kinds().toString());
     }
 
-    /** Discovery reads pods: the only Role grants get, watch and list on pods, bound to the pods' account. */
+    /**
+     * Discovery reads pods: rollout and judge pods run as an account bound to get, watch and list
+     * on pods alone; the learner's account may also patch pods (its own deletion cost), nothing more.
+     */
     private static void checkRbac(Manifests manifests) {
-        assertFalse(manifests.all(Role.class).isEmpty(), "a Role for discovery");
-        for (Role role : manifests.all(Role.class)) {
+        Map<String, Set<String>> verbsByAccount = new java.util.HashMap<>();
+        for (RoleBinding binding : manifests.all(RoleBinding.class)) {
+            assertEquals("Role", binding.getRoleRef().getKind(), "namespaced roles only");
+            Role role = manifests.named(Role.class, binding.getRoleRef().getName());
             for (PolicyRule rule : role.getRules()) {
                 assertEquals(List.of(""), rule.getApiGroups(), role.getMetadata().getName() + " API groups");
                 assertEquals(List.of("pods"), rule.getResources(), role.getMetadata().getName() + " resources");
-                assertTrue(Set.of("get", "watch", "list").containsAll(rule.getVerbs()), "verbs " + rule.getVerbs());
-                assertTrue(rule.getResourceNames() == null || rule.getResourceNames().isEmpty());
+                for (var subject : binding.getSubjects()) {
+                    verbsByAccount.computeIfAbsent(subject.getName(), a -> new TreeSet<>()).addAll(rule.getVerbs());
+                }
             }
         }
-        RoleBinding binding = manifests.all(RoleBinding.class).get(0);
-        manifests.named(Role.class, binding.getRoleRef().getName());
-        assertEquals("sppo4j", binding.getSubjects().get(0).getName());
+        assertEquals(Set.of("get", "list", "watch"), verbsByAccount.get("sppo4j"), "the workers' account");
+        assertEquals(Set.of("get", "list", "watch", "patch"), verbsByAccount.get("sppo4j-learner"), "the learner's account");
+        for (Deployment deployment : manifests.all(Deployment.class)) {
+            String account = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
+            boolean learner = deployment.getMetadata().getName().equals("sppo4j-learner");
+            assertEquals(learner ? "sppo4j-learner" : "sppo4j", account, deployment.getMetadata().getName() + " account");
+        }
     }
 
     private static void checkProbe(Probe probe, String path, String what) {

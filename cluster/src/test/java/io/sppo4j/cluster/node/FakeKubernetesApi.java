@@ -39,6 +39,7 @@ final class FakeKubernetesApi implements AutoCloseable {
     private final String labelSelector;
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final Map<String, String> patches = new ConcurrentHashMap<>();
     private final HttpsServer server;
 
     FakeKubernetesApi(Path dir, String namespace, String labelSelector) throws IOException {
@@ -74,6 +75,11 @@ final class FakeKubernetesApi implements AutoCloseable {
         pods.remove(name);
     }
 
+    /** The body of the last merge patch each pod received, by pod name. */
+    Map<String, String> patches() {
+        return patches;
+    }
+
     /** Requests answered with an error: a wrong path, namespace, selector or token. */
     List<String> refused() {
         return refused;
@@ -88,6 +94,14 @@ final class FakeKubernetesApi implements AutoCloseable {
         if (!("Bearer " + token).equals(authorization)) {
             status = 401;
             body = "{\"kind\":\"Status\",\"code\":401,\"reason\":\"Unauthorized\"}";
+        } else if ("PATCH".equals(exchange.getRequestMethod())
+                && path.startsWith("/api/v1/namespaces/" + namespace + "/pods/")
+                && pods.containsKey(path.substring(path.lastIndexOf('/') + 1))
+                && "application/merge-patch+json".equals(exchange.getRequestHeaders().getFirst("Content-Type"))) {
+            String pod = path.substring(path.lastIndexOf('/') + 1);
+            patches.put(pod, new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            status = 200;
+            body = pod(pods.get(pod));
         } else if (!"GET".equals(exchange.getRequestMethod())
                 || !path.equals("/api/v1/namespaces/" + namespace + "/pods")
                 || !query.equals("labelSelector=" + labelSelector)) {

@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * service-account token and CA on disk, no seed anywhere) find each other through a loopback
  * server answering the Kubernetes pods API, and form one cluster by cluster bootstrap alone. A
  * fourth pod joins later; a pod that is killed and leaves the list is downed by the Split Brain
- * Resolver; a pod stopped with SIGTERM leaves gracefully. Readiness and liveness are the
+ * Resolver; a pod stopped with SIGTERM leaves gracefully. The active learner marks its own pod
+ * with a deletion cost through the same API. Readiness and liveness are the
  * management endpoint's {@code /ready} and {@code /alive}.
  */
 class KubernetesDiscoveryTest {
@@ -64,6 +68,11 @@ class KubernetesDiscoveryTest {
                     () -> status(pod, "/ready") == 200 && status(pod, "/alive") == 200);
         }
         await("the cluster trains", Duration.ofSeconds(120), () -> learner.node.metric("sppo_learner_step").orElse(0) >= 5);
+        // The active learner marks its pod so that a scale-down takes a standby first.
+        await("the active learner's pod is marked", Duration.ofSeconds(30), () -> api.patches().containsKey(learner.name));
+        assertEquals("{\"metadata\":{\"annotations\":{\"controller.kubernetes.io/pod-deletion-cost\":\"100\"}}}",
+                api.patches().get(learner.name));
+        assertEquals(Set.of(learner.name), api.patches().keySet(), "only the learner's pod is marked");
 
         Pod late = start("rollout-1", "rollout", config);
         await("a fourth pod joins the running cluster", Duration.ofSeconds(60),
@@ -95,8 +104,10 @@ class KubernetesDiscoveryTest {
         int remoting = ChildNode.freePort();
         int management = ChildNode.freePort();
         api.add(new FakeKubernetesApi.Pod(name, "127.0.0.1", management, remoting));
+        Map<String, String> environment = new HashMap<>(api.podEnvironment());
+        environment.put("POD_NAME", name);
         ChildNode node = ChildNode.start(dir, name, roles, remoting, config,
-                List.of("--set", "sppo4j.cluster.management.port=" + management), api.podEnvironment());
+                List.of("--set", "sppo4j.cluster.management.port=" + management), environment);
         nodes.add(node);
         return new Pod(name, node, management);
     }
@@ -161,6 +172,7 @@ class KubernetesDiscoveryTest {
                       namespace = "%s"
                       pod-label-selector = "%s"
                       required-contact-points = 3
+                      deletion-cost.enabled = true
                       api-ca-path = "%s"
                       api-token-path = "%s"
                     }
