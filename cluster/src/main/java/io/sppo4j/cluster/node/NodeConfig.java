@@ -54,7 +54,7 @@ public final class NodeConfig {
         pekko.put("pekko.cluster.configuration-compatibility-check.checkers.sppo4j", ProtocolCompatibility.class.getName());
         pekko.put(ProtocolCompatibility.REGISTRATION_KEY, registration);
         // pekko-discovery comes in another 1.x release than the other Pekko modules (see the parent
-        // pom); its API is unchanged, so the start check only warns.
+        // pom and this module's reference.conf); stated here too since this layer wins over all.
         pekko.put("pekko.fail-mixed-versions", "off");
         // Graceful leave on SIGTERM (Pekko's defaults, stated because Kubernetes scale-down relies on
         // them): the JVM's shutdown hook runs coordinated shutdown, the node leaves the cluster and a
