@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.sppo4j.actors.WeightCache;
 
 import java.nio.file.Path;
 import java.time.Duration;

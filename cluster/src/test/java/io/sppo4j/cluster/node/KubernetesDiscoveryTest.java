@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.sppo4j.cluster.cli.SppoCli;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The production formation path, for real: node JVMs started as a Kubernetes pod starts them
  * ({@code discovery-method = kubernetes-api}, the API server's address in the environment, a
- * service-account token and CA on disk, no seed anywhere) find each other through a loopback
+ * service-account token and CA on disk, the TLS Secret's files, no seed anywhere) find each other through a loopback
  * server answering the Kubernetes pods API, and form one cluster by cluster bootstrap alone. A
  * fourth pod joins later; a pod that is killed and leaves the list is downed by the Split Brain
  * Resolver; a pod stopped with SIGTERM leaves gracefully. The active learner marks its own pod
@@ -56,6 +58,8 @@ class KubernetesDiscoveryTest {
     @Test
     void podsFormAClusterByBootstrapAndTheResolverDownsAVanishedPod() throws Exception {
         api = new FakeKubernetesApi(dir, NAMESPACE, SELECTOR);
+        // One Secret for every pod, as in k8s/: remoting and weight transfers over mutual TLS.
+        assertEquals(0, SppoCli.execute("certs", "--out", dir.resolve("certs").toString(), "--nodes", "sppo4j"));
         Path config = writeConfig();
         Pod learner = start("learner-0", "learner", config);
         Pod judge = start("judge-0", "judge", config);
@@ -168,6 +172,7 @@ class KubernetesDiscoveryTest {
                     host = "127.0.0.1"
                     stable-after = 5s
                     discovery-method = kubernetes-api
+                    tls { enabled = true, directory = "%s" }
                     kubernetes {
                       namespace = "%s"
                       pod-label-selector = "%s"
@@ -178,7 +183,7 @@ class KubernetesDiscoveryTest {
                     }
                   }
                 }
-                """.formatted(path(dir.resolve("checkpoints")), NAMESPACE, SELECTOR, path(api.caFile), path(api.tokenFile)));
+                """.formatted(path(dir.resolve("checkpoints")), path(dir.resolve("certs/sppo4j")), NAMESPACE, SELECTOR, path(api.caFile), path(api.tokenFile)));
         return config;
     }
 
