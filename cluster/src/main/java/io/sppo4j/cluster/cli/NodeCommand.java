@@ -6,14 +6,17 @@ import io.sppo4j.actors.JudgedGroupSink;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.WeightCache;
 import io.sppo4j.actors.settings.LearnerSettings;
+import io.sppo4j.cluster.metrics.ClusterMembershipMetrics;
 import io.sppo4j.cluster.metrics.MetricsServer;
+import io.sppo4j.cluster.metrics.NodeMetrics;
+import io.sppo4j.cluster.node.LearnerDeletionCost;
 import io.sppo4j.cluster.node.NodeConfig;
+import io.sppo4j.cluster.node.NodeDiscovery;
 import io.sppo4j.cluster.node.NodeGuardian;
 import io.sppo4j.cluster.node.NodeWeights;
 import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
 import io.sppo4j.cluster.rolloutlog.RolloutLogWriter;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
-import io.sppo4j.cluster.serialization.WireRefusals;
 import io.sppo4j.cluster.setup.TaskSetup;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.weights.WeightSnapshot;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,17 +67,22 @@ final class NodeCommand implements Callable<Integer> {
         int boundPort = port != null ? port : settings.getInt("sppo4j.cluster.port");
         String name = settings.getString("sppo4j.cluster.host") + ":" + boundPort;
         LearnerSettings learner = LearnerSettings.from(settings);
-        PrometheusRegistry registry = new PrometheusRegistry();
+        PrometheusRegistry registry = NodeMetrics.newRegistry();
         Pipeline.Setup pipeline = task.pipeline(reference(settings, task),
                 new CheckpointStore(Path.of(settings.getString("sppo4j.node.checkpoints")), learner.checkpointKeep()),
                 registry);
         Config config = NodeConfig.of(settings, nodeRoles, port, seeds, ControlPlaneRegistry.registrationFingerprint());
         WeightCache.Settings weights = NodeWeights.settings(settings);
         JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings, registry) : null;
-        WireRefusals.registerOn(registry);
         ActorSystem<Void> system = ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog)),
                 NodeConfig.SYSTEM_NAME, config);
+        ClusterMembershipMetrics.register(registry, system);
+        if (nodeRoles.contains(NodeGuardian.LEARNER) && LearnerDeletionCost.enabled(settings)) {
+            system.systemActorOf(LearnerDeletionCost.create(LearnerDeletionCost.Target.from(settings)),
+                    "learner-deletion-cost", Props.empty());
+        }
+        NodeDiscovery.start(system, settings);
         try (MetricsServer server = metricsPort == null ? null
                 : MetricsServer.start(settings.getString("sppo4j.metrics.host"), metricsPort, registry)) {
             if (server != null) {

@@ -2,6 +2,7 @@ package io.sppo4j.cluster.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.sppo4j.cluster.tls.TlsFiles;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,8 +12,9 @@ import java.util.Set;
 
 /**
  * Pekko's cluster settings for a node, derived from {@code sppo4j.cluster} and the command line:
- * remoting bound to the configured interface, seed nodes, roles, the Split Brain Resolver and the
- * join check that refuses nodes speaking another protocol.
+ * remoting bound to the configured interface (over mutual TLS when configured), seed nodes or
+ * Kubernetes discovery, roles, the Split Brain Resolver and the join check that refuses nodes
+ * speaking another protocol.
  */
 public final class NodeConfig {
 
@@ -44,12 +46,21 @@ public final class NodeConfig {
         pekko.put("pekko.remote.artery.canonical.port", boundPort);
         pekko.put("pekko.cluster.roles", new ArrayList<>(roles));
         pekko.put("pekko.cluster.seed-nodes", seedAddresses);
+        NodeDiscovery.configure(settings, seedAddresses, pekko);
         pekko.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
         pekko.put("pekko.cluster.split-brain-resolver.active-strategy", settings.getString("sppo4j.cluster.downing"));
         pekko.put("pekko.cluster.split-brain-resolver.stable-after",
                 settings.getDuration("sppo4j.cluster.stable-after").toMillis() + "ms");
         pekko.put("pekko.cluster.configuration-compatibility-check.checkers.sppo4j", ProtocolCompatibility.class.getName());
         pekko.put(ProtocolCompatibility.REGISTRATION_KEY, registration);
+        // pekko-discovery comes in another 1.x release than the other Pekko modules (see the parent
+        // pom and this module's reference.conf); stated here too since this layer wins over all.
+        pekko.put("pekko.fail-mixed-versions", "off");
+        // Graceful leave on SIGTERM (Pekko's defaults, stated because Kubernetes scale-down relies on
+        // them): the JVM's shutdown hook runs coordinated shutdown, the node leaves the cluster and a
+        // rollout worker's credits go back to the learner before the process exits.
+        pekko.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "on");
+        pekko.put("pekko.cluster.run-coordinated-shutdown-when-down", "on");
         // Benchmarks and tests run several nodes in one JVM.
         pekko.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
         pekko.put("pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"));
@@ -61,21 +72,24 @@ public final class NodeConfig {
     }
 
     /**
-     * Mutual TLS between nodes when {@code sppo4j.cluster.tls.enabled}: every node presents its
-     * key and accepts only peers whose certificates its trust store vouches for.
+     * Mutual TLS between nodes when {@code sppo4j.cluster.tls.enabled}, from PEM files through
+     * Pekko's {@code RotatingKeysSSLEngineProvider}: it re-reads them as they rotate, requires
+     * client certificates, and accepts a peer only if the CA signed it and it shares a subject
+     * name with this node's certificate.
      */
     private static boolean tls(Config settings, Map<String, Object> pekko) {
         if (!settings.getBoolean("sppo4j.cluster.tls.enabled")) {
             return false;
         }
-        String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
-        pekko.put("pekko.remote.artery.ssl.ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
-        pekko.put(engine + "key-store", settings.getString("sppo4j.cluster.tls.key-store"));
-        pekko.put(engine + "key-store-password", settings.getString("sppo4j.cluster.tls.key-store-password"));
-        pekko.put(engine + "key-password", settings.getString("sppo4j.cluster.tls.key-password"));
-        pekko.put(engine + "trust-store", settings.getString("sppo4j.cluster.tls.trust-store"));
-        pekko.put(engine + "trust-store-password", settings.getString("sppo4j.cluster.tls.trust-store-password"));
-        pekko.put(engine + "require-mutual-authentication", "on");
+        TlsFiles files = TlsFiles.from(settings);
+        String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+        pekko.put("pekko.remote.artery.ssl.ssl-engine-provider",
+                "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider");
+        pekko.put(engine + "key-file", files.key().toAbsolutePath().toString());
+        pekko.put(engine + "cert-file", files.certificate().toAbsolutePath().toString());
+        pekko.put(engine + "ca-cert-file", files.authority().toAbsolutePath().toString());
+        pekko.put(engine + "protocol", NodeTls.PROTOCOL);
+        pekko.put(engine + "ssl-context-cache-ttl", settings.getDuration("sppo4j.cluster.tls.reload-after").toMillis() + "ms");
         return true;
     }
 

@@ -1,22 +1,36 @@
 package io.sppo4j.cluster.node;
 
 import com.typesafe.config.Config;
+import io.sppo4j.cluster.tls.TlsFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.apache.pekko.pki.pem.DERPrivateKeyLoader;
+import org.apache.pekko.pki.pem.PEMDecoder;
+import org.apache.pekko.pki.pem.PEMLoadingException;
 
 /**
- * The TLS context of a node's own connections (weight transfers) from the same key and trust
- * stores as remoting ({@code sppo4j.cluster.tls}), so one set of certificates secures both.
+ * The TLS context of a node's own connections (weight transfers) from the same PEM files as
+ * remoting ({@code sppo4j.cluster.tls.directory}), read with the same PEM reader Pekko's
+ * {@code RotatingKeysSSLEngineProvider} uses, so one Secret secures both and a key either
+ * accepts the other accepts too. Mutual: each end presents its certificate and trusts only
+ * certificates the cluster's CA signed.
  */
 public final class NodeTls {
+
+    /** Remoting's TLS version, and so the transfer connection's. */
+    static final String PROTOCOL = "TLSv1.3";
 
     private NodeTls() {}
 
@@ -25,30 +39,47 @@ public final class NodeTls {
         if (!settings.getBoolean("sppo4j.cluster.tls.enabled")) {
             return null;
         }
+        return context(TlsFiles.from(settings));
+    }
+
+    /** A mutual-TLS context presenting {@code files}' key and trusting only their CA. */
+    public static SSLContext context(TlsFiles files) {
         try {
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(load(settings, "key-store"),
-                    settings.getString("sppo4j.cluster.tls.key-password").toCharArray());
+            Certificate authority = certificate(files.authority());
+            Certificate certificate = certificate(files.certificate());
+            // The key store exists only in memory; its password protects nothing and leaves nothing behind.
+            char[] unused = new char[0];
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("node", privateKey(files.key()), unused, new Certificate[] {certificate, authority});
+            KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keyManagers.init(keys, unused);
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            trusted.setCertificateEntry("cluster-ca", authority);
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(load(settings, "trust-store"));
-            SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance(PROTOCOL);
+            context.init(keyManagers.getKeyManagers(), trust.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("sppo4j.cluster.tls: cannot set up TLS: " + e.getMessage(), e);
+            throw new IllegalArgumentException("sppo4j.cluster.tls: cannot set up TLS from " + files.key().getParent()
+                    + ": " + e.getMessage(), e);
         }
     }
 
-    private static KeyStore load(Config settings, String store) throws GeneralSecurityException, IOException {
-        Path file = Path.of(settings.getString("sppo4j.cluster.tls." + store));
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("sppo4j.cluster.tls." + store + ": no such file " + file);
+    private static PrivateKey privateKey(Path file) throws IOException {
+        try {
+            return DERPrivateKeyLoader.load(PEMDecoder.decode(Files.readString(file, StandardCharsets.US_ASCII)));
+        } catch (PEMLoadingException e) {
+            throw new IllegalArgumentException(file + ": not an unencrypted RSA key in PEM (PKCS#1 or PKCS#8): "
+                    + e.getMessage(), e);
         }
-        // PKCS12 and JKS are both read by the default type on Java 9+.
-        KeyStore keyStore = KeyStore.getInstance(KeyStore.getDefaultType());
+    }
+
+    private static Certificate certificate(Path file) throws IOException, GeneralSecurityException {
         try (InputStream in = Files.newInputStream(file)) {
-            keyStore.load(in, settings.getString("sppo4j.cluster.tls." + store + "-password").toCharArray());
+            return CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-        return keyStore;
     }
 }

@@ -41,6 +41,20 @@ final class ChildNode implements AutoCloseable {
 
     /** Starts {@code sppo node} with the test's classpath, logging to {@code dir/name.log}. */
     static ChildNode start(Path dir, String name, String roles, int port, Path config, List<String> seeds) throws IOException {
+        List<String> extra = new ArrayList<>();
+        for (String seed : seeds) {
+            extra.add("--seed");
+            extra.add(seed);
+        }
+        return start(dir, name, roles, port, config, extra, Map.of());
+    }
+
+    /**
+     * Starts {@code sppo node} with further arguments ({@code --set ...}) and environment
+     * variables (what Kubernetes sets in a pod).
+     */
+    static ChildNode start(Path dir, String name, String roles, int port, Path config, List<String> arguments,
+            Map<String, String> environment) throws IOException {
         int metricsPort = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -49,12 +63,11 @@ final class ChildNode implements AutoCloseable {
                 "io.sppo4j.cluster.cli.SppoCli", "node",
                 "--roles", roles, "--port", Integer.toString(port), "--metrics-port", Integer.toString(metricsPort),
                 "--config", config.toString()));
-        for (String seed : seeds) {
-            command.add("--seed");
-            command.add(seed);
-        }
+        command.addAll(arguments);
         Path log = dir.resolve(name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         return new ChildNode(name, port, metricsPort, log, process);
     }
 
@@ -62,6 +75,15 @@ final class ChildNode implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** SIGTERM, as Kubernetes stops a pod: the shutdown hook runs and the node leaves; returns its exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " did not stop within 60 s of SIGTERM");
+        }
+        return process.exitValue();
     }
 
     /** SIGKILL: no shutdown hook, no leaving the cluster — a crash. */

@@ -1,6 +1,18 @@
 package io.sppo4j.cluster.node;
 
+import com.typesafe.config.Config;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.sppo4j.actors.Pipeline;
+import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
+import io.sppo4j.cluster.setup.TaskSetup;
+import io.sppo4j.model.config.Settings;
+
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,5 +40,46 @@ final class ClusterChecks {
             }
             Thread.sleep(200);
         }
+    }
+
+    /** Settings of a tiny sort run that trains in seconds on a CPU, with {@code extra} overrides. */
+    static Config tinySortSettings(String... extra) {
+        List<String> overrides = new ArrayList<>(List.of(
+                "sppo4j.tasks.sort.min-digits=3", "sppo4j.tasks.sort.max-digits=5",
+                "sppo4j.policy.width=32", "sppo4j.policy.layers=1", "sppo4j.policy.heads=2",
+                "sppo4j.policy.context-length=48", "sppo4j.sampling.max-new-tokens=10",
+                "sppo4j.learner.device=cpu", "sppo4j.rollout.device=cpu", "sppo4j.learner.max-steps=100000",
+                "sppo4j.learner.checkpoint-every=1000", "sppo4j.learner.groups-per-step=2",
+                "sppo4j.rollout.group-size=3", "sppo4j.rollout.groups-per-batch=2", "sppo4j.rollout.prefetch=4",
+                "sppo4j.eval.every=100000", "sppo4j.eval.prompts=8", "sppo4j.eval.batch-size=8"));
+        overrides.addAll(List.of(extra));
+        return Settings.load(List.of(), overrides);
+    }
+
+    /** The largest value of a gauge over its series, or 0 when the registry has none. */
+    static double gauge(PrometheusRegistry registry, String name) {
+        for (MetricSnapshot snapshot : registry.scrape()) {
+            if (snapshot.getMetadata().getPrometheusName().equals(name) && snapshot instanceof GaugeSnapshot gauge) {
+                return gauge.getDataPoints().stream().mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue)
+                        .max().orElse(0);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * A node of {@code roles} in this JVM that joins through the seed at {@code seedPort} and
+     * registers its metrics on {@code registry}; its weight cache is in group {@code group}.
+     */
+    static ActorSystem<Void> startNode(Config settings, Set<String> roles, int port, int seedPort,
+            PrometheusRegistry registry, String group) throws Exception {
+        TaskSetup task = TaskSetup.from(settings);
+        Pipeline.Setup pipeline = task.pipeline(task.initialWeights(), null, registry);
+        Config config = NodeConfig.of(settings, roles, port, List.of("127.0.0.1:" + seedPort),
+                ControlPlaneRegistry.registrationFingerprint());
+        return ActorSystem.create(
+                NodeGuardian.create(new NodeGuardian.Setup(pipeline, roles, "node-" + port,
+                        NodeWeights.settings(settings).withGroup(group), null)),
+                NodeConfig.SYSTEM_NAME, config);
     }
 }

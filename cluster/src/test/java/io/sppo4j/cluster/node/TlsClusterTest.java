@@ -3,35 +3,27 @@ package io.sppo4j.cluster.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
-import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
-import io.sppo4j.actors.WeightCache;
-import io.sppo4j.model.config.Settings;
-import io.sppo4j.model.weights.NamedTensor;
-import io.sppo4j.model.weights.TensorDType;
-import io.sppo4j.model.weights.TensorEncoding;
-import io.sppo4j.model.weights.WeightSnapshot;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.sppo4j.cluster.cli.SppoCli;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With TLS on, nodes holding trusted keys form a cluster and exchange weights over TLS too, and a
- * node speaking plain TCP cannot join.
+ * With TLS on, nodes holding certificates from the cluster's CA ({@code sppo certs}, PEM files in
+ * cert-manager's layout) form a cluster and train, weights crossing over the TLS transfer
+ * connection; a node whose certificate another CA signed, and a node speaking plain TCP, are
+ * refused while the cluster trains on undisturbed.
  */
 class TlsClusterTest {
-
-    private static final String PASSWORD = "sppo4j-test";
 
     @TempDir
     Path dir;
@@ -42,87 +34,57 @@ class TlsClusterTest {
     void terminate() throws Exception {
         for (ActorSystem<Void> system : systems) {
             system.terminate();
+        }
+        for (ActorSystem<Void> system : systems) {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
     @Test
-    void trustedNodesFormAClusterOverMutualTls() throws Exception {
-        Path keyStore = dir.resolve("node.p12");
-        Path trustStore = dir.resolve("trust.p12");
-        keytool("-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=sppo4j-node",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", PASSWORD,
-                "-keypass", PASSWORD);
-        Path certificate = dir.resolve("node.crt");
-        keytool("-exportcert", "-alias", "node", "-keystore", keyStore.toString(), "-storepass", PASSWORD,
-                "-file", certificate.toString());
-        keytool("-importcert", "-noprompt", "-alias", "node", "-file", certificate.toString(), "-storetype", "PKCS12",
-                "-keystore", trustStore.toString(), "-storepass", PASSWORD);
-        Config tls = Settings.load(List.of(), List.of(
-                "sppo4j.cluster.tls.enabled=true",
-                "sppo4j.cluster.tls.key-store=\"" + keyStore + "\"",
-                "sppo4j.cluster.tls.key-store-password=" + PASSWORD,
-                "sppo4j.cluster.tls.key-password=" + PASSWORD,
-                "sppo4j.cluster.tls.trust-store=\"" + trustStore + "\"",
-                "sppo4j.cluster.tls.trust-store-password=" + PASSWORD));
-        int seed = ChildNode.freePort();
-        CompletableFuture<WeightCache.Update> received = new CompletableFuture<>();
-        ActorRef<WeightCache.Command>[] source = new ActorRef[1];
-        ActorSystem<Void> first = node(tls, seed, seed, cache -> source[0] = cache, null);
-        ActorSystem<Void> second = node(tls, ChildNode.freePort(), seed, cache -> { }, received);
-        ClusterChecks.await("two TLS nodes are up", Duration.ofSeconds(30),
-                () -> ClusterChecks.up(first) == 2 && ClusterChecks.up(second) == 2);
-        // Weights cross between the nodes over the transfer connection, under the same TLS.
-        WeightSnapshot snapshot = weights();
-        ClusterChecks.await("the caches see each other", Duration.ofSeconds(30), () -> {
-            source[0].tell(new WeightCache.Publish(snapshot, 1, false));
-            return received.isDone();
+    void nodesOfOneCaTrainOverMutualTlsAndStrangersAreRefused() throws Exception {
+        Path cluster = dir.resolve("cluster-ca");
+        Path stranger = dir.resolve("other-ca");
+        assertEquals(0, SppoCli.execute("certs", "--out", cluster.toString(), "--nodes", "learner,worker", "--days", "2"));
+        assertEquals(0, SppoCli.execute("certs", "--out", stranger.toString(), "--nodes", "intruder", "--days", "2"));
+
+        int seedPort = ChildNode.freePort();
+        PrometheusRegistry learnerMetrics = new PrometheusRegistry();
+        PrometheusRegistry workerMetrics = new PrometheusRegistry();
+        ActorSystem<Void> learner = node(tls(cluster.resolve("learner")), Set.of(NodeGuardian.LEARNER), seedPort, seedPort,
+                learnerMetrics);
+        node(tls(cluster.resolve("worker")), Set.of(NodeGuardian.JUDGE, NodeGuardian.ROLLOUT), ChildNode.freePort(), seedPort,
+                workerMetrics);
+        ClusterChecks.await("two TLS nodes are up", Duration.ofSeconds(60), () -> ClusterChecks.up(learner) == 2);
+        ClusterChecks.await("the TLS cluster trains", Duration.ofSeconds(120),
+                () -> ClusterChecks.gauge(learnerMetrics, "sppo_learner_step") >= 20);
+        // Rollouts on the other node sample with weights that crossed the TLS transfer connection.
+        ClusterChecks.await("weights reach the worker over TLS", Duration.ofSeconds(60),
+                () -> ClusterChecks.gauge(workerMetrics, "sppo_rollout_policy_version") >= 10);
+
+        // Same cluster name in its certificate, but signed by another CA; and one without TLS at all.
+        ActorSystem<Void> intruder = node(tls(stranger.resolve("intruder")), Set.of(NodeGuardian.ROLLOUT),
+                ChildNode.freePort(), seedPort, new PrometheusRegistry());
+        ActorSystem<Void> plain = node(ClusterChecks.tinySortSettings(), Set.of(NodeGuardian.ROLLOUT), ChildNode.freePort(), seedPort,
+                new PrometheusRegistry());
+        // While the strangers keep trying to join (every seed-node timeout), training goes on; the
+        // members are checked at every poll, not only at the end.
+        double stepAtIntrusion = ClusterChecks.gauge(learnerMetrics, "sppo_learner_step");
+        ClusterChecks.await("training goes on while strangers knock", Duration.ofSeconds(120), () -> {
+            assertEquals(2, ClusterChecks.up(learner), "only the two CA-signed nodes are members");
+            return ClusterChecks.gauge(learnerMetrics, "sppo_learner_step") >= stepAtIntrusion + 30;
         });
-        assertEquals(snapshot, received.get(30, TimeUnit.SECONDS).snapshot());
-        ActorSystem<Void> plain = node(Settings.load(List.of(), List.of()), ChildNode.freePort(), seed, cache -> { }, null);
-        Thread.sleep(5_000); // a plain-TCP node gets no TLS handshake: it must still be outside after a while
-        assertEquals(2, ClusterChecks.up(first), "the plain node is not a member");
-        assertEquals(0, ClusterChecks.up(plain), "the plain node never came up");
+        assertEquals(0, ClusterChecks.up(intruder), "the node of another CA never became a member");
+        assertEquals(0, ClusterChecks.up(plain), "the plain-TCP node never became a member");
     }
 
-    /** A node with a weight cache; {@code received} completes with the first version it gets. */
-    private ActorSystem<Void> node(Config settings, int port, int seedPort,
-            java.util.function.Consumer<ActorRef<WeightCache.Command>> cacheSpawned,
-            CompletableFuture<WeightCache.Update> received) {
-        Config config = NodeConfig.of(settings, Set.of(NodeGuardian.ROLLOUT), port, List.of("127.0.0.1:" + seedPort),
-                ControlPlaneRegistry.registrationFingerprint());
-        WeightCache.Settings weights = NodeWeights.settings(settings).withGroup("tls-test");
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.<Void>setup(context -> {
-            ActorRef<WeightCache.Command> cache = context.spawn(WeightCache.create(weights), "weight-cache");
-            cacheSpawned.accept(cache);
-            if (received != null) {
-                cache.tell(new WeightCache.Subscribe(context.spawn(Behaviors.receive(WeightCache.Update.class)
-                        .onMessage(WeightCache.Update.class, update -> {
-                            received.complete(update);
-                            return Behaviors.same();
-                        }).build(), "received")));
-            }
-            return Behaviors.empty();
-        }), NodeConfig.SYSTEM_NAME, config);
+    private static Config tls(Path files) {
+        return ClusterChecks.tinySortSettings("sppo4j.cluster.tls.enabled=true", "sppo4j.cluster.tls.directory=\"" + files + "\"");
+    }
+
+    private ActorSystem<Void> node(Config settings, Set<String> roles, int port, int seedPort, PrometheusRegistry registry)
+            throws Exception {
+        ActorSystem<Void> system = ClusterChecks.startNode(settings, roles, port, seedPort, registry, dir.toString());
         systems.add(system);
         return system;
-    }
-
-    private static WeightSnapshot weights() {
-        byte[] data = new byte[3 << 20];
-        new java.util.Random(5).nextBytes(data);
-        return WeightSnapshot.of(1, TensorEncoding.FP32,
-                List.of(new NamedTensor("w", TensorDType.F32, new long[] {data.length / 4}, data)));
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("keytool failed: " + output);
-        }
     }
 }

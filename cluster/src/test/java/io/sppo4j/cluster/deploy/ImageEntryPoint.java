@@ -1,0 +1,47 @@
+package io.sppo4j.cluster.deploy;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the Dockerfile's runtime stage runs: its exec-form ENTRYPOINT and CMD, and what it copies. */
+record ImageEntryPoint(List<String> entrypoint, List<String> command, List<String> copies) {
+
+    static final Path DOCKERFILE = Manifests.ROOT.resolve("Dockerfile");
+
+    static ImageEntryPoint read() throws IOException {
+        List<String> entrypoint = null;
+        List<String> command = List.of();
+        List<String> copies = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(DOCKERFILE)) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("ENTRYPOINT ")) {
+                entrypoint = json.readValue(trimmed.substring("ENTRYPOINT ".length()), new TypeReference<List<String>>() {});
+            } else if (trimmed.startsWith("CMD ")) {
+                command = json.readValue(trimmed.substring("CMD ".length()), new TypeReference<List<String>>() {});
+            } else if (trimmed.startsWith("COPY ")) {
+                copies.add(trimmed.substring("COPY ".length()));
+            }
+        }
+        if (entrypoint == null) {
+            throw new IllegalStateException(DOCKERFILE + " has no exec-form ENTRYPOINT");
+        }
+        return new ImageEntryPoint(entrypoint, command, copies);
+    }
+
+    /** The path of the jar the entry point runs ({@code java ... -jar JAR ...}). */
+    String jar() {
+        return entrypoint.get(entrypoint.indexOf("-jar") + 1);
+    }
+
+    /** The CLI arguments the entry point passes before the container's own (after the jar). */
+    List<String> arguments() {
+        return entrypoint.subList(entrypoint.indexOf("-jar") + 2, entrypoint.size());
+    }
+}
