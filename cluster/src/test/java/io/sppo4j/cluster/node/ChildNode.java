@@ -1,11 +1,13 @@
 package io.sppo4j.cluster.node;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A cluster node in a JVM of its own, started the way a user starts one ({@code sppo node}),
@@ -71,6 +74,32 @@ final class ChildNode implements AutoCloseable {
         return new ChildNode(name, port, metricsPort, log, process);
     }
 
+    /**
+     * Polls {@code condition} until it holds; after {@code timeout} fails with {@code what} and
+     * the last lines of every node's log, which is where a child JVM's trouble shows.
+     */
+    static void await(List<ChildNode> nodes, String what, Duration timeout, BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw failure(nodes, "timed out after " + timeout.toSeconds() + " s waiting until " + what);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** An assertion failure with {@code message} followed by the last lines of every node's log. */
+    static AssertionError failure(List<ChildNode> nodes, String message) {
+        StringBuilder text = new StringBuilder(message);
+        for (ChildNode node : nodes) {
+            String log = node.logText();
+            text.append("\n--- ").append(node.name).append(" (last lines) ---\n")
+                    .append(log.substring(Math.max(0, log.length() - 3000)));
+        }
+        return new AssertionError(text.toString());
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
@@ -96,8 +125,13 @@ final class ChildNode implements AutoCloseable {
         return process.isAlive();
     }
 
-    String logText() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "";
+    /** The log so far; a character the node is still writing comes out as a replacement character. */
+    String logText() {
+        try {
+            return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Every sample of the node's metrics, by series (name with labels), or empty if it does not answer. */

@@ -1,42 +1,48 @@
 package io.sppo4j.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.cluster.cli.SppoCli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With TLS on, nodes holding certificates from the cluster's CA ({@code sppo certs}, PEM files in
- * cert-manager's layout) form a cluster and train, weights crossing over the TLS transfer
- * connection; a node whose certificate another CA signed, and a node speaking plain TCP, are
- * refused while the cluster trains on undisturbed.
+ * Node JVMs on 127.0.0.1 with TLS on, each with its own certificate directory from
+ * {@code sppo certs}: a learner and a rollout+judge node whose certificates the cluster's CA
+ * signed form a cluster and train, the weights crossing the TLS transfer connection to the other
+ * JVM; then a node whose certificate carries the same cluster name but another CA's signature,
+ * and a node speaking plain TCP, try to join. Neither ever becomes a member, each fails at the
+ * handshake, and the cluster trains on with no member unreachable or downed.
  */
 class TlsClusterTest {
+
+    private static final String UP = "sppo_cluster_members{status=\"up\"}";
+    /** What a node logs when the peer's certificate is not signed by the CA it trusts. */
+    private static final String CERTIFICATE_REFUSED = "javax.net.ssl.SSLHandshakeException: PKIX path validation failed:"
+            + " java.security.cert.CertPathValidatorException: signature check failed";
+    private static final Pattern JOIN_FAILED = Pattern.compile("Couldn't join seed nodes after \\[\\d+\\] attempts");
 
     @TempDir
     Path dir;
 
-    private final List<ActorSystem<Void>> systems = new ArrayList<>();
+    private final List<ChildNode> nodes = new ArrayList<>();
 
     @AfterEach
-    void terminate() throws Exception {
-        for (ActorSystem<Void> system : systems) {
-            system.terminate();
-        }
-        for (ActorSystem<Void> system : systems) {
-            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    void killEverything() throws Exception {
+        for (ChildNode node : nodes) {
+            node.kill(); // nothing to save: SIGKILL ends each JVM at once
         }
     }
 
@@ -45,46 +51,118 @@ class TlsClusterTest {
         Path cluster = dir.resolve("cluster-ca");
         Path stranger = dir.resolve("other-ca");
         assertEquals(0, SppoCli.execute("certs", "--out", cluster.toString(), "--nodes", "learner,worker", "--days", "2"));
+        // Same --cluster-name (the default), so only the CA that signed it tells the intruder apart.
         assertEquals(0, SppoCli.execute("certs", "--out", stranger.toString(), "--nodes", "intruder", "--days", "2"));
+        Path config = writeConfig();
 
         int seedPort = ChildNode.freePort();
-        PrometheusRegistry learnerMetrics = new PrometheusRegistry();
-        PrometheusRegistry workerMetrics = new PrometheusRegistry();
-        ActorSystem<Void> learner = node(tls(cluster.resolve("learner")), Set.of(NodeGuardian.LEARNER), seedPort, seedPort,
-                learnerMetrics);
-        node(tls(cluster.resolve("worker")), Set.of(NodeGuardian.JUDGE, NodeGuardian.ROLLOUT), ChildNode.freePort(), seedPort,
-                workerMetrics);
-        ClusterChecks.await("two TLS nodes are up", Duration.ofSeconds(60), () -> ClusterChecks.up(learner) == 2);
-        ClusterChecks.await("the TLS cluster trains", Duration.ofSeconds(120),
-                () -> ClusterChecks.gauge(learnerMetrics, "sppo_learner_step") >= 20);
-        // Rollouts on the other node sample with weights that crossed the TLS transfer connection.
-        ClusterChecks.await("weights reach the worker over TLS", Duration.ofSeconds(60),
-                () -> ClusterChecks.gauge(workerMetrics, "sppo_rollout_policy_version") >= 10);
+        ChildNode learner = start("learner", "learner", seedPort, config, seedPort, tls(cluster.resolve("learner")));
+        ChildNode worker = start("worker", "judge,rollout", ChildNode.freePort(), config, seedPort,
+                tls(cluster.resolve("worker")));
+        await("the two TLS nodes are up", Duration.ofSeconds(60),
+                () -> up(learner) == 2 && up(worker) == 2);
+        await("the TLS cluster trains", Duration.ofSeconds(90), () -> step(learner) >= 20);
+        // The worker's JVM holds only the weights the learner published and sent it over the TLS
+        // transfer connection: a rising version there means rollouts sample with them.
+        await("rollouts use weights that crossed the TLS transfer connection", Duration.ofSeconds(60),
+                () -> worker.metric("sppo_rollout_policy_version").orElse(0) >= 10
+                        && worker.metric("sppo_rollout_sequences_total").orElse(0) > 0);
 
-        // Same cluster name in its certificate, but signed by another CA; and one without TLS at all.
-        ActorSystem<Void> intruder = node(tls(stranger.resolve("intruder")), Set.of(NodeGuardian.ROLLOUT),
-                ChildNode.freePort(), seedPort, new PrometheusRegistry());
-        ActorSystem<Void> plain = node(ClusterChecks.tinySortSettings(), Set.of(NodeGuardian.ROLLOUT), ChildNode.freePort(), seedPort,
-                new PrometheusRegistry());
-        // While the strangers keep trying to join (every seed-node timeout), training goes on; the
-        // members are checked at every poll, not only at the end.
-        double stepAtIntrusion = ClusterChecks.gauge(learnerMetrics, "sppo_learner_step");
-        ClusterChecks.await("training goes on while strangers knock", Duration.ofSeconds(120), () -> {
-            assertEquals(2, ClusterChecks.up(learner), "only the two CA-signed nodes are members");
-            return ClusterChecks.gauge(learnerMetrics, "sppo_learner_step") >= stepAtIntrusion + 30;
-        });
-        assertEquals(0, ClusterChecks.up(intruder), "the node of another CA never became a member");
-        assertEquals(0, ClusterChecks.up(plain), "the plain-TCP node never became a member");
+        ChildNode intruder = start("intruder", "rollout", ChildNode.freePort(), config, seedPort,
+                tls(stranger.resolve("intruder")));
+        ChildNode plain = start("plain", "rollout", ChildNode.freePort(), config, seedPort,
+                "sppo4j.cluster.tls.enabled=false");
+        // The intruder trusts only its own CA, so the learner's certificate fails its check and its
+        // outbound stream fails at the TLS handshake (the learner, trusting only the cluster's CA,
+        // would refuse the intruder's certificate in turn). The plain node's bytes are no TLS record to
+        // the learner, so its Artery handshake never completes and its join attempts time out.
+        // Membership is checked at every poll from here on, not only at the end.
+        await("the intruder's TLS handshake is refused", Duration.ofSeconds(60),
+                () -> membersUnchanged(learner, worker) && intruder.logText().contains(CERTIFICATE_REFUSED));
+        await("the plain-TCP node's join attempts fail", Duration.ofSeconds(60),
+                () -> membersUnchanged(learner, worker) && joinFailures(plain) > 0);
+        // Both keep trying (every seed-node timeout) while the cluster trains on.
+        double stepAtRefusal = step(learner);
+        int intruderAttempts = joinFailures(intruder);
+        await("training goes on while strangers keep knocking", Duration.ofSeconds(60),
+                () -> membersUnchanged(learner, worker) && step(learner) >= stepAtRefusal + 30
+                        && joinFailures(intruder) >= intruderAttempts + 2);
+        assertEquals(0.0, up(intruder), "the node of another CA is no member, not even of a cluster of its own");
+        assertEquals(0.0, up(plain), "the plain-TCP node is no member, not even of a cluster of its own");
+        assertTrue(intruder.alive() && plain.alive(), "the strangers were refused, not crashed");
+        for (ChildNode member : List.of(learner, worker)) {
+            assertFalse(member.logText().contains("UNREACHABLE"), member.name + " never marked a node unreachable");
+        }
     }
 
-    private static Config tls(Path files) {
-        return ClusterChecks.tinySortSettings("sppo4j.cluster.tls.enabled=true", "sppo4j.cluster.tls.directory=\"" + files + "\"");
+    /**
+     * Exactly the two CA-signed nodes are members, both up, none unreachable, as each of
+     * {@code members} sees it; a node that does not answer this scrape is asked again at the next poll.
+     */
+    private boolean membersUnchanged(ChildNode... members) {
+        for (ChildNode node : members) {
+            Map<String, Double> metrics = node.metrics();
+            if (metrics.isEmpty()) {
+                continue;
+            }
+            double all = metrics.entrySet().stream().filter(e -> e.getKey().startsWith("sppo_cluster_members{"))
+                    .mapToDouble(Map.Entry::getValue).sum();
+            if (all != 2 || metrics.getOrDefault(UP, -1.0) != 2
+                    || metrics.getOrDefault("sppo_cluster_unreachable_members", -1.0) != 0) {
+                throw ChildNode.failure(nodes, "only the two CA-signed nodes may be members, up and reachable; " + node.name
+                        + " sees " + metrics.entrySet().stream().filter(e -> e.getKey().startsWith("sppo_cluster_")).toList());
+            }
+        }
+        return true;
     }
 
-    private ActorSystem<Void> node(Config settings, Set<String> roles, int port, int seedPort, PrometheusRegistry registry)
+    /** How many times the node gave up a round of joining through its seed. */
+    private static int joinFailures(ChildNode node) {
+        return (int) JOIN_FAILED.matcher(node.logText()).results().count();
+    }
+
+    private static String tls(Path files) {
+        return "sppo4j.cluster.tls.directory=\"" + files.toString().replace("\\", "/") + "\"";
+    }
+
+    private ChildNode start(String name, String roles, int port, Path config, int seedPort, String setting)
             throws Exception {
-        ActorSystem<Void> system = ClusterChecks.startNode(settings, roles, port, seedPort, registry, dir.toString());
-        systems.add(system);
-        return system;
+        ChildNode node = ChildNode.start(dir, name, roles, port, config,
+                List.of("--seed", "127.0.0.1:" + seedPort, "--set", setting), Map.of());
+        nodes.add(node);
+        return node;
+    }
+
+    private static double up(ChildNode node) {
+        return node.metrics().getOrDefault(UP, -1.0);
+    }
+
+    private static double step(ChildNode node) {
+        return node.metric("sppo_learner_step").orElse(0);
+    }
+
+    private void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
+        ChildNode.await(nodes, what, timeout, condition);
+    }
+
+    private Path writeConfig() throws Exception {
+        Path config = dir.resolve("tls-test.conf");
+        Files.writeString(config, """
+                sppo4j {
+                  seed = 1
+                  task = sort
+                  tasks.sort { min-digits = 3, max-digits = 5 }
+                  policy { width = 32, layers = 1, heads = 2, context-length = 48 }
+                  sampling.max-new-tokens = 10
+                  node { reference = init, checkpoints = "%s" }
+                  learner { device = cpu, max-steps = 100000000, checkpoint-every = 100000, groups-per-step = 2,
+                            capacity = 8, status-interval = 5s }
+                  rollout { device = cpu, workers = 1, group-size = 3, groups-per-batch = 2, prefetch = 4 }
+                  judge.workers = 1
+                  eval { every = 100000000, prompts = 8, batch-size = 8 }
+                  cluster { host = "127.0.0.1", stable-after = 5s, tls.enabled = true }
+                }
+                """.formatted(dir.resolve("checkpoints").toString().replace("\\", "/")));
+        return config;
     }
 }
