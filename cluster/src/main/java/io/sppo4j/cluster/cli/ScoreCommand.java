@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
         name = "score",
         mixinStandardHelpOptions = true,
         description = {
-            "Teacher-forced log-probabilities of a token id sequence under a Hugging Face model directory:",
-            "log p(ids[t] | ids[0..t-1]) for t >= 1. The ids are taken as given (no BOS is added),",
+            "Teacher-forced log-probabilities of token ids under a Hugging Face model directory.",
+            "Prints log p(ids[t] | ids[0..t-1]) for t >= 1. The ids are taken as given (no BOS is added),",
             "so the figures compare one to one with another implementation's (see docs/cli-hf.md)."
         })
 final class ScoreCommand implements Callable<Integer> {

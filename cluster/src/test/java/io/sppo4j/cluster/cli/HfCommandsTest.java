@@ -15,6 +15,7 @@ import io.sppo4j.model.text.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -161,6 +162,24 @@ class HfCommandsTest {
     }
 
     @Test
+    void aRewardModelJudgesThroughItsOwnTokenizer() throws IOException {
+        Path policy = HfTestModels.chatLlama(dir.resolve("chat"), 3, false);
+        Path mute = HfTestModels.chatLlama(dir.resolve("mute"), 3, true);
+        Path rewardModel = HfTestModels.chatRewardModel(dir.resolve("reward"), 5);
+        String[] judge = {"--judge", "reward-model", "--set", "sppo4j.judge.reward-model.path=" + rewardModel,
+            "--set", "sppo4j.judge.reward-model.device=cpu"};
+
+        JsonObject tie = evalWith(policy, policy, judge).lastJsonLine();
+        assertEquals(0.5, tie.get("winrate").getAsDouble(), 1e-6);
+        assertEquals("reward-model", tie.get("judge").getAsString());
+
+        double winRate = evalWith(policy, mute, judge).lastJsonLine().get("winrate").getAsDouble();
+        double reversed = evalWith(mute, policy, judge).lastJsonLine().get("winrate").getAsDouble();
+        assertTrue(winRate > 0 && winRate < 1 && winRate != 0.5, "win rate " + winRate);
+        assertEquals(1 - winRate, reversed, 1e-6);
+    }
+
+    @Test
     void evalRefusesTheRuleJudgeAndPoliciesWithDifferentVocabularies() throws IOException {
         Path policy = HfTestModels.chatLlama(dir.resolve("chat"), 3, false);
         Path prompts = promptFile();
@@ -184,9 +203,15 @@ class HfCommandsTest {
     }
 
     private CliRun.Result eval(Path policy, Path reference, LoopbackJudge judge) throws IOException {
-        CliRun.Result result = CliRun.run("eval", "--policy", policy.toString(), "--reference", reference.toString(),
-                "--prompts", promptFile().toString(), "--judge", "http", "--set", "sppo4j.judge.http.base-url=" + judge.baseUrl(),
-                "--set", "sppo4j.sampling.max-new-tokens=8", "--seed", "4", "--batch", "4", "--device", "cpu", "--json");
+        return evalWith(policy, reference, "--judge", "http", "--set", "sppo4j.judge.http.base-url=" + judge.baseUrl());
+    }
+
+    private CliRun.Result evalWith(Path policy, Path reference, String... judge) throws IOException {
+        List<String> args = new ArrayList<>(List.of("eval", "--policy", policy.toString(), "--reference", reference.toString(),
+                "--prompts", promptFile().toString(), "--set", "sppo4j.sampling.max-new-tokens=8", "--seed", "4",
+                "--batch", "4", "--device", "cpu", "--json"));
+        args.addAll(List.of(judge));
+        CliRun.Result result = CliRun.run(args.toArray(String[]::new));
         assertEquals(0, result.code(), result.err());
         return result;
     }
@@ -207,7 +232,7 @@ class HfCommandsTest {
     }
 
     private static JsonObject generate(Path policy, String prompt, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("generate", "--policy", policy.toString(), "--prompt", prompt,
+        List<String> args = new ArrayList<>(List.of("generate", "--policy", policy.toString(), "--prompt", prompt,
                 "--max-new-tokens", "12", "--device", "cpu", "--json"));
         args.addAll(List.of(extra));
         CliRun.Result result = CliRun.run(args.toArray(String[]::new));

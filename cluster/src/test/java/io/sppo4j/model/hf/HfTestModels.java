@@ -77,13 +77,24 @@ public final class HfTestModels {
      *     wide margin: the model answers everything with the empty response
      */
     public static Path chatLlama(Path directory, long seed, boolean mute) throws IOException {
+        return overChatTokenizer(directory, TinyHfModels.Kind.LLAMA, seed, mute);
+    }
+
+    /** A tiny random {@code LlamaForSequenceClassification} reward model over the same tokenizer. */
+    public static Path chatRewardModel(Path directory, long seed) throws IOException {
+        return overChatTokenizer(directory, TinyHfModels.Kind.LLAMA_REWARD, seed, false);
+    }
+
+    private static Path overChatTokenizer(Path directory, TinyHfModels.Kind kind, long seed, boolean mute) throws IOException {
         Files.createDirectories(directory);
-        JsonObject config = TinyHfModels.config(TinyHfModels.Kind.LLAMA);
+        JsonObject config = TinyHfModels.config(kind);
         config.addProperty("vocab_size", CHAT_VOCAB);
         config.addProperty("max_position_embeddings", 128);
-        Map<String, long[]> shapes = TinyHfModels.shapes(TinyHfModels.Kind.LLAMA, config);
+        Map<String, long[]> shapes = TinyHfModels.shapes(kind, config);
         shapes.put("model.embed_tokens.weight", new long[] {CHAT_VOCAB, TinyHfModels.HIDDEN});
-        shapes.put("lm_head.weight", new long[] {CHAT_VOCAB, TinyHfModels.HIDDEN});
+        if (kind == TinyHfModels.Kind.LLAMA) {
+            shapes.put("lm_head.weight", new long[] {CHAT_VOCAB, TinyHfModels.HIDDEN});
+        }
         Random random = new Random(seed);
         List<NamedTensor> tensors = new ArrayList<>();
         for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
