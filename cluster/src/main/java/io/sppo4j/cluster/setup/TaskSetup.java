@@ -17,11 +17,8 @@ import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
-import io.sppo4j.model.hf.HfRewardModel;
-import io.sppo4j.model.hf.HfRewardScorer;
 import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.judge.PreferenceModel;
-import io.sppo4j.model.judge.RewardScorer;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
 import io.sppo4j.model.text.ChatTemplate;
 import io.sppo4j.model.text.HfTokenizer;
@@ -119,8 +116,7 @@ public record TaskSetup(
 
     /** The prompt file's task; its judge is the one sppo4j.judge.type names (no rule judge exists for it). */
     private static PromptTask promptTask(Config config, Optional<ChatTemplate> template) {
-        new ConfigReader(config, "sppo4j.judge").check(Judges.type(config) != Judges.Type.RULE, "type",
-                "a prompt file has no rule judge: set it to reward-model or http");
+        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model or http");
         PromptsConfig prompts = PromptsConfig.from(config);
         try {
             PromptDataset dataset = PromptDataset.load(prompts, template);
@@ -145,29 +141,14 @@ public record TaskSetup(
     };
 
     /**
-     * The task with the judge {@code sppo4j.judge.type} names, built once per call: the HTTP
-     * judge reports to {@code observer}; the reward model is loaded now.
+     * The task with the judge {@code sppo4j.judge.type} names, built once per call (see
+     * {@link Judging}): the HTTP judge reports to {@code observer}; a reward model is loaded now.
      */
     public Task judged(HttpJudgeObserver observer) {
         if (Judges.type(config) == Judges.Type.RULE) {
             return task;
         }
-        return new JudgedTask(task, Judges.fromConfig(config, task::judge, this::rewardScorer, observer));
-    }
-
-    /** The reward model of {@code sppo4j.judge.reward-model}, reading prompt and response with its own tokenizer. */
-    private RewardScorer rewardScorer() {
-        ConfigReader reward = new ConfigReader(config, "sppo4j.judge.reward-model");
-        String path = reward.getString("path");
-        reward.check(!path.isBlank(), "path", "the reward-model judge needs a reward model's directory");
-        Path directory = Path.of(path);
-        try {
-            HfTokenizer tokenizer = HfTokenizer.load(directory);
-            HfRewardModel model = HfModels.loadReward(directory, device("sppo4j.judge.reward-model.device"));
-            return HfRewardScorer.concatenating(model, tokenizer::encodePrompt);
-        } catch (IOException e) {
-            throw new UncheckedIOException(reward.path("path") + ": cannot load " + directory + ": " + e.getMessage(), e);
-        }
+        return new JudgedTask(task, Judging.fromConfig(config, task::judge, observer));
     }
 
     /** {@code sppo4j.tasks.game}: a JSON matrix file if given, else a built-in game by name. */
