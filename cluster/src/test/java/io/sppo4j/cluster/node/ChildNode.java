@@ -75,6 +75,35 @@ final class ChildNode implements AutoCloseable {
     }
 
     /**
+     * Writes the profile every multi-JVM test shares (the sort task on a tiny policy, small
+     * groups, no evaluation to speak of, checkpoints in {@code checkpoints}) with {@code cluster}
+     * as the body of its {@code sppo4j.cluster} section and {@code checkpointEvery} steps between
+     * the learner's checkpoints.
+     */
+    static Path writeTinySortProfile(Path file, Path checkpoints, int checkpointEvery, String cluster)
+            throws java.io.IOException {
+        java.nio.file.Files.writeString(file, """
+                sppo4j {
+                  seed = 1
+                  task = sort
+                  tasks.sort { min-digits = 3, max-digits = 5 }
+                  policy { width = 32, layers = 1, heads = 2, context-length = 48 }
+                  sampling.max-new-tokens = 10
+                  node { reference = init, checkpoints = "%s" }
+                  learner { device = cpu, max-steps = 100000000, checkpoint-every = %d, groups-per-step = 2,
+                            capacity = 8, status-interval = 5s }
+                  rollout { device = cpu, workers = 1, group-size = 3, groups-per-batch = 2, prefetch = 4 }
+                  judge.workers = 1
+                  eval { every = 100000000, prompts = 8, batch-size = 8 }
+                  cluster {
+                %s
+                  }
+                }
+                """.formatted(checkpoints.toString().replace("\\", "/"), checkpointEvery, cluster.indent(4).stripTrailing()));
+        return file;
+    }
+
+    /**
      * Polls {@code condition} until it holds; after {@code timeout} fails with {@code what} and
      * the last lines of every node's log, which is where a child JVM's trouble shows.
      */

@@ -2,9 +2,7 @@ package io.sppo4j.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,49 +148,11 @@ class ClusterFailoverTest {
     }
 
     private void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        StringBuilder logs = new StringBuilder();
-        for (ChildNode node : nodes) {
-            String text = node.logText();
-            logs.append("\n--- ").append(node.name).append(" (last lines) ---\n")
-                    .append(text.substring(Math.max(0, text.length() - 3000)));
-        }
-        fail("timed out after " + timeout.toSeconds() + " s waiting until " + what + logs);
+        ChildNode.await(nodes, what, timeout, condition);
     }
 
     private Path writeConfig() throws Exception {
-        Path config = dir.resolve("cluster-test.conf");
-        Files.writeString(config, """
-                sppo4j {
-                  seed = 1
-                  task = sort
-                  tasks.sort { min-digits = 3, max-digits = 5 }
-                  policy { width = 32, layers = 1, heads = 2, context-length = 48 }
-                  sampling.max-new-tokens = 10
-                  node {
-                    reference = init
-                    checkpoints = "%s"
-                  }
-                  learner {
-                    device = cpu
-                    max-steps = 100000000
-                    checkpoint-every = %d
-                    groups-per-step = 2
-                    capacity = 8
-                    status-interval = 5s
-                  }
-                  rollout { device = cpu, workers = 1, group-size = 3, groups-per-batch = 2, prefetch = 4 }
-                  judge.workers = 1
-                  eval { every = 100000000, prompts = 8, batch-size = 8 }
-                  cluster { host = "127.0.0.1", stable-after = 5s }
-                }
-                """.formatted(dir.resolve("checkpoints").toString().replace("\\", "/"), CHECKPOINT_EVERY));
-        return config;
+        return ChildNode.writeTinySortProfile(dir.resolve("cluster-test.conf"), dir.resolve("checkpoints"),
+                CHECKPOINT_EVERY, "host = \"127.0.0.1\", stable-after = 5s");
     }
 }

@@ -2,7 +2,6 @@ package io.sppo4j.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sppo4j.cluster.cli.SppoCli;
 
@@ -10,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -137,54 +135,24 @@ class KubernetesDiscoveryTest {
     }
 
     private void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        StringBuilder logs = new StringBuilder();
-        for (ChildNode node : nodes) {
-            String text = node.logText();
-            logs.append("\n--- ").append(node.name).append(" (last lines) ---\n")
-                    .append(text.substring(Math.max(0, text.length() - 3000)));
-        }
-        fail("timed out after " + timeout.toSeconds() + " s waiting until " + what + logs);
+        ChildNode.await(nodes, what, timeout, condition);
     }
 
     private Path writeConfig() throws Exception {
-        Path config = dir.resolve("kubernetes-test.conf");
-        Files.writeString(config, """
-                sppo4j {
-                  seed = 1
-                  task = sort
-                  tasks.sort { min-digits = 3, max-digits = 5 }
-                  policy { width = 32, layers = 1, heads = 2, context-length = 48 }
-                  sampling.max-new-tokens = 10
-                  node { reference = init, checkpoints = "%s" }
-                  learner { device = cpu, max-steps = 100000000, checkpoint-every = 100000, groups-per-step = 2,
-                            capacity = 8, status-interval = 5s }
-                  rollout { device = cpu, workers = 1, group-size = 3, groups-per-batch = 2, prefetch = 4 }
-                  judge.workers = 1
-                  eval { every = 100000000, prompts = 8, batch-size = 8 }
-                  cluster {
-                    host = "127.0.0.1"
-                    stable-after = 5s
-                    discovery-method = kubernetes-api
-                    tls { enabled = true, directory = "%s" }
-                    kubernetes {
-                      namespace = "%s"
-                      pod-label-selector = "%s"
-                      required-contact-points = 3
-                      deletion-cost.enabled = true
-                      api-ca-path = "%s"
-                      api-token-path = "%s"
-                    }
-                  }
+        return ChildNode.writeTinySortProfile(dir.resolve("kubernetes-test.conf"), dir.resolve("checkpoints"), 100000, """
+                host = "127.0.0.1"
+                stable-after = 5s
+                discovery-method = kubernetes-api
+                tls { enabled = true, directory = "%s" }
+                kubernetes {
+                  namespace = "%s"
+                  pod-label-selector = "%s"
+                  required-contact-points = 3
+                  deletion-cost.enabled = true
+                  api-ca-path = "%s"
+                  api-token-path = "%s"
                 }
-                """.formatted(path(dir.resolve("checkpoints")), path(dir.resolve("certs/sppo4j")), NAMESPACE, SELECTOR, path(api.caFile), path(api.tokenFile)));
-        return config;
+                """.formatted(path(dir.resolve("certs/sppo4j")), NAMESPACE, SELECTOR, path(api.caFile), path(api.tokenFile)));
     }
 
     private static String path(Path path) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.cluster.cli.SppoCli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,23 +145,7 @@ class TlsClusterTest {
     }
 
     private Path writeConfig() throws Exception {
-        Path config = dir.resolve("tls-test.conf");
-        Files.writeString(config, """
-                sppo4j {
-                  seed = 1
-                  task = sort
-                  tasks.sort { min-digits = 3, max-digits = 5 }
-                  policy { width = 32, layers = 1, heads = 2, context-length = 48 }
-                  sampling.max-new-tokens = 10
-                  node { reference = init, checkpoints = "%s" }
-                  learner { device = cpu, max-steps = 100000000, checkpoint-every = 100000, groups-per-step = 2,
-                            capacity = 8, status-interval = 5s }
-                  rollout { device = cpu, workers = 1, group-size = 3, groups-per-batch = 2, prefetch = 4 }
-                  judge.workers = 1
-                  eval { every = 100000000, prompts = 8, batch-size = 8 }
-                  cluster { host = "127.0.0.1", stable-after = 5s, tls.enabled = true }
-                }
-                """.formatted(dir.resolve("checkpoints").toString().replace("\\", "/")));
-        return config;
+        return ChildNode.writeTinySortProfile(dir.resolve("tls-test.conf"), dir.resolve("checkpoints"), 100000,
+                "host = \"127.0.0.1\", stable-after = 5s, tls.enabled = true");
     }
 }

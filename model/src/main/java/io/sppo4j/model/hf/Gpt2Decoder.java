@@ -38,6 +38,7 @@ final class Gpt2Decoder extends HfDecoder {
     private final Parameter lnFBias;
 
     Gpt2Decoder(Gpt2Config config, HfParameters parameters, String prefix) {
+        super(new Dimensions(config.vocabSize(), config.width(), config.contextLength(), config.layers(), config.heads()));
         this.config = config;
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
         long d = config.width();
@@ -62,31 +63,6 @@ final class Gpt2Decoder extends HfDecoder {
         }
         lnFWeight = parameters.load(prefix + "ln_f.weight", d);
         lnFBias = parameters.load(prefix + "ln_f.bias", d);
-    }
-
-    @Override
-    int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    int hiddenSize() {
-        return config.width();
-    }
-
-    @Override
-    int contextLength() {
-        return config.contextLength();
-    }
-
-    @Override
-    int layers() {
-        return config.layers();
-    }
-
-    @Override
-    int heads() {
-        return config.heads();
     }
 
     @Override

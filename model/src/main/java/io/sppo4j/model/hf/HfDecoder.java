@@ -32,17 +32,36 @@ abstract class HfDecoder {
         };
     }
 
-    abstract int vocabSize();
+    /** What every decoder is sized by; checkpoint metadata and the KV cache read it. */
+    record Dimensions(int vocabSize, int hiddenSize, int contextLength, int layers, int heads) {}
 
-    abstract int hiddenSize();
+    private final Dimensions dimensions;
+
+    HfDecoder(Dimensions dimensions) {
+        this.dimensions = dimensions;
+    }
+
+    final int vocabSize() {
+        return dimensions.vocabSize();
+    }
+
+    final int hiddenSize() {
+        return dimensions.hiddenSize();
+    }
 
     /** Longest sequence (cached + new positions) the decoder runs. */
-    abstract int contextLength();
+    final int contextLength() {
+        return dimensions.contextLength();
+    }
 
     /** Blocks and attention heads, for checkpoint metadata. */
-    abstract int layers();
+    final int layers() {
+        return dimensions.layers();
+    }
 
-    abstract int heads();
+    final int heads() {
+        return dimensions.heads();
+    }
 
     /** The input embedding table (V, D), which a tied output head reuses. */
     abstract Parameter tokenEmbedding();

@@ -39,6 +39,7 @@ final class LlamaDecoder extends HfDecoder {
     private final Parameter finalNorm;
 
     LlamaDecoder(LlamaConfig config, HfParameters parameters, String prefix) {
+        super(new Dimensions(config.vocabSize(), config.hiddenSize(), config.contextLength(), config.layers(), config.heads()));
         this.config = config;
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
         long d = config.hiddenSize();
@@ -69,31 +70,6 @@ final class LlamaDecoder extends HfDecoder {
                     parameters.loadIf(mlpBias, p + "mlp.down_proj.bias", d)));
         }
         finalNorm = parameters.load(prefix + "norm.weight", d);
-    }
-
-    @Override
-    int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    int contextLength() {
-        return config.contextLength();
-    }
-
-    @Override
-    int layers() {
-        return config.layers();
-    }
-
-    @Override
-    int heads() {
-        return config.heads();
     }
 
     @Override
