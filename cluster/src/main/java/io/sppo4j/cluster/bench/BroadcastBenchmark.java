@@ -58,6 +58,7 @@ public final class BroadcastBenchmark {
         long bytes = (long) megabytes << 20;
         List<Long> latenciesNanos = new ArrayList<>();
         List<ActorSystem<Void>> systems = new ArrayList<>();
+        double[] rawSeconds = new double[repeats];
         Map<Long, Map<Integer, Long>> arrivals = new ConcurrentHashMap<>();
         try {
             int seedPort = freePort();
@@ -83,6 +84,10 @@ public final class BroadcastBenchmark {
             progress.accept("connected " + nodes + " nodes");
             publishAndWait(source, snapshot(bytes, ++version), nodes, arrivals, Duration.ofMinutes(5));
             progress.accept("warm-up transfer done");
+            // Each timed version is followed by a plain socket copy of the same bytes, so that
+            // whatever else the machine does at the time weighs on both alike.
+            byte[][] destinations = new byte[nodes][Math.toIntExact(bytes)];
+            rawCopySeconds(snapshot(bytes, version).tensors(), destinations); // warm-up, as for the caches
             for (int r = 0; r < repeats; r++) {
                 WeightSnapshot snapshot = snapshot(bytes, ++version);
                 long started = System.nanoTime();
@@ -90,8 +95,11 @@ public final class BroadcastBenchmark {
                 for (long arrived : arrivals.get(version).values()) {
                     latenciesNanos.add(arrived - started);
                 }
-                progress.accept(String.format(java.util.Locale.ROOT, "run %d/%d: slowest node %.0f ms", r + 1, repeats,
-                        arrivals.get(version).values().stream().mapToLong(t -> t - started).max().orElse(0) / 1e6));
+                rawSeconds[r] = rawCopySeconds(snapshot.tensors(), destinations);
+                progress.accept(String.format(java.util.Locale.ROOT,
+                        "run %d/%d: slowest node %.0f ms; raw socket copy %.0f ms", r + 1, repeats,
+                        arrivals.get(version).values().stream().mapToLong(t -> t - started).max().orElse(0) / 1e6,
+                        1e3 * rawSeconds[r]));
             }
         } finally {
             for (ActorSystem<Void> system : systems) {
@@ -101,13 +109,6 @@ public final class BroadcastBenchmark {
                 system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
         }
-        double[] rawSeconds = new double[repeats];
-        byte[][] destinations = new byte[nodes][Math.toIntExact(bytes)];
-        rawCopySeconds(bytes, destinations); // warm-up, as for the caches
-        for (int r = 0; r < repeats; r++) {
-            rawSeconds[r] = rawCopySeconds(bytes, destinations);
-        }
-        progress.accept("raw socket copies done");
         long[] sorted = latenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
         double p50 = percentile(sorted, 0.50) / 1e6;
         double p99 = percentile(sorted, 0.99) / 1e6;
@@ -180,12 +181,13 @@ public final class BroadcastBenchmark {
     }
 
     /**
-     * Seconds for each of the readers to copy {@code bytes} from one writer over a loopback socket
-     * into its destination array: the bytes land in memory, as the caches' do.
+     * Mean seconds for each of the readers to receive the tensors' bytes from a writer of its own
+     * over a loopback socket into its destination array: the same bytes as the snapshot, read from
+     * memory (not a block that stays in cache) and landing in memory, as the caches' do.
      */
-    private static double rawCopySeconds(long bytes, byte[][] destinations) throws Exception {
+    private static double rawCopySeconds(List<NamedTensor> tensors, byte[][] destinations) throws Exception {
         int nodes = destinations.length;
-        byte[] block = new byte[1 << 20];
+        long bytes = tensors.stream().mapToLong(tensor -> tensor.data().length).sum();
         ExecutorService pool = Executors.newFixedThreadPool(2 * nodes);
         List<ServerSocket> servers = new ArrayList<>();
         try {
@@ -211,8 +213,8 @@ public final class BroadcastBenchmark {
                 writers.add(pool.submit(() -> {
                     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
                             OutputStream out = socket.getOutputStream()) {
-                        for (long sent = 0; sent < bytes; sent += block.length) {
-                            out.write(block, 0, (int) Math.min(block.length, bytes - sent));
+                        for (NamedTensor tensor : tensors) {
+                            out.write(tensor.data());
                         }
                     }
                     return null;

@@ -34,7 +34,7 @@ final class BroadcastBenchCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "3", description = "Receiving nodes (default ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--repeats", defaultValue = "3", description = "Timed versions after a warm-up (default ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "5", description = "Timed versions after a warm-up (default ${DEFAULT-VALUE}).")
     int repeats;
 
     @Option(names = "--json", description = "Print the JSON summary as the last stdout line.")
