@@ -40,6 +40,12 @@ public final class SppoCli implements Runnable {
             err.flush();
             return 2;
         }
+        if (error instanceof io.sppo4j.model.judge.JudgeUnavailableException) {
+            // Not the user's input and not a bug: the judge's server stayed away through every retry.
+            err.println("error: the judge is unavailable: " + error.getMessage());
+            err.flush();
+            return 1;
+        }
         error.printStackTrace(err);
         err.flush();
         return 1;
