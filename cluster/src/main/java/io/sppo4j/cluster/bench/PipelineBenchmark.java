@@ -61,16 +61,26 @@ public final class PipelineBenchmark {
         List<Process> rollout = nodes.subList(1, 2);
         try (SyncLoop lockstep = new SyncLoop(setup)) {
             signal("STOP", rollout);
+            // One unmeasured round of each mode first: both reach steady state (JIT, allocator,
+            // caches) before anything counts.
             lockstep.warmUp(5);
+            lockstep.runFor(window);
+            signal("CONT", rollout);
+            measureCluster(window);
+            signal("STOP", rollout);
             for (int round = 1; round <= rounds; round++) {
-                sync = sync.plus(lockstep.runFor(window));
+                SyncLoop.Measured syncWindow = lockstep.runFor(window);
                 signal("CONT", rollout);
-                async = async.plus(measureCluster(window));
+                AsyncWindow asyncWindow = measureCluster(window);
                 signal("STOP", rollout);
+                sync = sync.plus(syncWindow);
+                async = async.plus(asyncWindow);
                 progress.accept(String.format(java.util.Locale.ROOT,
-                        "after round %d/%d: sync %.1f samples/s (generate %.1f ms, train %.1f ms per step), async %.1f samples/s",
-                        round, rounds, sync.samplesPerSecond(), 1e3 * sync.generateSeconds() / sync.steps(),
-                        1e3 * sync.trainSeconds() / sync.steps(), async.samplesPerSecond()));
+                        "round %d/%d: sync %.1f samples/s (generate %.1f ms, train %.1f ms per step), "
+                                + "async %.1f samples/s (train %.1f ms per step)",
+                        round, rounds, syncWindow.samplesPerSecond(), 1e3 * syncWindow.generateSeconds() / syncWindow.steps(),
+                        1e3 * syncWindow.trainSeconds() / syncWindow.steps(), asyncWindow.samplesPerSecond(),
+                        1e3 * asyncWindow.busySeconds() / Math.max(1, asyncWindow.steps())));
             }
         } finally {
             signal("CONT", rollout);
