@@ -90,11 +90,15 @@ public final class BroadcastBenchmark {
             rawCopySeconds(snapshot(bytes, version).tensors(), destinations); // warm-up, as for the caches
             for (int r = 0; r < repeats; r++) {
                 WeightSnapshot snapshot = snapshot(bytes, ++version);
+                // Four nodes share this JVM's heap, where each would have its own: collect the
+                // versions they dropped now rather than in the middle of a timed transfer.
+                System.gc();
                 long started = System.nanoTime();
                 publishAndWait(source, snapshot, nodes, arrivals, Duration.ofMinutes(5));
                 for (long arrived : arrivals.get(version).values()) {
                     latenciesNanos.add(arrived - started);
                 }
+                System.gc();
                 rawSeconds[r] = rawCopySeconds(snapshot.tensors(), destinations);
                 progress.accept(String.format(java.util.Locale.ROOT,
                         "run %d/%d: slowest node %.0f ms; raw socket copy %.0f ms", r + 1, repeats,

@@ -49,9 +49,10 @@ final class BroadcastBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--mb, --nodes and --repeats must be positive");
         }
         if (!inThisJvm) {
-            // Every node holds up to two versions, the source the published one and the next:
-            // a fixed, pre-touched heap with room for the collector to work behind them.
-            long heap = (2L * nodes + 3) * ((long) megabytes << 20) * 3 / 2 + (512L << 20);
+            // Every node holds up to two versions, the source the published one and the next, and
+            // the raw socket copies one destination per node: a fixed, pre-touched heap with room
+            // for the collector to work behind them.
+            long heap = (3L * nodes + 3) * ((long) megabytes << 20) * 3 / 2 + (512L << 20);
             List<String> args = new ArrayList<>(List.of("bench", "broadcast", "--in-this-jvm",
                     "--mb", Integer.toString(megabytes), "--nodes", Integer.toString(nodes),
                     "--repeats", Integer.toString(repeats)));
