@@ -70,16 +70,29 @@ final class Manifests {
     }
 
     /** Whether {@code kubectl} (with its built-in kustomize) is on the PATH. */
-    static boolean kubectlPresent() {
+    /** The oldest kubectl whose built-in kustomize (v4+) reads these kustomizations. */
+    static final int KUBECTL_MIN_MINOR = 21;
+
+    /**
+     * The client's minor version ("1.27" gives 27), or -1 without kubectl. Debian bookworm's
+     * kubernetes-client is 1.20, whose kustomize v2.0.3 knows neither {@code patches} nor
+     * {@code replicas} nor {@code labels}.
+     */
+    static int kubectlMinorVersion() {
         try {
-            Process process = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
+            Process process = new ProcessBuilder("kubectl", "version", "--client", "-o", "json")
+                    .redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                return -1;
+            }
+            java.util.regex.Matcher minor = java.util.regex.Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)").matcher(out);
+            return minor.find() ? Integer.parseInt(minor.group(1)) : -1;
         } catch (IOException e) {
-            return false;
+            return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return -1;
         }
     }
 
