@@ -15,7 +15,6 @@ import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.nd.Devices;
-import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.judge.PreferenceModel;
@@ -104,11 +103,8 @@ public record TaskSetup(
         try {
             HfTokenizer tokenizer = HfTokenizer.load(directory);
             PromptTask task = promptTask(config, ChatTemplate.fromModelDirectory(directory));
-            PolicyConfig shape;
-            try (HfCausalModel model = HfModels.loadCausal(directory, Device.cpu())) {
-                shape = model.shape();
-            }
-            return new TaskSetup(config, tokenizer, shape, task, HfModels.policyFactory(directory), seed, false);
+            return new TaskSetup(config, tokenizer, HfModels.shape(directory), task, HfModels.policyFactory(directory),
+                    seed, false);
         } catch (IOException e) {
             throw new UncheckedIOException("sppo4j.policy.path: cannot load " + directory + ": " + e.getMessage(), e);
         }

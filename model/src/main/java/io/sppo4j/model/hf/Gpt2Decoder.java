@@ -38,7 +38,7 @@ final class Gpt2Decoder extends HfDecoder {
     private final Parameter lnFBias;
 
     Gpt2Decoder(Gpt2Config config, HfParameters parameters, String prefix) {
-        super(new Dimensions(config.vocabSize(), config.width(), config.contextLength(), config.layers(), config.heads()));
+        super(Dimensions.of(config));
         this.config = config;
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
         long d = config.width();

@@ -69,8 +69,7 @@ public final class HfCausalModel implements LanguageModel, HfModel {
      * heads, context), recorded in the learner's checkpoints beside the weights.
      */
     public PolicyConfig shape() {
-        return new PolicyConfig(decoder.vocabSize(), decoder.hiddenSize(), decoder.layers(), decoder.heads(),
-                decoder.contextLength(), 0f);
+        return decoder.dimensions().shape();
     }
 
     @Override

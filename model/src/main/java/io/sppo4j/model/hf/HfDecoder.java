@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.sppo4j.model.policy.KvCache;
+import io.sppo4j.model.policy.PolicyConfig;
 
 /**
  * The decoder stack of a Hugging Face model, without its head: token ids in, final normalised
@@ -32,8 +33,35 @@ abstract class HfDecoder {
         };
     }
 
+    /** The dimensions {@code config.json} gives a decoder of {@code family}, without reading a tensor. */
+    static Dimensions dimensions(ConfigJson config, HfArchitecture.Family family) {
+        return switch (family) {
+            case LLAMA, QWEN2, MISTRAL -> Dimensions.of(LlamaConfig.from(config, family));
+            case GPT2 -> Dimensions.of(Gpt2Config.from(config));
+        };
+    }
+
     /** What every decoder is sized by; checkpoint metadata and the KV cache read it. */
-    record Dimensions(int vocabSize, int hiddenSize, int contextLength, int layers, int heads) {}
+    record Dimensions(int vocabSize, int hiddenSize, int contextLength, int layers, int heads) {
+
+        static Dimensions of(LlamaConfig config) {
+            return new Dimensions(config.vocabSize(), config.hiddenSize(), config.contextLength(), config.layers(),
+                    config.heads());
+        }
+
+        static Dimensions of(Gpt2Config config) {
+            return new Dimensions(config.vocabSize(), config.width(), config.contextLength(), config.layers(),
+                    config.heads());
+        }
+
+        /**
+         * The shape as the built-in policy describes one (vocabulary, hidden size, blocks, heads,
+         * context), recorded in the learner's checkpoints beside the weights.
+         */
+        PolicyConfig shape() {
+            return new PolicyConfig(vocabSize, hiddenSize, layers, heads, contextLength, 0f);
+        }
+    }
 
     private final Dimensions dimensions;
 
@@ -54,13 +82,8 @@ abstract class HfDecoder {
         return dimensions.contextLength();
     }
 
-    /** Blocks and attention heads, for checkpoint metadata. */
-    final int layers() {
-        return dimensions.layers();
-    }
-
-    final int heads() {
-        return dimensions.heads();
+    final Dimensions dimensions() {
+        return dimensions;
     }
 
     /** The input embedding table (V, D), which a tied output head reuses. */

@@ -3,6 +3,7 @@ package io.sppo4j.model.hf;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.policy.LanguageModel;
+import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
 
 import java.io.IOException;
@@ -40,6 +41,17 @@ public final class HfModels {
     public static HfRewardModel loadReward(Path directory, NDManager parent, Device device) throws IOException {
         HfCheckpoint checkpoint = HfCheckpoint.read(directory);
         return new HfRewardModel(checkpoint, parent.newSubManager(device));
+    }
+
+    /**
+     * The causal model's shape ({@link HfCausalModel#shape()}) from {@code config.json} alone,
+     * without reading its weights.
+     */
+    public static PolicyConfig shape(Path directory) throws IOException {
+        Path file = directory.resolve(HfCheckpoint.CONFIG_FILE);
+        ConfigJson config = ConfigJson.read(file);
+        HfArchitecture architecture = HfArchitecture.of(config.firstString("architectures"), file);
+        return HfDecoder.dimensions(config, architecture.family()).shape();
     }
 
     /**

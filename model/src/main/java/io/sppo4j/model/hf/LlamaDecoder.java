@@ -39,7 +39,7 @@ final class LlamaDecoder extends HfDecoder {
     private final Parameter finalNorm;
 
     LlamaDecoder(LlamaConfig config, HfParameters parameters, String prefix) {
-        super(new Dimensions(config.vocabSize(), config.hiddenSize(), config.contextLength(), config.layers(), config.heads()));
+        super(Dimensions.of(config));
         this.config = config;
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
         long d = config.hiddenSize();

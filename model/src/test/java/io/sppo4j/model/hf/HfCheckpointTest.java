@@ -2,7 +2,9 @@ package io.sppo4j.model.hf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.Device;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
+import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.weights.TensorDType;
 
 import java.io.IOException;
@@ -31,6 +33,20 @@ class HfCheckpointTest {
         assertEquals(TensorDType.BF16, checkpoint.dtypes().get("model.norm.weight"));
         assertEquals(List.of("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                 "model.safetensors.index.json"), List.copyOf(checkpoint.companions().keySet()));
+    }
+
+    @Test
+    void theShapeComesFromTheConfigAloneAndAgreesWithTheLoadedModel() throws IOException {
+        for (Kind kind : List.of(Kind.LLAMA, Kind.GPT2)) {
+            Path directory = temp.resolve("shape-" + kind);
+            TinyHfModels.write(directory, kind, TensorDType.F32, 1, 63);
+            PolicyConfig fromConfig = HfModels.shape(directory);
+            assertEquals(new PolicyConfig(TinyHfModels.VOCAB, TinyHfModels.HIDDEN, TinyHfModels.LAYERS,
+                    TinyHfModels.HEADS, TinyHfModels.CONTEXT, 0f), fromConfig, kind.toString());
+            try (HfCausalModel model = HfModels.loadCausal(directory, Device.cpu())) {
+                assertEquals(model.shape(), fromConfig, kind.toString());
+            }
+        }
     }
 
     @Test
