@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import io.sppo4j.model.hf.HfCheckpoint;
+import io.sppo4j.model.hf.HfTestModels;
 import io.sppo4j.model.hf.TinyHfModels;
 import io.sppo4j.model.judge.http.FakeChatServer;
 import io.sppo4j.model.weights.TensorDType;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,26 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PretrainedTrainingTest {
 
-    /** The llama3-style test tokenizer: 256 byte symbols, 9 merges, 7 special tokens. */
-    private static final String TOKENIZER = "/io/sppo4j/model/text/llama3/";
-    private static final int VOCAB = 272;
-
     @TempDir
     Path dir;
 
     @Test
     void trainingAHuggingFaceLlamaOnAPromptFileWithAnHttpJudgeRaisesTheWinRate() throws Exception {
         Path policy = dir.resolve("tiny-llama");
+        // BF16 on disk, so that the saved policy shows the dtype kept.
         TinyHfModels.write(policy, TinyHfModels.Kind.LLAMA, TensorDType.BF16, 1, 7, config -> {
-            config.addProperty("vocab_size", VOCAB);
+            config.addProperty("vocab_size", HfTestModels.CHAT_VOCAB);
             config.addProperty("max_position_embeddings", 96);
         });
-        for (String file : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                "generation_config.json")) {
-            try (InputStream in = PretrainedTrainingTest.class.getResourceAsStream(TOKENIZER + file)) {
-                Files.copy(in, policy.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        HfTestModels.copyChatTokenizer(policy);
         Path prompts = dir.resolve("prompts.jsonl");
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 120; i++) {

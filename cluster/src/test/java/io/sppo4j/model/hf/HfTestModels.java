@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -114,15 +115,23 @@ public final class HfTestModels {
         }
         SafeTensors.write(directory.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
         Files.writeString(directory.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n");
+        copyChatTokenizer(directory);
+        return directory;
+    }
+
+    /**
+     * Puts the tiny Llama-3 tokenizer's files ({@value #CHAT_VOCAB} ids, chat template, two stop
+     * tokens) into a model directory, replacing any there.
+     */
+    public static void copyChatTokenizer(Path directory) throws IOException {
         for (String file : TOKENIZER_FILES) {
             try (InputStream in = HfTestModels.class.getResourceAsStream("/io/sppo4j/model/text/llama3/" + file)) {
                 if (in == null) {
                     throw new IllegalStateException("test resource llama3/" + file + " is not on the classpath");
                 }
-                Files.copy(in, directory.resolve(file));
+                Files.copy(in, directory.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        return directory;
     }
 
     /**
