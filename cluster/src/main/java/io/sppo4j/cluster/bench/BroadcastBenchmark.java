@@ -61,10 +61,10 @@ public final class BroadcastBenchmark {
         double[] rawSeconds = new double[repeats];
         Map<Long, Map<Integer, Long>> arrivals = new ConcurrentHashMap<>();
         try {
-            int seedPort = freePort();
+            int seedPort = LoopbackPorts.free();
             ActorRef<WeightCache.Command> source = null;
             for (int node = 0; node <= nodes; node++) {
-                int port = node == 0 ? seedPort : freePort();
+                int port = node == 0 ? seedPort : LoopbackPorts.free();
                 int id = node;
                 ActorRef<WeightCache.Command>[] cache = new ActorRef[1];
                 CountDownLatch spawned = new CountDownLatch(1);
@@ -253,9 +253,4 @@ public final class BroadcastBenchmark {
         return copy[copy.length / 2];
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

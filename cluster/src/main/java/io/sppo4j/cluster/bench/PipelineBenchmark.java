@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigRenderOptions;
 import io.sppo4j.actors.Pipeline;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -146,12 +145,12 @@ public final class PipelineBenchmark {
                 + "sppo4j.learner.max-steps = 100000000\nsppo4j.eval.every = 100000000\nsppo4j.eval.prompts = 8\n"
                 + "sppo4j.learner.status-interval = 0s\n"
                 + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 1h\n");
-        int seed = freePort();
-        learnerMetricsPort = freePort();
+        int seed = LoopbackPorts.free();
+        learnerMetricsPort = LoopbackPorts.free();
         List<Process> nodes = new ArrayList<>();
         try {
             nodes.add(node("1", "learner", seed, seed, learnerMetricsPort, config, "learner"));
-            nodes.add(node("0", "rollout,judge", freePort(), seed, freePort(), config, "rollout"));
+            nodes.add(node("0", "rollout,judge", LoopbackPorts.free(), seed, LoopbackPorts.free(), config, "rollout"));
             // Train before measuring: JIT, connections, the first weights.
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (metric(learnerMetricsPort, "sppo_learner_step") < 20) {
@@ -235,9 +234,4 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

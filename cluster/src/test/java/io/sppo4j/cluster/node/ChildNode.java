@@ -1,8 +1,9 @@
 package io.sppo4j.cluster.node;
 
+import io.sppo4j.cluster.bench.LoopbackPorts;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -129,10 +130,9 @@ final class ChildNode implements AutoCloseable {
         return new AssertionError(text.toString());
     }
 
+    /** A port for a node to bind, never one handed out before (see {@link LoopbackPorts}). */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return LoopbackPorts.free();
     }
 
     /** SIGTERM, as Kubernetes stops a pod: the shutdown hook runs and the node leaves; returns its exit code. */
