@@ -14,7 +14,8 @@ import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.task.sort.SortTask;
 import io.sppo4j.model.task.sort.SortTaskConfig;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
@@ -36,13 +37,13 @@ final class ActorFixtures {
     private ActorFixtures() {}
 
     static PolicyFactory factory() {
-        return PolicyFactory.transformer(TINY, 1);
+        return HfModels.builtIn(TINY, 1);
     }
 
     /** Weights of a freshly initialised tiny policy with the given seed, as version {@code version}. */
     static WeightSnapshot weights(long seed, long version) {
         try (NDManager manager = NDManager.newBaseManager();
-                TransformerPolicy policy = TransformerPolicy.create(TINY, seed, manager, Device.cpu())) {
+                LanguageModel policy = HfModels.builtIn(TINY, seed).create(manager, Device.cpu())) {
             return WeightSnapshot.export(policy, version, TensorEncoding.FP32);
         }
     }

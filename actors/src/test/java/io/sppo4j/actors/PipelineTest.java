@@ -14,7 +14,8 @@ import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.SamplingConfig;
 import io.sppo4j.model.sft.SftConfig;
 import io.sppo4j.model.sft.SupervisedFineTuning;
@@ -46,7 +47,7 @@ class PipelineTest {
         WeightSnapshot reference = trainReference(tokenizer);
         int steps = 200;
         Pipeline.Setup setup = new Pipeline.Setup(
-                SORT, tokenizer, PolicyFactory.transformer(SMALL, SEED), SMALL, reference,
+                SORT, tokenizer, HfModels.builtIn(SMALL, SEED), SMALL, reference,
                 new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(16, 4, 4, 1, 1_000, 1, steps, AdamWConfig.DEFAULTS.withLearningRate(2e-4f), 10,
                         Duration.ofSeconds(60), TensorEncoding.FP32),
@@ -78,7 +79,7 @@ class PipelineTest {
     private static WeightSnapshot trainReference(ByteTokenizer tokenizer) {
         SftConfig sft = new SftConfig(400, 32, 3e-3f, 20, 0.1f, 0.01f, 1f, 0);
         try (NDManager manager = NDManager.newBaseManager();
-                TransformerPolicy policy = TransformerPolicy.create(SMALL, SEED, manager, Device.cpu())) {
+                LanguageModel policy = HfModels.builtIn(SMALL, SEED).create(manager, Device.cpu())) {
             new SupervisedFineTuning(sft, tokenizer.pad())
                     .run(policy, SORT.demonstrations(tokenizer), SEED, (step, total, loss, lr) -> { });
             return WeightSnapshot.export(policy, 0, TensorEncoding.FP32);

@@ -11,7 +11,8 @@ import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.SamplingConfig;
 import io.sppo4j.model.scoring.SequenceScorer;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
@@ -173,7 +174,7 @@ class RolloutWorkerTest {
 
     private static float[] score(WeightSnapshot weights, RolloutGroup group) {
         try (NDManager manager = NDManager.newBaseManager();
-                TransformerPolicy policy = TransformerPolicy.create(ActorFixtures.TINY, 0, manager, Device.cpu());
+                LanguageModel policy = HfModels.builtIn(ActorFixtures.TINY, 0).create(manager, Device.cpu());
                 Autograd.Scope inference = Autograd.paused()) {
             weights.importInto(policy);
             List<int[]> prompts = new ArrayList<>();

@@ -9,7 +9,7 @@ import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.AdamW;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.optim.LearningRateSchedule;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.sampling.Generation;
 import io.sppo4j.model.sampling.PolicyLogits;
 import io.sppo4j.model.sampling.Sampler;
@@ -40,7 +40,7 @@ class NativeMemoryTest {
     @Test
     void repeatedGenerateScoreAndUpdateDoesNotGrowNativeMemory() throws IOException {
         try (NDManager base = NDManager.newBaseManager();
-                TransformerPolicy policy = TestPolicies.tiny(base, 21);
+                HfCausalModel policy = TestPolicies.tiny(base, 21);
                 AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-4f), new LearningRateSchedule.Constant(1e-4f))) {
             policy.setTrainable(true);
             Sampler sampler = new Sampler(new SamplingConfig(1f, 20, 0.95f, 10, true), new ByteTokenizer());

@@ -2,8 +2,10 @@ package io.sppo4j.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.sppo4j.model.hf.HfCausalModel;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 
 import java.util.ArrayList;
@@ -17,8 +19,13 @@ public final class TestPolicies {
 
     private TestPolicies() {}
 
-    public static TransformerPolicy tiny(NDManager manager, long seed) {
-        return TransformerPolicy.create(TINY, seed, manager, Device.cpu());
+    public static HfCausalModel tiny(NDManager manager, long seed) {
+        return create(TINY, seed, manager);
+    }
+
+    /** The built-in policy (a GPT-2 configuration of the one decoder) of the given shape, in float32 on the CPU. */
+    public static HfCausalModel create(PolicyConfig shape, long seed, NDManager manager) {
+        return HfModels.builtIn(shape, seed, manager, Device.cpu(), Precision.FP32);
     }
 
     /** Prompts starting with BOS, of the given lengths (BOS included), with random byte tokens. */

@@ -16,7 +16,8 @@ import io.sppo4j.model.judge.PreferenceMatrices;
 import io.sppo4j.model.optim.AdamW;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 import io.sppo4j.model.train.Algorithm;
 import io.sppo4j.model.train.UpdateResult;
@@ -84,8 +85,8 @@ class GroupTrainerTest {
     private static UpdateResult train(Algorithm algorithm, List<JudgedGroup> groups) {
         AlgorithmSettings settings = new AlgorithmSettings(algorithm, 2f, 0.1f, 0.125f);
         try (NDManager manager = NDManager.newBaseManager();
-                TransformerPolicy policy = TransformerPolicy.create(TINY, 1, manager, Device.cpu());
-                TransformerPolicy reference = TransformerPolicy.create(TINY, 2, manager, Device.cpu());
+                LanguageModel policy = HfModels.builtIn(TINY, 1).create(manager, Device.cpu());
+                LanguageModel reference = HfModels.builtIn(TINY, 2).create(manager, Device.cpu());
                 AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS)) {
             policy.setTrainable(true);
             reference.setTrainable(false);

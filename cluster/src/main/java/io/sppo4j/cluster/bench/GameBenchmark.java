@@ -16,11 +16,10 @@ import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.cluster.local.LocalRun;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.optim.AdamWConfig;
-import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.sampling.SamplingConfig;
 import io.sppo4j.model.task.game.Exploitability;
 import io.sppo4j.model.task.game.GameTask;
@@ -112,8 +111,7 @@ public final class GameBenchmark {
         int[] responseIds = task.tokenizer().responseIds();
         // Prompt [BOS] and one response token: the context never needs more than two positions.
         PolicyConfig policyConfig = new PolicyConfig(task.tokenizer().vocabSize(), budget.width(), 1, 2, 4, 0f);
-        PolicyFactory factory = (parent, device) ->
-                new ConstrainedModel(TransformerPolicy.create(policyConfig, seed, parent, device), responseIds);
+        PolicyFactory factory = PolicyFactory.constrained(HfModels.builtIn(policyConfig, seed), responseIds);
         WeightSnapshot reference;
         try (NDManager manager = NDManager.newBaseManager();
                 LanguageModel initial = factory.create(manager, Device.cpu())) {

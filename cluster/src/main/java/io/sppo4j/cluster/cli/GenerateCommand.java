@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.cluster.bench.GenerateBenchmark;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
             prompts.add(setup.task().trainingPrompt(random));
         }
         try (NDManager manager = NDManager.newBaseManager(device);
-                TransformerPolicy policy = TransformerPolicy.create(policyConfig, seed, manager, device)) {
+                LanguageModel policy = setup.policyFactory().create(manager, device)) {
             policy.setTrainable(false);
             System.err.printf("bench generate: %s, %,d parameters, batch %d, %d new tokens, on %s%n",
                     policyConfig, policyConfig.parameterCount(), batch, newTokens, Devices.describe(device));

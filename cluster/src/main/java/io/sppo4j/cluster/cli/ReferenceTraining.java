@@ -9,7 +9,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.nd.Devices;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.PolicyLogits;
 import io.sppo4j.model.sampling.Sampler;
 import io.sppo4j.model.sampling.SamplingConfig;
@@ -45,6 +45,12 @@ final class ReferenceTraining {
     private static final List<String> FINGERPRINTED = List.of(
             "sppo4j.seed", "sppo4j.task", "sppo4j.policy", "sppo4j.sft", "sppo4j.tasks", "sppo4j.sampling");
     private static final String FINGERPRINT = "fingerprint";
+    /**
+     * Part of the fingerprint: bumped when the built-in policy's parameters change name or
+     * layout, so a reference cached by an older build is retrained rather than refused.
+     * 2: the GPT-2 configuration of the one decoder ({@code transformer.h.0.attn.c_attn.weight}, (in, out)).
+     */
+    private static final int POLICY_LAYOUT = 2;
 
     /**
      * @param weights the reference policy's weights, version 0
@@ -89,7 +95,7 @@ final class ReferenceTraining {
                 SupervisedFineTuning.draw(demonstrations, new SplittableRandom(seed ^ 0x5EED), 256));
         long started = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(device);
-                TransformerPolicy policy = TransformerPolicy.create(setup.policyConfig(), seed, manager, device)) {
+                LanguageModel policy = setup.policyFactory().create(manager, device)) {
             System.err.printf(Locale.ROOT, "sft: task %s, %,d parameters on %s, %d steps of %d demonstrations%n",
                     setup.task().name(), setup.policyConfig().parameterCount(), Devices.describe(device), sft.steps(),
                     sft.batchSize());
@@ -139,7 +145,7 @@ final class ReferenceTraining {
             canonical.append(path).append('=')
                     .append(config.getValue(path).render(ConfigRenderOptions.concise().setJson(true))).append('\n');
         }
-        canonical.append(sft);
+        canonical.append(sft).append("\npolicy-layout=").append(POLICY_LAYOUT);
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(digest.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)), 0, 8);

@@ -117,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
                     });
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
-        Path exported = exportPretrained(setup, pipeline.checkpoints(), outDir.resolve("policy"));
+        Path exported = exportPolicy(setup, pipeline.checkpoints(), outDir.resolve("policy"));
         Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerDevice,
                 rolloutDevice, written, (System.nanoTime() - started) / 1e9);
         if (exported != null) {
@@ -145,14 +145,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * A policy that came from a Hugging Face directory leaves as one: the learner's newest
-     * checkpoint written in the source's layout, dtypes and tokenizer files, so transformers
-     * loads it unchanged. Returns the directory, or null for the built-in policy.
+     * The trained policy leaves as a Hugging Face directory: the learner's newest checkpoint
+     * written in the source's layout, dtypes and tokenizer files (the built-in policy as a
+     * GPT-2 {@code config.json} and {@code model.safetensors}), so transformers loads it.
+     * Returns the directory.
      */
-    private static Path exportPretrained(TaskSetup setup, CheckpointStore checkpoints, Path target) throws IOException {
-        if (setup.config().getString("sppo4j.policy.path").isBlank()) {
-            return null;
-        }
+    private static Path exportPolicy(TaskSetup setup, CheckpointStore checkpoints, Path target) throws IOException {
         Checkpoint newest = checkpoints.loadNewest().orElseThrow(
                 () -> new IllegalStateException("no learner checkpoint to export in " + checkpoints));
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());

@@ -28,11 +28,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
-import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.task.Task;
 import io.sppo4j.model.task.game.BuiltinGames;
 import io.sppo4j.model.task.game.GameTask;
@@ -67,7 +65,7 @@ public record TaskSetup(
             ByteTokenizer tokenizer = new ByteTokenizer();
             PromptTask task = promptTask(config, Optional.empty());
             PolicyConfig policy = PolicyConfig.from(config, tokenizer.vocabSize());
-            return new TaskSetup(config, tokenizer, policy, task, PolicyFactory.transformer(policy, seed), seed,
+            return new TaskSetup(config, tokenizer, policy, task, HfModels.builtIn(policy, seed), seed,
                     task.hasDemonstrations());
         }
         String name = config.getString("sppo4j.task");
@@ -76,15 +74,14 @@ public record TaskSetup(
                 ByteTokenizer tokenizer = new ByteTokenizer();
                 PolicyConfig policy = PolicyConfig.from(config, tokenizer.vocabSize());
                 return new TaskSetup(config, tokenizer, policy, new SortTask(SortTaskConfig.from(config)),
-                        PolicyFactory.transformer(policy, seed), seed, true);
+                        HfModels.builtIn(policy, seed), seed, true);
             }
             case "game" -> {
                 GameTask task = new GameTask(game(config));
                 PolicyConfig policy = PolicyConfig.from(config, task.tokenizer().vocabSize());
                 int[] responses = task.tokenizer().responseIds();
                 // The policy may only answer with a move, so its distribution over moves is exact.
-                PolicyFactory factory = (parent, device) ->
-                        new ConstrainedModel(TransformerPolicy.create(policy, seed, parent, device), responses);
+                PolicyFactory factory = PolicyFactory.constrained(HfModels.builtIn(policy, seed), responses);
                 return new TaskSetup(config, task.tokenizer(), policy, task, factory, seed, false);
             }
             default -> throw new IllegalArgumentException("sppo4j.task: unknown task '" + name

@@ -43,6 +43,10 @@ class TrainCommandTest {
         assertTrue(csv.size() >= 31, "a row per step: " + csv.size());
         assertTrue(Files.size(out.resolve("curves.png")) > 1_000);
         assertTrue(Files.isDirectory(out.resolve("checkpoints")), "learner checkpoints");
+        // The built-in policy leaves as a GPT-2 directory transformers loads.
+        Path policy = Path.of(summary.get("policy_dir").getAsString());
+        assertTrue(Files.readString(policy.resolve("config.json")).contains("\"GPT2LMHeadModel\""));
+        assertTrue(Files.size(policy.resolve("model.safetensors")) > 4L * 20_000, "the weights");
 
         // Same settings again: the reference comes from the cache and the finished run resumes as finished.
         CliRun.Result again = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=10");

@@ -17,7 +17,8 @@ import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.SamplingConfig;
 import io.sppo4j.model.task.sort.SortTask;
 import io.sppo4j.model.task.sort.SortTaskConfig;
@@ -46,12 +47,12 @@ class PipelineMetricsEndpointTest {
         ByteTokenizer tokenizer = new ByteTokenizer();
         WeightSnapshot reference;
         try (NDManager manager = NDManager.newBaseManager();
-                TransformerPolicy policy = TransformerPolicy.create(TINY, 1, manager, Device.cpu())) {
+                LanguageModel policy = HfModels.builtIn(TINY, 1).create(manager, Device.cpu())) {
             reference = WeightSnapshot.export(policy, 0, TensorEncoding.FP32);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         Pipeline.Setup setup = new Pipeline.Setup(
-                new SortTask(new SortTaskConfig(3, 5, 0.2, 0.1)), tokenizer, PolicyFactory.transformer(TINY, 1), TINY,
+                new SortTask(new SortTaskConfig(3, 5, 0.2, 0.1)), tokenizer, HfModels.builtIn(TINY, 1), TINY,
                 reference, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(8, 2, 4, 1, 1_000, 1, 12, AdamWConfig.DEFAULTS, 0, Duration.ofSeconds(60),
                         TensorEncoding.FP32),

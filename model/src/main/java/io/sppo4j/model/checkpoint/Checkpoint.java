@@ -1,10 +1,10 @@
 package io.sppo4j.model.checkpoint;
 
 import io.sppo4j.model.optim.OptimizerState;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.model.weights.WeightSnapshot;
 
@@ -61,19 +61,19 @@ public record Checkpoint(
 
     /** The policy's current weights (exported as FP32) with the given counters and state. */
     public static Checkpoint capture(
-            TransformerPolicy policy,
+            HfCausalModel policy,
             long version,
             long step,
             OptimizerState optimizer,
             long rngSeed,
             Map<String, String> extra) {
         WeightSnapshot weights = WeightSnapshot.export(policy, version, TensorEncoding.FP32);
-        return new Checkpoint(policy.config(), version, step, weights, optimizer, rngSeed, extra);
+        return new Checkpoint(policy.shape(), version, step, weights, optimizer, rngSeed, extra);
     }
 
     /**
      * Loads the weights into {@code model} in place (the optimiser restores its own state from
-     * {@link #optimizer()}). For a {@link TransformerPolicy} the config is compared first,
+     * {@link #optimizer()}). For an {@link HfCausalModel} the shape is compared first,
      * dropout aside: two configs can share every tensor shape (e.g. different head counts) and
      * still compute different functions.
      *
@@ -82,8 +82,8 @@ public record Checkpoint(
      */
     public void restoreInto(LanguageModel model) {
         LanguageModel inner = model instanceof ConstrainedModel constrained ? constrained.unconstrained() : model;
-        if (inner instanceof TransformerPolicy policy) {
-            PolicyConfig target = policy.config();
+        if (inner instanceof HfCausalModel policy) {
+            PolicyConfig target = policy.shape();
             PolicyConfig ignoringDropout = new PolicyConfig(policyConfig.vocabSize(), policyConfig.width(),
                     policyConfig.layers(), policyConfig.heads(), policyConfig.contextLength(), target.dropout());
             if (!ignoringDropout.equals(target)) {

@@ -1,30 +1,31 @@
 package io.sppo4j.model.hf;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import io.sppo4j.model.decoder.DecoderConfig;
+import io.sppo4j.model.policy.PolicyConfig;
+
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
-/**
- * Shape of a GPT-2 decoder as read from {@code config.json}.
- *
- * @param contextLength {@code n_positions}, the rows of the learned position table
- * @param innerSize MLP width, {@code n_inner} or 4 × {@code n_embd}
- */
-record Gpt2Config(
-        int vocabSize,
-        int width,
-        int layers,
-        int heads,
-        int contextLength,
-        int innerSize,
-        double layerNormEps,
-        boolean tieWordEmbeddings) {
+/** A GPT-2 {@code config.json} as a {@link DecoderConfig}, and the one the built-in policy is written with. */
+final class Gpt2Config {
 
     /** All spell GPT-2's tanh approximation of GELU. */
     private static final Set<String> TANH_GELU = Set.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast");
+    /** The exact GELU, as the built-in policy uses it. */
+    private static final String EXACT_GELU = "gelu";
 
-    static Gpt2Config from(ConfigJson json) {
+    private Gpt2Config() {}
+
+    /** @param prefix of the tensor names: {@code transformer.}, or "" for a bare decoder's files */
+    static DecoderConfig from(ConfigJson json, String prefix) {
         String activation = json.optionalString("activation_function", "gelu_new");
-        if (!TANH_GELU.contains(activation)) {
-            throw json.invalid("activation_function", "unsupported activation '" + activation + "' (supported: " + TANH_GELU + ")");
+        if (!TANH_GELU.contains(activation) && !activation.equals(EXACT_GELU)) {
+            throw json.invalid("activation_function", "unsupported activation '" + activation + "' (supported: "
+                    + EXACT_GELU + ", " + TANH_GELU + ")");
         }
         if (json.optionalBoolean("scale_attn_by_inverse_layer_idx", false)) {
             throw json.invalid("scale_attn_by_inverse_layer_idx", "true is not supported");
@@ -37,18 +38,52 @@ record Gpt2Config(
         if (width % heads != 0) {
             throw json.invalid("n_head", heads + " does not divide n_embd " + width);
         }
-        return new Gpt2Config(
+        return new DecoderConfig(
+                DecoderConfig.Layout.GPT2,
+                prefix,
                 json.requiredPositive("vocab_size"),
                 width,
                 json.requiredPositive("n_layer"),
                 heads,
-                json.requiredPositive("n_positions"),
+                heads,
+                width / heads,
                 json.optionalPositive("n_inner", 4 * width),
+                json.requiredPositive("n_positions"),
                 json.optionalDouble("layer_norm_epsilon", 1e-5),
-                json.optionalBoolean("tie_word_embeddings", true));
+                activation.equals(EXACT_GELU) ? DecoderConfig.Activation.GELU : DecoderConfig.Activation.GELU_TANH,
+                null,
+                true,
+                true,
+                true,
+                json.optionalBoolean("tie_word_embeddings", true),
+                0f);
     }
 
-    int headDim() {
-        return width / heads;
+    /**
+     * The {@code config.json} of the built-in policy: a small {@code GPT2LMHeadModel} with the
+     * exact GELU, tied embeddings and the configured dropout (which the loader does not apply,
+     * see {@link HfCausalModel}).
+     */
+    static byte[] builtIn(PolicyConfig shape) {
+        JsonObject config = new JsonObject();
+        JsonArray architectures = new JsonArray();
+        architectures.add(HfArchitecture.GPT2_LM_HEAD_MODEL.className());
+        config.add("architectures", architectures);
+        config.addProperty("model_type", "gpt2");
+        config.addProperty("vocab_size", shape.vocabSize());
+        config.addProperty("n_embd", shape.width());
+        config.addProperty("n_layer", shape.layers());
+        config.addProperty("n_head", shape.heads());
+        config.addProperty("n_positions", shape.contextLength());
+        config.add("n_inner", JsonNull.INSTANCE);
+        config.addProperty("activation_function", EXACT_GELU);
+        config.addProperty("layer_norm_epsilon", 1e-5);
+        config.addProperty("initializer_range", 0.02);
+        for (String dropout : new String[] {"resid_pdrop", "embd_pdrop", "attn_pdrop"}) {
+            config.addProperty(dropout, shape.dropout());
+        }
+        config.addProperty("tie_word_embeddings", true);
+        config.addProperty("torch_dtype", "float32");
+        return (new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }

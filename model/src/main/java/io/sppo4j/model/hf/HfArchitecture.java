@@ -1,5 +1,7 @@
 package io.sppo4j.model.hf;
 
+import io.sppo4j.model.decoder.DecoderConfig;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -33,6 +35,11 @@ public enum HfArchitecture {
         /** Prefix of the decoder's tensor names inside a *For* model ({@code model.layers.0...}). */
         public String basePrefix() {
             return basePrefix;
+        }
+
+        /** The decoder {@code config.json} describes, its tensor names starting with {@code prefix}. */
+        DecoderConfig decoder(ConfigJson config, String prefix) {
+            return this == GPT2 ? Gpt2Config.from(config, prefix) : LlamaConfig.from(config, this, prefix);
         }
     }
 

@@ -1,116 +1,70 @@
 package io.sppo4j.model.hf;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
+import ai.djl.ndarray.types.DataType;
+import io.sppo4j.model.decoder.Decoder;
+import io.sppo4j.model.decoder.DecoderConfig;
+import io.sppo4j.model.decoder.Init;
+import io.sppo4j.model.decoder.ParameterSource;
+import io.sppo4j.model.decoder.Projection;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.policy.KvCache;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 
-import java.util.LinkedHashMap;
-
 /**
- * A {@code *ForCausalLM} / {@code GPT2LMHeadModel} checkpoint as a {@link LanguageModel}: the
- * sampler, scorer, optimiser and weight snapshots use it as they use the built-in policy.
- * Parameters are float32 on the chosen device whatever the on-disk dtype.
+ * A decoder with a language-model head: the policy that the sampler, scorer, optimiser and
+ * weight snapshots use. A {@code *ForCausalLM} / {@code GPT2LMHeadModel} checkpoint loads into
+ * one, and the built-in policy is one too: a small GPT-2 configuration drawn from the seed
+ * ({@link HfModels#builtIn}), saved as a directory {@code transformers} loads.
+ *
+ * <p>A checkpoint read from disk trains without dropout: the configured rates (GPT-2's 0.1) are
+ * for pre-training, and preference fine-tuning scores the same sequences under two policies,
+ * which dropout noise would blur. The built-in policy applies its configured rate.
  */
-public final class HfCausalModel implements LanguageModel, HfModel {
+public final class HfCausalModel extends DecoderModel implements LanguageModel {
 
-    private final NDManager manager;
-    private final HfDecoder decoder;
-    private final HfParameters parameters;
-    private final Parameter outputHead;
-    private final HfCheckpoint remainder;
-
-    /** Loads into {@code manager}, which the model then owns and closes. */
-    HfCausalModel(HfCheckpoint checkpoint, NDManager manager) {
-        if (checkpoint.architecture().head() != HfArchitecture.Head.LANGUAGE_MODEL) {
-            throw new IllegalArgumentException(checkpoint.directory() + ": " + checkpoint.architecture().className()
-                    + " is not a causal language model (load it with HfModels.loadReward)");
-        }
-        this.manager = manager;
-        try {
-            parameters = new HfParameters(checkpoint, manager);
-            decoder = HfDecoder.load(parameters);
-            outputHead = checkpoint.config().optionalBoolean("tie_word_embeddings", defaultTied(checkpoint))
-                    ? decoder.tokenEmbedding()
-                    : parameters.load("lm_head.weight", decoder.vocabSize(), decoder.hiddenSize());
-            remainder = parameters.finishLoading();
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+    HfCausalModel(WeightsOrigin origin, NDManager manager, Precision precision) {
+        super(origin, manager, precision, HfArchitecture.Head.LANGUAGE_MODEL, HfCausalModel::outputHead);
     }
 
-    /** transformers' defaults: GPT-2 ties its head; the Llama family's configs default to untied. */
-    private static boolean defaultTied(HfCheckpoint checkpoint) {
-        return checkpoint.architecture().family() == HfArchitecture.Family.GPT2;
-    }
-
-    @Override
-    public HfArchitecture architecture() {
-        return remainder.architecture();
-    }
-
-    @Override
-    public HfCheckpoint checkpoint() {
-        return remainder;
+    /** The token embedding when tied (transformers' default for GPT-2 only), else {@code lm_head.weight}. */
+    private static Projection outputHead(ParameterSource parameters, ConfigJson config, Decoder decoder) {
+        DecoderConfig shape = decoder.config();
+        return shape.tiedEmbeddings()
+                ? Projection.tied(decoder.tokenEmbedding())
+                : Projection.declare(parameters, "lm_head", shape.hiddenSize(), shape.vocabSize(), false,
+                        Projection.Layout.OUT_IN, Init.normal(Init.STD));
     }
 
     @Override
     public int vocabSize() {
-        return decoder.vocabSize();
+        return decoder().config().vocabSize();
     }
 
     /**
-     * The model's shape as the built-in policy describes one (vocabulary, hidden size, blocks,
-     * heads, context), recorded in the learner's checkpoints beside the weights.
+     * The model's shape as the learner's checkpoints record it (vocabulary, hidden size, blocks,
+     * heads, context, dropout).
      */
     public PolicyConfig shape() {
-        return decoder.dimensions().shape();
+        return decoder().config().shape();
     }
 
-    @Override
-    public int contextLength() {
-        return decoder.contextLength();
+    /** The decoder's full description. */
+    public DecoderConfig decoderConfig() {
+        return decoder().config();
     }
 
-    @Override
-    public Device device() {
-        return manager.getDevice();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    /** {@inheritDoc} Dropout is never applied (see {@link HfDecoder}). */
+    /** {@inheritDoc} Logits are float32 whatever the compute type, for the log-softmax that follows. */
     @Override
     public NDArray forward(NDArray tokens, NDArray keyMask, KvCache cache, boolean training) {
-        NDArray hidden = decoder.hiddenStates(tokens, keyMask, cache); // (B, T, D)
-        return Linear.linear(hidden, outputHead.getArray()).singletonOrThrow(); // (B, T, V)
+        NDArray hidden = decoder().hiddenStates(tokens, keyMask, cache, training); // (B, T, D)
+        return head().apply(hidden).toType(DataType.FLOAT32, false); // (B, T, V)
     }
 
     @Override
     public KvCache newCache(NDManager parent, int batchSize, int capacity) {
-        return decoder.newCache(parent, batchSize, capacity);
-    }
-
-    @Override
-    public LinkedHashMap<String, Parameter> namedParameters() {
-        return parameters.named();
-    }
-
-    @Override
-    public void setTrainable(boolean trainable) {
-        parameters.setTrainable(trainable);
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+        return decoder().newCache(parent, batchSize, capacity);
     }
 }

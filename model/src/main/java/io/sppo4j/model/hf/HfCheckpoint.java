@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -258,4 +259,24 @@ public final class HfCheckpoint {
         }
         return new HfCheckpoint(directory, architecture, config, companions, shards, dtypes, kept);
     }
+
+    /**
+     * The layout of a model initialised from a {@code config.json} rather than read: one
+     * {@code model.safetensors} holding {@code names} in order as {@code dtype}, with that
+     * {@code config.json} beside it. A save of the model writes exactly that.
+     */
+    static HfCheckpoint initialised(byte[] configJson, Collection<String> names, TensorDType dtype) {
+        Path origin = Path.of(INITIALISED);
+        ConfigJson config = ConfigJson.parse(configJson, origin.resolve(CONFIG_FILE));
+        HfArchitecture architecture = HfArchitecture.of(config.firstString("architectures"), origin.resolve(CONFIG_FILE));
+        Map<String, byte[]> companions = new LinkedHashMap<>();
+        companions.put(CONFIG_FILE, configJson.clone());
+        Map<String, TensorDType> dtypes = new LinkedHashMap<>();
+        names.forEach(name -> dtypes.put(name, dtype));
+        Shard shard = new Shard(SINGLE_FILE, List.copyOf(names), Map.of("format", "pt"));
+        return new HfCheckpoint(origin, architecture, config, companions, List.of(shard), dtypes, Map.of());
+    }
+
+    /** Stands for the directory of a model that was initialised, not read, in messages. */
+    static final String INITIALISED = "(initialised from a seed)";
 }

@@ -2,9 +2,12 @@ package io.sppo4j.model.hf;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.sppo4j.model.nd.Precision;
+import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
+import io.sppo4j.model.weights.TensorDType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +15,8 @@ import java.nio.file.Path;
 
 /**
  * Entry points for Hugging Face model directories: load a causal language model or a reward
- * model, save one back where {@code transformers} loads it. See {@code docs/hf-models.md}.
+ * model, build the built-in policy or a random model from a {@code config.json}, save any of
+ * them where {@code transformers} loads it. See {@code docs/hf-models.md}.
  */
 public final class HfModels {
 
@@ -20,27 +24,68 @@ public final class HfModels {
 
     /**
      * Loads a {@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}, {@code MistralForCausalLM} or
-     * {@code GPT2LMHeadModel} directory; the model owns a manager of its own on {@code device}.
+     * {@code GPT2LMHeadModel} directory in float32; the model owns a manager of its own on {@code device}.
      */
     public static HfCausalModel loadCausal(Path directory, Device device) throws IOException {
-        return new HfCausalModel(HfCheckpoint.read(directory), NDManager.newBaseManager(device));
+        return loadCausal(directory, NDManager.newBaseManager(device), device, Precision.FP32);
     }
 
     /** As {@link #loadCausal(Path, Device)}, the parameters under a child of {@code parent}. */
     public static HfCausalModel loadCausal(Path directory, NDManager parent, Device device) throws IOException {
-        HfCheckpoint checkpoint = HfCheckpoint.read(directory);
-        return new HfCausalModel(checkpoint, parent.newSubManager(device));
+        return loadCausal(directory, parent, device, Precision.FP32);
     }
 
-    /** Loads a {@code *ForSequenceClassification} directory with one label, frozen. */
+    /** As {@link #loadCausal(Path, NDManager, Device)}, kept and computed in {@code precision}. */
+    public static HfCausalModel loadCausal(Path directory, NDManager parent, Device device, Precision precision)
+            throws IOException {
+        HfCheckpoint checkpoint = HfCheckpoint.read(directory);
+        return new HfCausalModel(new WeightsOrigin.Read(checkpoint), parent.newSubManager(device), precision);
+    }
+
+    /** Loads a {@code *ForSequenceClassification} directory with one label, frozen, in float32. */
     public static HfRewardModel loadReward(Path directory, Device device) throws IOException {
-        return new HfRewardModel(HfCheckpoint.read(directory), NDManager.newBaseManager(device));
+        return loadReward(directory, NDManager.newBaseManager(device), device, Precision.FP32);
     }
 
-    /** As {@link #loadReward(Path, Device)}, the parameters under a child of {@code parent}. */
-    public static HfRewardModel loadReward(Path directory, NDManager parent, Device device) throws IOException {
+    /** As {@link #loadReward(Path, Device)}, the parameters under a child of {@code parent}, in {@code precision}. */
+    public static HfRewardModel loadReward(Path directory, NDManager parent, Device device, Precision precision)
+            throws IOException {
         HfCheckpoint checkpoint = HfCheckpoint.read(directory);
-        return new HfRewardModel(checkpoint, parent.newSubManager(device));
+        return new HfRewardModel(new WeightsOrigin.Read(checkpoint), parent.newSubManager(device), precision);
+    }
+
+    /**
+     * The built-in policy: a small {@code GPT2LMHeadModel} of the given shape (learned positions,
+     * pre-LayerNorm blocks, exact GELU, output head tied to the token embedding), drawn from the
+     * seed alone, so equal shapes and seeds give equal weights. Its tensors are named as
+     * transformers names them ({@code transformer.h.0.attn.c_attn.weight}) and
+     * {@link #savePolicy} writes it as a directory {@code transformers} loads.
+     */
+    public static PolicyFactory builtIn(PolicyConfig shape, long seed) {
+        return PolicyFactory.of((parent, device, precision) -> builtIn(shape, seed, parent, device, precision));
+    }
+
+    /** One built-in policy (see {@link #builtIn(PolicyConfig, long)}), its parameters under a child of {@code parent}. */
+    public static HfCausalModel builtIn(PolicyConfig shape, long seed, NDManager parent, Device device, Precision precision) {
+        WeightsOrigin origin = new WeightsOrigin.Seeded(Gpt2Config.builtIn(shape), seed, shape.dropout(), TensorDType.F32);
+        return new HfCausalModel(origin, parent.newSubManager(device), precision);
+    }
+
+    /**
+     * A model of the architecture {@code configJson} describes (causal or reward), every weight
+     * drawn from {@code seed}: random-weight checkpoints of a real model's public shape.
+     *
+     * @param savedAs the dtype a save writes the weights in
+     */
+    public static HfModel initialise(byte[] configJson, long seed, NDManager parent, Device device, Precision precision,
+            TensorDType savedAs) {
+        WeightsOrigin origin = new WeightsOrigin.Seeded(configJson, seed, 0f, savedAs);
+        Path file = Path.of(HfCheckpoint.INITIALISED, HfCheckpoint.CONFIG_FILE);
+        HfArchitecture architecture = HfArchitecture.of(ConfigJson.parse(configJson, file).firstString("architectures"), file);
+        NDManager manager = parent.newSubManager(device);
+        return architecture.head() == HfArchitecture.Head.REWARD
+                ? new HfRewardModel(origin, manager, precision)
+                : new HfCausalModel(origin, manager, precision);
     }
 
     /**
@@ -51,7 +96,8 @@ public final class HfModels {
         Path file = directory.resolve(HfCheckpoint.CONFIG_FILE);
         ConfigJson config = ConfigJson.read(file);
         HfArchitecture architecture = HfArchitecture.of(config.firstString("architectures"), file);
-        return HfDecoder.dimensions(config, architecture.family()).shape();
+        // The prefix names tensors only; the shape does not depend on it.
+        return architecture.family().decoder(config, "").shape();
     }
 
     /**
@@ -59,13 +105,13 @@ public final class HfModels {
      * learner and the rollout workers then exchange weights by snapshot as with the built-in policy.
      */
     public static PolicyFactory policyFactory(Path directory) {
-        return (parent, device) -> {
+        return PolicyFactory.of((parent, device, precision) -> {
             try {
-                return loadCausal(directory, parent, device);
+                return loadCausal(directory, parent, device, precision);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        };
+        });
     }
 
     /**
@@ -78,13 +124,15 @@ public final class HfModels {
     }
 
     /**
-     * {@link #save} for a policy as the training code holds it.
+     * {@link #save} for a policy as the training code holds it (a {@link ConstrainedModel} saves
+     * the model it restricts).
      *
-     * @throws IllegalArgumentException when {@code policy} was not loaded from a Hugging Face directory
+     * @throws IllegalArgumentException when {@code policy} is not a model of this package
      */
     public static void savePolicy(LanguageModel policy, Path target) throws IOException {
-        if (!(policy instanceof HfModel model)) {
-            throw new IllegalArgumentException("only models loaded by HfModels can be saved as Hugging Face"
+        LanguageModel inner = policy instanceof ConstrainedModel constrained ? constrained.unconstrained() : policy;
+        if (!(inner instanceof HfModel model)) {
+            throw new IllegalArgumentException("only models built by HfModels can be saved as Hugging Face"
                     + " directories, got " + (policy == null ? "null" : policy.getClass().getName()));
         }
         save(model, target);

@@ -2,27 +2,26 @@ package io.sppo4j.model.hf;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
+import ai.djl.ndarray.types.DataType;
+import io.sppo4j.model.decoder.Init;
+import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.weights.NamedTensor;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The float32 parameters of a model loaded from an {@link HfCheckpoint}, named exactly as the
+ * The parameters of a model loaded from an {@link HfCheckpoint}, named exactly as the
  * checkpoint names them, in the order the model declares them.
  */
-final class HfParameters {
+final class HfParameters extends ParameterSource {
 
     private HfCheckpoint checkpoint;
-    private final NDManager manager;
-    private final LinkedHashMap<String, Parameter> parameters = new LinkedHashMap<>();
 
-    HfParameters(HfCheckpoint checkpoint, NDManager manager) {
+    HfParameters(HfCheckpoint checkpoint, NDManager manager, DataType storage) {
+        super(manager, storage);
         this.checkpoint = checkpoint;
-        this.manager = manager;
     }
 
     HfCheckpoint checkpoint() {
@@ -30,38 +29,24 @@ final class HfParameters {
     }
 
     /**
-     * Loads a tensor as a trainable float32 parameter on the manager's device.
+     * Reads a tensor; a loaded model ignores {@code init}.
      *
      * @throws IllegalArgumentException naming the tensor and the file when it is missing or its shape differs
      */
-    Parameter load(String name, long... shape) {
-        if (parameters.containsKey(name)) {
-            throw new IllegalStateException("parameter '" + name + "' declared twice");
-        }
+    @Override
+    protected NDArray create(String name, Init init, long... shape) {
         NamedTensor tensor = checkpoint.tensor(name);
         if (!Arrays.equals(tensor.shape(), shape)) {
             throw new IllegalArgumentException(checkpoint.directory() + ": tensor '" + name + "' has shape "
                     + Arrays.toString(tensor.shape()) + " but config.json implies " + Arrays.toString(shape));
         }
-        NDArray array = DiskTensors.toFloat32(tensor, manager);
-        array.setRequiresGradient(true);
-        Parameter parameter = Parameter.builder()
-                .setName(name)
-                .setType(shape.length >= 2 ? Parameter.Type.WEIGHT : Parameter.Type.BIAS)
-                .optArray(array)
-                .build();
-        parameters.put(name, parameter);
-        return parameter;
-    }
-
-    /** {@link #load} when {@code present}, else null (an optional bias). */
-    Parameter loadIf(boolean present, String name, long... shape) {
-        return present ? load(name, shape) : null;
-    }
-
-    /** A copy of the name → parameter map, in declaration order. */
-    LinkedHashMap<String, Parameter> named() {
-        return new LinkedHashMap<>(parameters);
+        NDArray array = DiskTensors.toFloat32(tensor, manager());
+        if (storage() == DataType.FLOAT32) {
+            return array;
+        }
+        NDArray stored = array.toType(storage(), false);
+        array.close();
+        return stored;
     }
 
     /**
@@ -70,19 +55,8 @@ final class HfParameters {
      */
     HfCheckpoint finishLoading() {
         Set<String> rest = new LinkedHashSet<>(checkpoint.tensors().keySet());
-        rest.removeAll(parameters.keySet());
+        rest.removeAll(named().keySet());
         checkpoint = checkpoint.retaining(rest);
         return checkpoint;
-    }
-
-    void setTrainable(boolean trainable) {
-        for (Parameter parameter : parameters.values()) {
-            parameter.freeze(!trainable);
-        }
-    }
-
-    /** The value of an optional parameter, or null. */
-    static NDArray valueOf(Parameter parameter) {
-        return parameter == null ? null : parameter.getArray();
     }
 }

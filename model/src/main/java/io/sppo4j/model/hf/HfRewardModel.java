@@ -1,16 +1,17 @@
 package io.sppo4j.model.hf;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
+import io.sppo4j.model.decoder.Decoder;
+import io.sppo4j.model.decoder.Init;
+import io.sppo4j.model.decoder.ParameterSource;
+import io.sppo4j.model.decoder.Projection;
 import io.sppo4j.model.nd.Autograd;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.sampling.TokenBatch;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -18,41 +19,26 @@ import java.util.List;
  * head ({@code score.weight}, no bias) read at each sequence's last real token, as transformers
  * reads it at the last non-padding token. Tokenizer-free; {@link HfRewardScorer} adds text.
  */
-public final class HfRewardModel implements HfModel {
+public final class HfRewardModel extends DecoderModel {
 
     /** Any id works for padding: the key mask hides it and the reward is read before it. */
     private static final int PAD = 0;
 
-    private final NDManager manager;
-    private final HfDecoder decoder;
-    private final HfParameters parameters;
-    private final Parameter score;
-    private final HfCheckpoint remainder;
+    HfRewardModel(WeightsOrigin origin, NDManager manager, Precision precision) {
+        super(origin, manager, precision, HfArchitecture.Head.REWARD, HfRewardModel::scoreHead);
+        setTrainable(false); // a judge, not a learner
+    }
 
-    /** Loads into {@code manager}, which the model then owns and closes. */
-    HfRewardModel(HfCheckpoint checkpoint, NDManager manager) {
-        if (checkpoint.architecture().head() != HfArchitecture.Head.REWARD) {
-            throw new IllegalArgumentException(checkpoint.directory() + ": " + checkpoint.architecture().className()
-                    + " is not a sequence-classification (reward) model (load it with HfModels.loadCausal)");
+    /** {@code score.weight} (1, D), no bias; the config must say there is one label. */
+    private static Projection scoreHead(ParameterSource parameters, ConfigJson config, Decoder decoder) {
+        int labels = config.has("num_labels") ? config.requiredInt("num_labels") : config.objectSize("id2label");
+        if (labels != 1) {
+            // transformers defaults to 2 labels when config.json says nothing.
+            throw config.invalid(config.has("num_labels") ? "num_labels" : "id2label",
+                    "a reward model needs exactly one label, got " + (labels < 0 ? "none (defaults to 2)" : labels));
         }
-        this.manager = manager;
-        try {
-            ConfigJson config = checkpoint.config();
-            int labels = config.has("num_labels") ? config.requiredInt("num_labels") : config.objectSize("id2label");
-            if (labels != 1) {
-                // transformers defaults to 2 labels when config.json says nothing.
-                throw config.invalid(config.has("num_labels") ? "num_labels" : "id2label",
-                        "a reward model needs exactly one label, got " + (labels < 0 ? "none (defaults to 2)" : labels));
-            }
-            parameters = new HfParameters(checkpoint, manager);
-            decoder = HfDecoder.load(parameters);
-            score = parameters.load("score.weight", 1, decoder.hiddenSize());
-            remainder = parameters.finishLoading();
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-        parameters.setTrainable(false); // a judge, not a learner
+        return Projection.declare(parameters, "score", decoder.config().hiddenSize(), 1, false,
+                Projection.Layout.OUT_IN, Init.normal(Init.STD));
     }
 
     /**
@@ -65,14 +51,15 @@ public final class HfRewardModel implements HfModel {
     public NDArray rewards(NDArray tokens, NDArray keyMask) {
         long batch = tokens.getShape().get(0);
         long steps = tokens.getShape().get(1);
-        NDArray hidden = decoder.hiddenStates(tokens, keyMask, null); // (B, T, D)
+        int width = decoder().config().hiddenSize();
+        NDArray hidden = decoder().hiddenStates(tokens, keyMask, null, false); // (B, T, D)
         NDManager scope = tokens.getManager();
         // Index of the last real token: the largest column whose mask is 1.
         NDArray columns = scope.arange(0, steps, 1, DataType.INT64).reshape(1, steps); // (1, T)
         NDArray last = keyMask.mul(columns).argMax(1).reshape(batch, 1, 1); // (B, 1, 1)
-        NDArray index = last.broadcast(batch, 1, decoder.hiddenSize()); // (B, 1, D)
-        NDArray finalHidden = hidden.gather(index, 1).reshape(batch, decoder.hiddenSize()); // (B, D)
-        return Linear.linear(finalHidden, score.getArray()).singletonOrThrow().reshape(batch); // (B)
+        NDArray index = last.broadcast(batch, 1, width); // (B, 1, D)
+        NDArray finalHidden = hidden.gather(index, 1).reshape(batch, width); // (B, D)
+        return head().apply(finalHidden).toType(DataType.FLOAT32, false).reshape(batch); // (B)
     }
 
     /**
@@ -91,7 +78,7 @@ public final class HfRewardModel implements HfModel {
             }
         }
         int width = TokenBatch.maxLength(rows);
-        try (Autograd.Scope inference = Autograd.paused(); NDManager scope = manager.newSubManager()) {
+        try (Autograd.Scope inference = Autograd.paused(); NDManager scope = manager().newSubManager()) {
             TokenBatch.Padded batch = TokenBatch.layout(scope, rows, null, width, 0, PAD);
             float[] rewards = rewards(batch.tokens(), batch.mask()).toFloatArray();
             double[] result = new double[rewards.length];
@@ -100,44 +87,5 @@ public final class HfRewardModel implements HfModel {
             }
             return result;
         }
-    }
-
-    /** Longest sequence the model scores. */
-    public int contextLength() {
-        return decoder.contextLength();
-    }
-
-    /** Reward models load frozen; true lets a loss train them. */
-    public void setTrainable(boolean trainable) {
-        parameters.setTrainable(trainable);
-    }
-
-    @Override
-    public HfArchitecture architecture() {
-        return remainder.architecture();
-    }
-
-    @Override
-    public HfCheckpoint checkpoint() {
-        return remainder;
-    }
-
-    @Override
-    public LinkedHashMap<String, Parameter> namedParameters() {
-        return parameters.named();
-    }
-
-    @Override
-    public Device device() {
-        return manager.getDevice();
-    }
-
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

@@ -1,34 +1,22 @@
 package io.sppo4j.model.hf;
 
+import io.sppo4j.model.decoder.DecoderConfig;
+
 import java.util.Optional;
 
 /**
- * Shape of a Llama-family decoder (Llama, Qwen2, Mistral) as read from {@code config.json}.
+ * A Llama-family {@code config.json} (Llama, Qwen2, Mistral) as a {@link DecoderConfig}.
  *
- * @param contextLength the longest sequence this implementation runs: {@code max_position_embeddings},
- *     capped at the sliding window when one is active, since within the window sliding-window
- *     attention and full attention are the same computation
- * @param qkvBias q/k/v projections carry biases (Qwen2 always; Llama with {@code attention_bias})
- * @param outputBias o_proj carries a bias (Llama with {@code attention_bias})
- * @param mlpBias gate/up/down carry biases (Llama with {@code mlp_bias})
+ * <p>The context length is {@code max_position_embeddings}, capped at the sliding window when one
+ * is active: within the window sliding-window attention and full attention are the same
+ * computation, and Mistral's (and Qwen2's optional) window is not otherwise applied. Qwen2
+ * always has q/k/v biases; Llama has them, and an o_proj bias, with {@code attention_bias}.
  */
-record LlamaConfig(
-        int vocabSize,
-        int hiddenSize,
-        int intermediateSize,
-        int layers,
-        int heads,
-        int kvHeads,
-        int headDim,
-        double rmsNormEps,
-        RotaryEmbedding rotary,
-        int contextLength,
-        boolean tieWordEmbeddings,
-        boolean qkvBias,
-        boolean outputBias,
-        boolean mlpBias) {
+final class LlamaConfig {
 
-    static LlamaConfig from(ConfigJson json, HfArchitecture.Family family) {
+    private LlamaConfig() {}
+
+    static DecoderConfig from(ConfigJson json, HfArchitecture.Family family, String prefix) {
         String activation = json.optionalString("hidden_act", "silu");
         if (!activation.equals("silu")) {
             throw json.invalid("hidden_act", "unsupported activation '" + activation + "' (the SwiGLU MLP needs silu)");
@@ -46,21 +34,25 @@ record LlamaConfig(
         int context = json.requiredPositive("max_position_embeddings");
         boolean attentionBias = json.optionalBoolean("attention_bias", false);
         boolean qwen2 = family == HfArchitecture.Family.QWEN2;
-        return new LlamaConfig(
+        return new DecoderConfig(
+                DecoderConfig.Layout.LLAMA,
+                prefix,
                 json.requiredPositive("vocab_size"),
                 hidden,
-                json.requiredPositive("intermediate_size"),
                 json.requiredPositive("num_hidden_layers"),
                 heads,
                 kvHeads,
                 headDim,
-                json.optionalDouble("rms_norm_eps", 1e-6),
-                RotaryEmbedding.from(json, headDim),
+                json.requiredPositive("intermediate_size"),
                 slidingWindow(json, family).map(window -> Math.min(window, context)).orElse(context),
-                json.optionalBoolean("tie_word_embeddings", false),
+                json.optionalDouble("rms_norm_eps", 1e-6),
+                DecoderConfig.Activation.SILU,
+                RopeScaling.from(json, headDim),
                 qwen2 || attentionBias,
                 !qwen2 && attentionBias,
-                json.optionalBoolean("mlp_bias", false));
+                json.optionalBoolean("mlp_bias", false),
+                json.optionalBoolean("tie_word_embeddings", false),
+                0f);
     }
 
     /** Mistral's window whenever set; Qwen2's only with {@code use_sliding_window}. */
@@ -73,10 +65,5 @@ record LlamaConfig(
         return active
                 ? Optional.of(json.requiredPositive("sliding_window"))
                 : Optional.empty();
-    }
-
-    /** Query heads that share one key/value head. */
-    int groupSize() {
-        return heads / kvHeads;
     }
 }

@@ -24,10 +24,13 @@ public final class KvCache implements AutoCloseable {
     private int length;
 
     /**
+     * @param dtype the type keys and values are computed in
      * @param layers number of attention layers
      * @param kvHeads key/value heads per layer (fewer than query heads under grouped-query attention)
      */
-    public KvCache(NDManager parent, Device device, int layers, int kvHeads, int headDim, int batchSize, int capacity) {
+    public KvCache(
+            NDManager parent, Device device, DataType dtype, int layers, int kvHeads, int headDim, int batchSize,
+            int capacity) {
         this.manager = parent.newSubManager(device);
         this.batchSize = batchSize;
         this.capacity = capacity;
@@ -35,8 +38,8 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
         Shape shape = new Shape(batchSize, kvHeads, capacity, headDim);
         for (int layer = 0; layer < layers; layer++) {
-            keys[layer] = manager.zeros(shape, DataType.FLOAT32);
-            values[layer] = manager.zeros(shape, DataType.FLOAT32);
+            keys[layer] = manager.zeros(shape, dtype);
+            values[layer] = manager.zeros(shape, dtype);
         }
     }
 

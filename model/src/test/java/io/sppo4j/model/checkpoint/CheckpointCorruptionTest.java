@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.optim.OptimizerState;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.weights.NamedTensor;
 
 import java.io.IOException;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointCorruptionTest {
 
     private static NDManager manager;
-    private static TransformerPolicy policy;
+    private static HfCausalModel policy;
 
     @TempDir
     Path dir;

@@ -1,7 +1,7 @@
 package io.sppo4j.model.checkpoint;
 
 import io.sppo4j.model.optim.OptimizerState;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
 
@@ -18,12 +18,12 @@ final class CheckpointFixtures {
 
     private CheckpointFixtures() {}
 
-    static Checkpoint checkpoint(TransformerPolicy policy, long step, Map<String, String> extra) {
+    static Checkpoint checkpoint(HfCausalModel policy, long step, Map<String, String> extra) {
         return Checkpoint.capture(policy, step / 2, step, adamState(policy, step), 1234L + step, extra);
     }
 
     /** First and second moments for every parameter, plus scalars including ones JSON cannot spell. */
-    static OptimizerState adamState(TransformerPolicy policy, long step) {
+    static OptimizerState adamState(HfCausalModel policy, long step) {
         SplittableRandom random = new SplittableRandom(step);
         List<NamedTensor> tensors = new ArrayList<>();
         for (String moment : List.of("m", "v")) {

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.weights.WeightFixtures;
 
 import java.io.IOException;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointStoreTest {
 
     private static NDManager manager;
-    private static TransformerPolicy policy;
+    private static HfCausalModel policy;
 
     @TempDir
     Path dir;
@@ -60,7 +60,7 @@ class CheckpointStoreTest {
         assertEquals(saved.optimizer(), loaded.optimizer(), "optimizer tensors, scalars and algorithm");
         assertTrue(Double.isNaN(loaded.optimizer().scalars().get("loss_ema")));
         assertEquals(Optional.of(loaded), store.loadNewest());
-        try (TransformerPolicy restored = TestPolicies.tiny(manager, 99)) {
+        try (HfCausalModel restored = TestPolicies.tiny(manager, 99)) {
             loaded.restoreInto(restored);
             assertArrayEquals(WeightFixtures.logits(policy), WeightFixtures.logits(restored));
         }
@@ -119,14 +119,14 @@ class CheckpointStoreTest {
         Checkpoint checkpoint = Checkpoint.capture(policy, 1, 1, null, 0, Map.of());
         PolicyConfig tiny = TestPolicies.TINY;
         PolicyConfig moreHeads = new PolicyConfig(tiny.vocabSize(), tiny.width(), tiny.layers(), 8, tiny.contextLength(), 0f);
-        try (TransformerPolicy other = TransformerPolicy.create(moreHeads, 1, manager, ai.djl.Device.cpu())) {
+        try (HfCausalModel other = TestPolicies.create(moreHeads, 1, manager)) {
             List<?> before = WeightFixtures.parameters(other);
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> checkpoint.restoreInto(other));
             assertTrue(error.getMessage().contains("heads=8"), error.getMessage());
             assertEquals(before, WeightFixtures.parameters(other));
         }
         PolicyConfig withDropout = new PolicyConfig(tiny.vocabSize(), tiny.width(), tiny.layers(), tiny.heads(), tiny.contextLength(), 0.1f);
-        try (TransformerPolicy training = TransformerPolicy.create(withDropout, 2, manager, ai.djl.Device.cpu())) {
+        try (HfCausalModel training = TestPolicies.create(withDropout, 2, manager)) {
             checkpoint.restoreInto(training); // dropout is not part of the weights
             assertFalse(WeightFixtures.parameters(training).isEmpty());
         }

@@ -10,7 +10,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.sppo4j.model.TestPolicies;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorEncoding;
@@ -60,7 +60,7 @@ class SafeTensorsTest {
     @Test
     void policyWeightsParseIndependently() throws IOException {
         List<NamedTensor> tensors;
-        try (NDManager manager = NDManager.newBaseManager(); TransformerPolicy policy = TestPolicies.tiny(manager, 3)) {
+        try (NDManager manager = NDManager.newBaseManager(); HfCausalModel policy = TestPolicies.tiny(manager, 3)) {
             tensors = WeightSnapshot.export(policy, 0, TensorEncoding.FP32).tensors();
         }
         Path file = dir.resolve("model.safetensors");

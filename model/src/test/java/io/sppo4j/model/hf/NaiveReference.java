@@ -22,7 +22,7 @@ final class NaiveReference {
         boolean gpt2 = isGpt2();
         float[][] hidden = gpt2 ? gpt2Hidden(ids) : llamaHidden(ids);
         boolean tied = config.has("tie_word_embeddings") ? config.get("tie_word_embeddings").getAsBoolean() : gpt2;
-        String head = tied ? (gpt2 ? "wte.weight" : "model.embed_tokens.weight") : "lm_head.weight";
+        String head = tied ? (gpt2 ? gpt2Prefix() + "wte.weight" : "model.embed_tokens.weight") : "lm_head.weight";
         return linear(hidden, fixture.get(head), null, TinyHfModels.VOCAB);
     }
 
@@ -131,7 +131,7 @@ final class NaiveReference {
         int heads = config.get("n_head").getAsInt();
         int headDim = d / heads;
         double eps = config.get("layer_norm_epsilon").getAsDouble();
-        String prefix = fixture.values().containsKey("wte.weight") ? "" : "transformer.";
+        String prefix = gpt2Prefix();
         float[][] x = embed(ids, fixture.get(prefix + "wte.weight"), d);
         float[] positions = fixture.get(prefix + "wpe.weight");
         for (int t = 0; t < ids.length; t++) {
@@ -155,15 +155,30 @@ final class NaiveReference {
             add(x, conv1d(attended, fixture.get(p + "attn.c_proj.weight"), fixture.get(p + "attn.c_proj.bias"), d));
             float[][] m = layerNorm(x, fixture.get(p + "ln_2.weight"), fixture.get(p + "ln_2.bias"), eps);
             float[][] inner = conv1d(m, fixture.get(p + "mlp.c_fc.weight"), fixture.get(p + "mlp.c_fc.bias"), 4 * d);
+            boolean exact = config.has("activation_function") && config.get("activation_function").getAsString().equals("gelu");
             for (float[] row : inner) {
                 for (int j = 0; j < row.length; j++) {
                     double z = row[j];
-                    row[j] = (float) (0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z))));
+                    row[j] = (float) (exact ? 0.5 * z * (1 + erf(z / Math.sqrt(2)))
+                            : 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z))));
                 }
             }
             add(x, conv1d(inner, fixture.get(p + "mlp.c_proj.weight"), fixture.get(p + "mlp.c_proj.bias"), d));
         }
         return layerNorm(x, fixture.get(prefix + "ln_f.weight"), fixture.get(prefix + "ln_f.bias"), eps);
+    }
+
+    /** The error function by Abramowitz &amp; Stegun 7.1.26 (absolute error below 1.5e-7). */
+    private static double erf(double x) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(x));
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double value = 1 - poly * Math.exp(-x * x);
+        return x >= 0 ? value : -value;
+    }
+
+    /** GPT-2's hub files name the bare decoder's tensors; transformers' saves prefix them. */
+    private String gpt2Prefix() {
+        return fixture.values().containsKey("wte.weight") ? "" : "transformer.";
     }
 
     private static float[][] layerNorm(float[][] x, float[] weight, float[] bias, double eps) {

@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 
@@ -39,8 +39,9 @@ final class FiniteDifferences {
 
     /** Parameters of every kind in the tiny policy: embeddings, layer norms, attention, MLP. */
     static final List<String> CHECKED = List.of(
-            "wte.weight", "wpe.weight", "ln_f.weight", "h.1.ln_2.weight", "h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias",
-            "h.1.mlp.c_fc.weight", "h.1.mlp.c_proj.weight", "ln_f.bias");
+            "transformer.wte.weight", "transformer.wpe.weight", "transformer.ln_f.weight", "transformer.h.1.ln_2.weight",
+            "transformer.h.0.attn.c_attn.weight", "transformer.h.0.attn.c_attn.bias", "transformer.h.1.mlp.c_fc.weight",
+            "transformer.h.1.mlp.c_proj.weight", "transformer.ln_f.bias");
 
     static final SequenceScorer SCORER = new SequenceScorer(ByteTokenizer.PAD);
 
@@ -62,7 +63,7 @@ final class FiniteDifferences {
      * @param evaluate the same loss's value at the current weights, without recording
      */
     static double check(
-            TransformerPolicy policy, String title, Function<NDManager, NDArray> recorded, Supplier<Double> evaluate) {
+            HfCausalModel policy, String title, Function<NDManager, NDArray> recorded, Supplier<Double> evaluate) {
         Map<String, Parameter> parameters = policy.namedParameters();
         List<float[]> gradients = new ArrayList<>();
         try (NDManager step = policy.manager().newSubManager()) {
@@ -105,7 +106,7 @@ final class FiniteDifferences {
      * policy's sequence log-probabilities and constant reference log-probabilities chosen so that
      * the margins at the current weights are {@code margins} (up to float32 rounding).
      */
-    static double checkPairwise(TransformerPolicy policy, PairwiseLoss loss, float[] margins) {
+    static double checkPairwise(HfCausalModel policy, PairwiseLoss loss, float[] margins) {
         float[] refWinner;
         float[] refLoser;
         try (Autograd.Scope inference = Autograd.paused(); NDManager step = policy.manager().newSubManager()) {
@@ -132,7 +133,7 @@ final class FiniteDifferences {
     }
 
     private static NDArray pairMargins(
-            TransformerPolicy policy, NDManager step, boolean training, float[] refWinner, float[] refLoser) {
+            HfCausalModel policy, NDManager step, boolean training, float[] refWinner, float[] refLoser) {
         NDArray winner = SCORER.score(policy, step, PROMPTS, WINNERS, training).sequenceLogProbs();
         NDArray loser = SCORER.score(policy, step, PROMPTS, LOSERS, training).sequenceLogProbs();
         return PairwiseLoss.margins(winner, loser, refWinner, refLoser);
@@ -140,7 +141,7 @@ final class FiniteDifferences {
 
     /** (L(θ + h·e) − L(θ − h·e)) / 2h for the flat element {@code element}, restoring θ exactly. */
     private static double centralDifference(
-            TransformerPolicy policy, NDArray parameter, int element, float h, Supplier<Double> loss) {
+            HfCausalModel policy, NDArray parameter, int element, float h, Supplier<Double> loss) {
         float original = parameter.toFloatArray()[element];
         NDIndex at = index(parameter.getShape(), element);
         float plus = original + h;
@@ -154,7 +155,7 @@ final class FiniteDifferences {
         return (up - down) / ((double) plus - minus);
     }
 
-    private static void overwrite(TransformerPolicy policy, NDArray parameter, NDIndex at, float value) {
+    private static void overwrite(HfCausalModel policy, NDArray parameter, NDIndex at, float value) {
         try (Autograd.Scope inPlace = Autograd.paused(); NDManager scratch = policy.manager().newSubManager()) {
             parameter.set(at, scratch.create(value));
         }

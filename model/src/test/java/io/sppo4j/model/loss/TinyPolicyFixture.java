@@ -2,7 +2,7 @@ package io.sppo4j.model.loss;
 
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.TestPolicies;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 abstract class TinyPolicyFixture {
 
     static NDManager manager;
-    static TransformerPolicy policy;
+    static HfCausalModel policy;
 
     @BeforeAll
     static void createPolicy() {

@@ -16,7 +16,7 @@ import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.SppoLoss;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 import io.sppo4j.model.weights.NamedTensor;
@@ -142,7 +142,7 @@ class AdamWTest {
         float[] winRate = {0.9f, 0.1f, 0.6f};
         SppoLoss loss = new SppoLoss(2f);
         try (NDManager run = manager.newSubManager();
-                TransformerPolicy policy = TestPolicies.tiny(run, 43);
+                HfCausalModel policy = TestPolicies.tiny(run, 43);
                 AdamW adamW = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-3f))) {
             // Log-ratios start at 0 against targets 0.8, -0.8, 0.2: loss (0.64 + 0.64 + 0.04) / 3 = 0.44.
             float[] logSampler = scores(policy, prompts, responses);
@@ -173,8 +173,8 @@ class AdamWTest {
         AdamWConfig config = new AdamWConfig(1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.5f);
         LearningRateSchedule schedule = new LearningRateSchedule.CosineWithWarmup(1e-2f, 3, 10, 1e-3f);
         try (NDManager run = manager.newSubManager();
-                TransformerPolicy original = TestPolicies.tiny(run, 51);
-                TransformerPolicy resumed = TestPolicies.tiny(run, 52);
+                HfCausalModel original = TestPolicies.tiny(run, 51);
+                HfCausalModel resumed = TestPolicies.tiny(run, 52);
                 AdamW continuing = new AdamW(config, schedule);
                 AdamW restored = new AdamW(config, schedule)) {
             boolean clipped = false;

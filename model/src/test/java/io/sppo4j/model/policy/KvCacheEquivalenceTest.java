@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.TestPolicies;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.sampling.TokenBatch;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class KvCacheEquivalenceTest {
 
     private static NDManager manager;
-    private static TransformerPolicy policy;
+    private static HfCausalModel policy;
 
     @BeforeAll
     static void setUp() {
@@ -90,7 +91,7 @@ class KvCacheEquivalenceTest {
     void logitsHaveTheVocabularyWidthAndDependOnTheSeed() {
         try (Autograd.Scope inference = Autograd.paused();
                 NDManager run = manager.newSubManager();
-                TransformerPolicy other = TestPolicies.tiny(run, 8)) {
+                HfCausalModel other = TestPolicies.tiny(run, 8)) {
             List<int[]> prompts = TestPolicies.prompts(4, 5);
             TokenBatch.Padded padded = TokenBatch.layout(run, prompts, null, 5, 0, ByteTokenizer.PAD);
             NDArray a = policy.forward(padded.tokens(), padded.mask(), null, false);

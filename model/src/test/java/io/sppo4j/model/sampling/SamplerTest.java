@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class SamplerTest {
 
     private static NDManager manager;
-    private static TransformerPolicy policy;
-    private static TransformerPolicy reference;
+    private static HfCausalModel policy;
+    private static HfCausalModel reference;
 
     @BeforeAll
     static void setUp() {

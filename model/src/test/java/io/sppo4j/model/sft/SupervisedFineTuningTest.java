@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.TestPolicies;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.task.sort.SortDemonstrations;
 import io.sppo4j.model.task.sort.SortTask;
 import io.sppo4j.model.task.sort.SortTaskConfig;
@@ -28,7 +28,7 @@ class SupervisedFineTuningTest {
         List<Demonstrations.Demonstration> heldOut =
                 SupervisedFineTuning.draw(demonstrations, new SplittableRandom(99), 128);
         List<Double> learningRates = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager(); TransformerPolicy policy = TestPolicies.tiny(manager, 5)) {
+        try (NDManager manager = NDManager.newBaseManager(); HfCausalModel policy = TestPolicies.tiny(manager, 5)) {
             double before = sft.evaluate(policy, heldOut);
             SupervisedFineTuning.Result result =
                     sft.run(policy, demonstrations, 1, (step, total, loss, lr) -> learningRates.add(lr));
@@ -49,7 +49,7 @@ class SupervisedFineTuningTest {
         Demonstrations demonstrations =
                 new SortDemonstrations(new SortTask(new SortTaskConfig(4, 8, 0.2, 0.1)), tokenizer);
         SftConfig config = new SftConfig(3, 4, 3e-3f, 100, 0.1f, 0.01f, 1.0f, 0);
-        try (NDManager manager = NDManager.newBaseManager(); TransformerPolicy policy = TestPolicies.tiny(manager, 5)) {
+        try (NDManager manager = NDManager.newBaseManager(); HfCausalModel policy = TestPolicies.tiny(manager, 5)) {
             SupervisedFineTuning.Result result = new SupervisedFineTuning(config, tokenizer.pad())
                     .run(policy, demonstrations, 1, (step, total, loss, lr) -> { });
             assertEquals(3, result.losses().size());

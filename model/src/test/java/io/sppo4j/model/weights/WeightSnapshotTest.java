@@ -14,7 +14,7 @@ import ai.djl.nn.Parameter;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.sampling.TokenBatch;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class WeightSnapshotTest {
 
     private static NDManager manager;
-    private static TransformerPolicy source;
+    private static HfCausalModel source;
 
     @BeforeAll
     static void setUp() {
@@ -45,7 +45,7 @@ class WeightSnapshotTest {
     @Test
     void importIntoADifferentlySeededPolicyCopiesEveryBitAndTheLogits() {
         WeightSnapshot snapshot = WeightSnapshot.export(source, 3, TensorEncoding.FP32);
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             target.setTrainable(true);
             List<Parameter> before = new ArrayList<>(target.namedParameters().values());
             assertTrue(WeightFixtures.logits(source)[0] != WeightFixtures.logits(target)[0], "seeds should differ");
@@ -66,10 +66,10 @@ class WeightSnapshotTest {
     @Test
     void exportLeavesTheSnapshotIndependentOfLaterTraining() {
         WeightSnapshot snapshot = WeightSnapshot.export(source, 1, TensorEncoding.FP32);
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             snapshot.importInto(target);
             try (Autograd.Scope paused = Autograd.paused()) {
-                target.namedParameters().get("wte.weight").getArray().muli(2); // what an optimiser step does
+                target.namedParameters().get("transformer.wte.weight").getArray().muli(2); // what an optimiser step does
             }
             snapshot.verify();
             assertEquals(WeightSnapshot.export(source, 1, TensorEncoding.FP32), snapshot);
@@ -79,8 +79,8 @@ class WeightSnapshotTest {
     @Test
     void importWritesIntoTheParametersExistingStorage() {
         WeightSnapshot snapshot = WeightSnapshot.export(source, 1, TensorEncoding.FP32);
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2); NDManager scope = manager.newSubManager()) {
-            NDArray view = target.namedParameters().get("wpe.weight").getArray().get(0); // shares storage
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2); NDManager scope = manager.newSubManager()) {
+            NDArray view = target.namedParameters().get("transformer.wpe.weight").getArray().get(0); // shares storage
             view.attach(scope);
             snapshot.importInto(target);
             float[] expected = new float[TestPolicies.TINY.width()];
@@ -91,7 +91,7 @@ class WeightSnapshotTest {
 
     @Test
     void repeatedExportAndImportLeaveNoArraysBehind() {
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             target.setTrainable(true);
             WeightSnapshot snapshot = WeightSnapshot.export(source, 1, TensorEncoding.BF16);
             snapshot.importInto(target);
@@ -117,7 +117,7 @@ class WeightSnapshotTest {
 
         CorruptSnapshotException error = assertThrows(CorruptSnapshotException.class, received::verify);
         assertTrue(error.getMessage().contains("checksum mismatch"), error.getMessage());
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             List<NamedTensor> untouched = WeightFixtures.parameters(target);
             assertThrows(CorruptSnapshotException.class, () -> received.importInto(target));
             assertEquals(untouched, WeightFixtures.parameters(target));
@@ -131,7 +131,7 @@ class WeightSnapshotTest {
         int reference = WeightSnapshot.checksumOf(5, tensors);
         assertNotEquals(reference, WeightSnapshot.checksumOf(6, tensors), "version");
         List<NamedTensor> swapped = new ArrayList<>(tensors);
-        Collections.swap(swapped, 2, 3); // ln_f.weight and ln_f.bias: same shape, different data
+        Collections.swap(swapped, 2, 3); // h.0.ln_1.weight and .bias: same shape, different data
         assertNotEquals(reference, WeightSnapshot.checksumOf(5, swapped), "order");
         List<NamedTensor> renamed = new ArrayList<>(tensors);
         NamedTensor first = tensors.get(0);
@@ -142,25 +142,25 @@ class WeightSnapshotTest {
     @Test
     void aSnapshotOfAnotherShapeIsRefusedNamingTheTensorAndChangesNothing() {
         PolicyConfig tiny = TestPolicies.TINY;
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             List<NamedTensor> untouched = WeightFixtures.parameters(target);
 
             // wpe.weight is the second tensor: wte.weight fits and must not be written either.
             String longer = refusal(withConfig(tiny.vocabSize(), tiny.width(), tiny.layers(), 128), target);
-            assertTrue(longer.contains("'wpe.weight'") && longer.contains("[128, 32]") && longer.contains("[64, 32]"), longer);
+            assertTrue(longer.contains("'transformer.wpe.weight'") && longer.contains("[128, 32]") && longer.contains("[64, 32]"), longer);
 
             String wider = refusal(withConfig(tiny.vocabSize(), 64, tiny.layers(), tiny.contextLength()), target);
-            assertTrue(wider.contains("'wte.weight'") && wider.contains("shape"), wider);
+            assertTrue(wider.contains("'transformer.wte.weight'") && wider.contains("shape"), wider);
 
             String deeper = refusal(withConfig(tiny.vocabSize(), tiny.width(), 3, tiny.contextLength()), target);
-            assertTrue(deeper.contains("unexpected tensors 'h.2."), deeper);
+            assertTrue(deeper.contains("unexpected tensors 'transformer.h.2."), deeper);
 
             assertEquals(untouched, WeightFixtures.parameters(target), "a refused snapshot writes nothing");
         }
-        try (TransformerPolicy deeper = TransformerPolicy.create(
-                new PolicyConfig(tiny.vocabSize(), tiny.width(), 3, tiny.heads(), tiny.contextLength(), 0f), 1, manager, Device.cpu())) {
+        try (HfCausalModel deeper = TestPolicies.create(
+                new PolicyConfig(tiny.vocabSize(), tiny.width(), 3, tiny.heads(), tiny.contextLength(), 0f), 1, manager)) {
             String shallower = refusal(WeightSnapshot.export(source, 1, TensorEncoding.FP32), deeper);
-            assertTrue(shallower.contains("missing tensors 'h.2."), shallower);
+            assertTrue(shallower.contains("missing tensors 'transformer.h.2."), shallower);
         }
     }
 
@@ -169,9 +169,9 @@ class WeightSnapshotTest {
         List<NamedTensor> tensors = new ArrayList<>(WeightSnapshot.export(source, 1, TensorEncoding.FP32).tensors());
         Collections.swap(tensors, 2, 3);
         WeightSnapshot reordered = WeightSnapshot.of(1, TensorEncoding.FP32, tensors);
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             String message = refusal(reordered, target);
-            assertTrue(message.contains("tensor #2 is 'ln_f.bias'"), message);
+            assertTrue(message.contains("tensor #2 is 'transformer.h.0.ln_1.bias'"), message);
         }
     }
 
@@ -183,7 +183,7 @@ class WeightSnapshotTest {
         assertTrue(half.tensors().stream().allMatch(t -> t.dtype() == TensorDType.BF16));
         assertEquals(half, full.encodedAs(TensorEncoding.BF16), "export and re-encoding agree");
 
-        try (TransformerPolicy target = TestPolicies.tiny(manager, 2)) {
+        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
             half.importInto(target);
             List<NamedTensor> restored = WeightFixtures.parameters(target);
             double worst = 0;
@@ -216,23 +216,23 @@ class WeightSnapshotTest {
 
     private static WeightSnapshot withConfig(int vocab, int width, int layers, int context) {
         PolicyConfig config = new PolicyConfig(vocab, width, layers, 4, context, 0f);
-        try (TransformerPolicy other = TransformerPolicy.create(config, 5, manager, Device.cpu())) {
+        try (HfCausalModel other = TestPolicies.create(config, 5, manager)) {
             return WeightSnapshot.export(other, 1, TensorEncoding.FP32);
         }
     }
 
-    private static String refusal(WeightSnapshot snapshot, TransformerPolicy target) {
+    private static String refusal(WeightSnapshot snapshot, HfCausalModel target) {
         return assertThrows(IllegalArgumentException.class, () -> snapshot.importInto(target)).getMessage();
     }
 
     /** One backward pass reaches the imported parameters: they are still leaves that record. */
-    private static void assertGradientsFlow(TransformerPolicy policy) {
+    private static void assertGradientsFlow(HfCausalModel policy) {
         List<int[]> prompts = TestPolicies.prompts(3, 4);
         try (NDManager scope = manager.newSubManager(); Autograd.Scope recording = Autograd.recording()) {
             TokenBatch.Padded batch = TokenBatch.layout(scope, prompts, null, 4, 0, ByteTokenizer.PAD);
             NDArray loss = policy.forward(batch.tokens(), batch.mask(), null, true).square().sum();
             Autograd.backward(loss);
-            NDArray gradient = Autograd.gradient(policy.namedParameters().get("h.0.mlp.c_fc.weight").getArray(), scope);
+            NDArray gradient = Autograd.gradient(policy.namedParameters().get("transformer.h.0.mlp.c_fc.weight").getArray(), scope);
             assertTrue(gradient.abs().sum().getFloat() > 0, "gradient reaches an imported parameter");
         }
     }

@@ -1,4 +1,4 @@
-package io.sppo4j.model.policy;
+package io.sppo4j.model.decoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -22,9 +22,10 @@ public final class AttentionMask {
     /**
      * @param keyMask (B, Tk) int64, 1 for real tokens, 0 for padding; covers cached and new positions
      * @param queries number of new positions T (the last T of the Tk keys)
-     * @return (B, 1, T, Tk) float32 bias to add to attention scores
+     * @param dtype the type attention scores are computed in (-1e9 is representable in bfloat16 too)
+     * @return (B, 1, T, Tk) bias to add to attention scores
      */
-    public static NDArray bias(NDArray keyMask, int queries) {
+    public static NDArray bias(NDArray keyMask, int queries, DataType dtype) {
         NDManager manager = keyMask.getManager();
         long batch = keyMask.getShape().get(0);
         long keys = keyMask.getShape().get(1);
@@ -35,7 +36,7 @@ public final class AttentionMask {
         NDArray causal = keyIndex.lte(queryIndex).toType(DataType.FLOAT32, false); // (T, Tk)
         NDArray real = keyMask.toType(DataType.FLOAT32, false).reshape(batch, 1, 1, keys); // (B, 1, 1, Tk)
         NDArray visible = real.mul(causal.reshape(1, 1, queries, keys)); // (B, 1, T, Tk)
-        return visible.sub(1f).mul(-HIDDEN); // 0 where visible, HIDDEN elsewhere
+        return visible.sub(1f).mul(-HIDDEN).toType(dtype, false); // 0 where visible, HIDDEN elsewhere
     }
 
     /**

@@ -1,21 +1,17 @@
 package io.sppo4j.model.hf;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import io.sppo4j.model.decoder.RotaryEmbedding;
 
 import java.util.Locale;
 
 /**
- * Rotary position embedding (RoFormer) as Llama-family checkpoints configure it: inverse
+ * The rotary position embedding a Llama-family {@code config.json} asks for: inverse
  * frequencies {@code θ^(-2i/d)} from {@code rope_theta}, optionally rescaled by
- * {@code rope_scaling} ({@code linear} or {@code llama3}), rotating the two halves of each head
- * ({@code rotate_half}, the layout transformers uses, not interleaved pairs).
- *
- * @param inverseFrequencies (headDim / 2) after scaling
+ * {@code rope_scaling} ({@code linear} or {@code llama3}).
  */
-record RotaryEmbedding(float[] inverseFrequencies) {
+final class RopeScaling {
+
+    private RopeScaling() {}
 
     /**
      * Reads {@code rope_theta} and {@code rope_scaling} (newer configs: {@code rope_parameters});
@@ -93,34 +89,5 @@ record RotaryEmbedding(float[] inverseFrequencies) {
             single[i] = (float) frequencies[i];
         }
         return new RotaryEmbedding(single);
-    }
-
-    /**
-     * Cosines and sines of every position's angles, shaped to broadcast over heads.
-     *
-     * @param positions (B, T) int64
-     * @return {cos, sin}, each (B, 1, T, headDim) float32, on the positions' manager
-     */
-    NDArray[] angles(NDArray positions) {
-        NDManager manager = positions.getManager();
-        long batch = positions.getShape().get(0);
-        long steps = positions.getShape().get(1);
-        NDArray frequencies = manager.create(inverseFrequencies, new Shape(1, 1, inverseFrequencies.length));
-        NDArray half = positions.toType(DataType.FLOAT32, false).reshape(batch, steps, 1).mul(frequencies); // (B, T, hd/2)
-        NDArray angles = half.concat(half, -1).reshape(batch, 1, steps, 2L * inverseFrequencies.length); // (B, 1, T, hd)
-        return new NDArray[] {angles.cos(), angles.sin()};
-    }
-
-    /**
-     * x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] over the halves of the last axis.
-     *
-     * @param x (B, heads, T, headDim)
-     */
-    static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(3) / 2;
-        NDArray first = x.get("..., :{}", half);
-        NDArray second = x.get("..., {}:", half);
-        NDArray rotated = second.neg().concat(first, -1); // (B, heads, T, hd)
-        return x.mul(cos).add(rotated.mul(sin));
     }
 }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** Inverse frequencies under rope scaling, against the formulas as Meta's Llama 3.1 release states them. */
-class RotaryEmbeddingTest {
+class RopeScalingTest {
 
     /** Llama 3.1 8B's rope settings. */
     private static final String LLAMA_31 = """
@@ -64,11 +64,11 @@ class RotaryEmbeddingTest {
         assertEquals(Math.pow(1000.0, -2.0 * 3 / 64) / 4, nested[3], 1e-7 * nested[3]);
     }
 
-    private static RotaryEmbedding config(String json) {
+    private static io.sppo4j.model.decoder.RotaryEmbedding config(String json) {
         return config(json, 64);
     }
 
-    private static RotaryEmbedding config(String json, int headDim) {
-        return RotaryEmbedding.from(ConfigJson.parse(json.getBytes(StandardCharsets.UTF_8), Path.of("config.json")), headDim);
+    private static io.sppo4j.model.decoder.RotaryEmbedding config(String json, int headDim) {
+        return RopeScaling.from(ConfigJson.parse(json.getBytes(StandardCharsets.UTF_8), Path.of("config.json")), headDim);
     }
 }

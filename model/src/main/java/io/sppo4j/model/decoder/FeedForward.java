@@ -1,0 +1,53 @@
+package io.sppo4j.model.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+
+/**
+ * The position-wise MLP. GPT-2: c_proj(gelu(c_fc(x))), D → inner → D. Llama:
+ * down(silu(gate(x)) · up(x)), the gated SwiGLU.
+ */
+final class FeedForward {
+
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+    private final Projection gate;
+    private final Projection up;
+    private final Projection down;
+    private final DecoderConfig.Activation activation;
+
+    FeedForward(ParameterSource source, String prefix, DecoderConfig config) {
+        long d = config.hiddenSize();
+        long inner = config.intermediateSize();
+        Init weight = Init.normal(Init.STD);
+        Init residual = Init.residual(config.layers());
+        activation = config.activation();
+        if (config.layout() == DecoderConfig.Layout.GPT2) {
+            Projection.Layout conv1d = Projection.Layout.IN_OUT;
+            gate = null;
+            up = Projection.declare(source, prefix + "mlp.c_fc", d, inner, config.mlpBias(), conv1d, weight);
+            down = Projection.declare(source, prefix + "mlp.c_proj", inner, d, config.mlpBias(), conv1d, residual);
+        } else {
+            Projection.Layout linear = Projection.Layout.OUT_IN;
+            gate = Projection.declare(source, prefix + "mlp.gate_proj", d, inner, config.mlpBias(), linear, weight);
+            up = Projection.declare(source, prefix + "mlp.up_proj", d, inner, config.mlpBias(), linear, weight);
+            down = Projection.declare(source, prefix + "mlp.down_proj", inner, d, config.mlpBias(), linear, residual);
+        }
+    }
+
+    /** @param x (B, T, D) → (B, T, D) */
+    NDArray apply(NDArray x) {
+        if (gate != null) {
+            NDArray g = gate.apply(x); // (B, T, inner)
+            return down.apply(g.mul(Activation.sigmoid(g)).mul(up.apply(x)));
+        }
+        NDArray hidden = up.apply(x); // (B, T, inner)
+        return down.apply(activation == DecoderConfig.Activation.GELU ? Activation.gelu(hidden) : geluTanh(hidden));
+    }
+
+    /** GPT-2's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
+        return x.mul(inner.tanh().add(1f)).mul(0.5f);
+    }
+}
