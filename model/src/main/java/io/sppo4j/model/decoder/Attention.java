@@ -2,7 +2,9 @@ package io.sppo4j.model.decoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.norm.Dropout;
+import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.policy.KvCache;
 
 /**
@@ -113,7 +115,8 @@ final class Attention {
         NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).mul(scale) // (B, Hkv, g·T, Tk)
                 .reshape(batch, heads, steps, keys) // (B, H, T, Tk)
                 .add(bias);
-        NDArray weights = scores.softmax(-1);
+        // Softmax in float32: DJL cannot run it on bfloat16, and its sums want the precision anyway.
+        NDArray weights = Casts.to(Casts.to(scores, DataType.FLOAT32).softmax(-1), Casts.typeOf(scores));
         if (training && dropout > 0f) {
             weights = Dropout.dropout(weights, dropout, true).singletonOrThrow();
         }

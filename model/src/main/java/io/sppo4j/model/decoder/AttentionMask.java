@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.sppo4j.model.nd.Casts;
 
 /**
  * Additive attention bias and position ids for left-padded batches.
@@ -36,7 +37,7 @@ public final class AttentionMask {
         NDArray causal = keyIndex.lte(queryIndex).toType(DataType.FLOAT32, false); // (T, Tk)
         NDArray real = keyMask.toType(DataType.FLOAT32, false).reshape(batch, 1, 1, keys); // (B, 1, 1, Tk)
         NDArray visible = real.mul(causal.reshape(1, 1, queries, keys)); // (B, 1, T, Tk)
-        return visible.sub(1f).mul(-HIDDEN).toType(dtype, false); // 0 where visible, HIDDEN elsewhere
+        return Casts.to(visible.sub(1f).mul(-HIDDEN), dtype); // 0 where visible, HIDDEN elsewhere
     }
 
     /**

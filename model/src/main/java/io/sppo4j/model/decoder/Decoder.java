@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.Dropout;
+import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.policy.KvCache;
 
 import java.util.ArrayList;
@@ -118,6 +119,6 @@ public final class Decoder {
     /** Embedding lookup in the compute type, owned by the index's manager, not the table's. */
     private NDArray embed(NDArray index, Parameter table) {
         NDArray rows = Embedding.embedding(index, table.getArray(), SparseFormat.DENSE).singletonOrThrow();
-        return rows.toType(compute, false);
+        return Casts.to(rows, compute);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
+import io.sppo4j.model.nd.Casts;
 
 /**
  * Normalisation over the last axis, always computed in float32 (a bfloat16 mean of squares
@@ -34,16 +35,16 @@ final class Norm {
 
     /** @param x (..., D) → (..., D) in x's type */
     NDArray apply(NDArray x) {
-        DataType type = x.getDataType();
-        NDArray h = x.toType(DataType.FLOAT32, false);
+        DataType type = Casts.typeOf(x);
+        NDArray h = Casts.to(x, DataType.FLOAT32);
         if (bias != null) {
             NDArray normalised = LayerNorm.layerNorm(h, new Shape(h.getShape().getLastDimension()),
                     Weights.as(weight, DataType.FLOAT32, h), Weights.as(bias, DataType.FLOAT32, h), epsilon)
                     .singletonOrThrow();
-            return normalised.toType(type, false);
+            return Casts.to(normalised, type);
         }
         NDArray meanSquare = h.square().mean(new int[] {-1}, true); // (..., 1)
-        NDArray normalised = h.div(meanSquare.add(epsilon).sqrt()).toType(type, false);
+        NDArray normalised = Casts.to(h.div(meanSquare.add(epsilon).sqrt()), type);
         return normalised.mul(Weights.like(weight, normalised));
     }
 }

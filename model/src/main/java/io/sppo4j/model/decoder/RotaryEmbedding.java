@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.sppo4j.model.nd.Casts;
 
 /**
  * Rotary position embedding (RoFormer) in the layout transformers uses: each head's two halves
@@ -40,7 +41,7 @@ public record RotaryEmbedding(float[] inverseFrequencies) {
         NDArray frequencies = manager.create(inverseFrequencies, new Shape(1, 1, inverseFrequencies.length));
         NDArray half = positions.toType(DataType.FLOAT32, false).reshape(batch, steps, 1).mul(frequencies); // (B, T, hd/2)
         NDArray angles = half.concat(half, -1).reshape(batch, 1, steps, 2L * inverseFrequencies.length); // (B, 1, T, hd)
-        return new Angles(angles.cos().toType(dtype, false), angles.sin().toType(dtype, false));
+        return new Angles(Casts.to(angles.cos(), dtype), Casts.to(angles.sin(), dtype));
     }
 
     /**

@@ -5,7 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.sppo4j.model.nd.Casts;
+import io.sppo4j.model.nd.DirectBuffers;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -22,19 +27,31 @@ public final class SeededParameters extends ParameterSource {
     private static final int SLAB = 4 << 20;
 
     private final long seed;
+    private final double uniformStd;
 
+    /** GPT-2's scheme: each parameter as its {@link Init} says. */
     public SeededParameters(NDManager manager, DataType storage, long seed) {
+        this(manager, storage, seed, 0);
+    }
+
+    /**
+     * @param uniformStd when positive, every weight drawn from N(0, uniformStd) whatever its
+     *     {@link Init} says, as transformers' {@code _init_weights} draws a model made from a config
+     *     ({@code initializer_range}); biases and norms as their {@link Init} says
+     */
+    public SeededParameters(NDManager manager, DataType storage, long seed, double uniformStd) {
         super(manager, storage);
         this.seed = seed;
+        this.uniformStd = uniformStd;
     }
 
     @Override
     protected NDArray create(String name, Init init, long... dims) {
         Shape shape = new Shape(dims);
         NDArray array = switch (init.kind()) {
-            case ZEROS -> manager().zeros(shape, storage());
-            case ONES -> manager().ones(shape, storage());
-            case NORMAL -> normal(name, init.std(), shape);
+            case ZEROS -> Casts.zeros(manager(), shape, storage());
+            case ONES -> stored(manager().ones(shape));
+            case NORMAL -> normal(name, uniformStd > 0 ? uniformStd : init.std(), shape);
         };
         return array;
     }
@@ -47,31 +64,42 @@ public final class SeededParameters extends ParameterSource {
         if (rowsPerSlab >= rows) {
             return draw(random, std, shape, manager());
         }
-        NDArray array = manager().zeros(shape, storage());
-        try (NDManager scope = manager().newSubManager()) {
-            for (long first = 0; first < rows; first += rowsPerSlab) {
-                long last = Math.min(rows, first + rowsPerSlab);
-                Shape slab = new Shape(last - first).addAll(shape.slice(1));
-                array.set(new NDIndex("{}:{}", first, last), draw(random, std, slab, scope));
+        NDArray array = Casts.zeros(manager(), shape, storage());
+        for (long first = 0; first < rows; first += rowsPerSlab) {
+            long last = Math.min(rows, first + rowsPerSlab);
+            Shape slab = new Shape(last - first).addAll(shape.slice(1));
+            ByteBuffer values = ByteBuffer.allocateDirect(Math.toIntExact(slab.size() * 4)).order(ByteOrder.nativeOrder());
+            fill(random, std, values.asFloatBuffer());
+            try (NDManager scope = manager().newSubManager()) {
+                array.set(new NDIndex("{}:{}", first, last), Casts.to(scope.create(values, slab, DataType.FLOAT32), storage()));
             }
+            DirectBuffers.free(values); // a slab at a time, however large the table
         }
         return array;
     }
 
-    /** Box–Muller (SplittableRandom has no nextGaussian on Java 17), in float32, then cast to the storage type. */
+    /** Drawn in float32, then cast to the storage type. */
     private NDArray draw(SplittableRandom random, double std, Shape shape, NDManager owner) {
         float[] values = new float[Math.toIntExact(shape.size())];
-        for (int i = 0; i < values.length; i++) {
+        fill(random, std, FloatBuffer.wrap(values));
+        return stored(owner.create(values, shape));
+    }
+
+    /** Box–Muller (SplittableRandom has no nextGaussian on Java 17). */
+    private static void fill(SplittableRandom random, double std, FloatBuffer into) {
+        while (into.hasRemaining()) {
             double u1 = 1.0 - random.nextDouble(); // (0, 1]
             double u2 = random.nextDouble();
-            values[i] = (float) (Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2) * std);
+            into.put((float) (Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2) * std));
         }
-        NDArray drawn = owner.create(values, shape);
-        if (storage() == DataType.FLOAT32) {
-            return drawn;
+    }
+
+    /** A float32 array in the storage type, on its own manager; the float32 one is closed when cast. */
+    private NDArray stored(NDArray float32) {
+        NDArray cast = Casts.to(float32, storage());
+        if (cast != float32) {
+            float32.close();
         }
-        NDArray cast = drawn.toType(storage(), false);
-        drawn.close();
         return cast;
     }
 }

@@ -3,6 +3,7 @@ package io.sppo4j.model.decoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import io.sppo4j.model.nd.Casts;
 
 /**
  * A parameter's value in the type an operation needs. A cast is a new array, and DJL would
@@ -15,18 +16,13 @@ final class Weights {
 
     /** The parameter's array in {@code x}'s type; a cast belongs to {@code x}'s manager. */
     static NDArray like(Parameter parameter, NDArray x) {
-        return as(parameter, x.getDataType(), x);
+        return as(parameter, Casts.typeOf(x), x);
     }
 
     /** The parameter's array in {@code dtype}; a cast belongs to {@code owner}'s manager. */
     static NDArray as(Parameter parameter, DataType dtype, NDArray owner) {
-        NDArray value = parameter.getArray();
-        if (value.getDataType() == dtype) {
-            return value;
-        }
-        NDArray cast = value.toType(dtype, false); // differentiable: a float32 master gets a float32 gradient
-        cast.attach(owner.getManager());
-        return cast;
+        // Differentiable: a float32 master weight gets its gradient in float32.
+        return Casts.to(parameter.getArray(), dtype, owner.getManager());
     }
 
     /** An optional parameter ({@link #like}), or null. */

@@ -60,7 +60,8 @@ abstract class DecoderModel implements HfModel {
                 config = ConfigJson.parse(seeded.configJson(), file);
                 architecture = HfArchitecture.of(config.firstString("architectures"), file);
                 prefix = architecture.family().basePrefix();
-                parameters = new SeededParameters(manager, precision.storage(), seeded.seed());
+                double uniformStd = seeded.asTransformers() ? config.optionalDouble("initializer_range", 0.02) : 0;
+                parameters = new SeededParameters(manager, precision.storage(), seeded.seed(), uniformStd);
                 dropout = seeded.dropout();
             }
             if (architecture.head() != expected) {

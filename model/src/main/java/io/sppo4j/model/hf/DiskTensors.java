@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.sppo4j.model.nd.DirectBuffers;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorEncoding;
@@ -42,6 +43,8 @@ final class DiskTensors {
             NDArray owned = view.duplicate();
             owned.attach(owner);
             return owned;
+        } finally {
+            DirectBuffers.free(direct); // the view is closed: a model's worth returns now, not at the next collection
         }
     }
 

@@ -8,6 +8,7 @@ import io.sppo4j.model.decoder.DecoderConfig;
 import io.sppo4j.model.decoder.Init;
 import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.decoder.Projection;
+import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.policy.KvCache;
 import io.sppo4j.model.policy.LanguageModel;
@@ -60,7 +61,7 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
     @Override
     public NDArray forward(NDArray tokens, NDArray keyMask, KvCache cache, boolean training) {
         NDArray hidden = decoder().hiddenStates(tokens, keyMask, cache, training); // (B, T, D)
-        return head().apply(hidden).toType(DataType.FLOAT32, false); // (B, T, V)
+        return Casts.to(head().apply(hidden), DataType.FLOAT32); // (B, T, V)
     }
 
     @Override

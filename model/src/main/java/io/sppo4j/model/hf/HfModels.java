@@ -2,6 +2,7 @@ package io.sppo4j.model.hf;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.sppo4j.model.decoder.DecoderConfig;
 import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.policy.ConstrainedModel;
 import io.sppo4j.model.policy.LanguageModel;
@@ -67,19 +68,21 @@ public final class HfModels {
 
     /** One built-in policy (see {@link #builtIn(PolicyConfig, long)}), its parameters under a child of {@code parent}. */
     public static HfCausalModel builtIn(PolicyConfig shape, long seed, NDManager parent, Device device, Precision precision) {
-        WeightsOrigin origin = new WeightsOrigin.Seeded(Gpt2Config.builtIn(shape), seed, shape.dropout(), TensorDType.F32);
+        WeightsOrigin origin = new WeightsOrigin.Seeded(Gpt2Config.builtIn(shape), seed, shape.dropout(), TensorDType.F32, false);
         return new HfCausalModel(origin, parent.newSubManager(device), precision);
     }
 
     /**
      * A model of the architecture {@code configJson} describes (causal or reward), every weight
-     * drawn from {@code seed}: random-weight checkpoints of a real model's public shape.
+     * drawn from {@code seed} as transformers initialises a model made from that config (N(0,
+     * {@code initializer_range}), norms at 1, biases at 0): random-weight checkpoints of a real
+     * model's public shape.
      *
      * @param savedAs the dtype a save writes the weights in
      */
     public static HfModel initialise(byte[] configJson, long seed, NDManager parent, Device device, Precision precision,
             TensorDType savedAs) {
-        WeightsOrigin origin = new WeightsOrigin.Seeded(configJson, seed, 0f, savedAs);
+        WeightsOrigin origin = new WeightsOrigin.Seeded(configJson, seed, 0f, savedAs, true);
         Path file = Path.of(HfCheckpoint.INITIALISED, HfCheckpoint.CONFIG_FILE);
         HfArchitecture architecture = HfArchitecture.of(ConfigJson.parse(configJson, file).firstString("architectures"), file);
         NDManager manager = parent.newSubManager(device);
@@ -93,11 +96,22 @@ public final class HfModels {
      * without reading its weights.
      */
     public static PolicyConfig shape(Path directory) throws IOException {
+        return decoderConfig(directory).shape();
+    }
+
+    /** The decoder a directory's {@code config.json} describes (causal or reward), without reading its weights. */
+    public static DecoderConfig decoderConfig(Path directory) throws IOException {
         Path file = directory.resolve(HfCheckpoint.CONFIG_FILE);
         ConfigJson config = ConfigJson.read(file);
         HfArchitecture architecture = HfArchitecture.of(config.firstString("architectures"), file);
-        // The prefix names tensors only; the shape does not depend on it.
-        return architecture.family().decoder(config, "").shape();
+        // The prefix names tensors only; the sizes do not depend on it.
+        return architecture.family().decoder(config, "");
+    }
+
+    /** The decoder of the built-in policy of {@code shape} ({@link #builtIn(PolicyConfig, long)}). */
+    public static DecoderConfig builtInConfig(PolicyConfig shape) {
+        Path file = Path.of(HfCheckpoint.INITIALISED, HfCheckpoint.CONFIG_FILE);
+        return Gpt2Config.from(ConfigJson.parse(Gpt2Config.builtIn(shape), file), "transformer.").withDropout(shape.dropout());
     }
 
     /**

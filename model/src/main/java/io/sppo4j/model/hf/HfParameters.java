@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.sppo4j.model.decoder.Init;
 import io.sppo4j.model.decoder.ParameterSource;
+import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.weights.NamedTensor;
 
 import java.util.Arrays;
@@ -41,11 +42,10 @@ final class HfParameters extends ParameterSource {
                     + Arrays.toString(tensor.shape()) + " but config.json implies " + Arrays.toString(shape));
         }
         NDArray array = DiskTensors.toFloat32(tensor, manager());
-        if (storage() == DataType.FLOAT32) {
-            return array;
+        NDArray stored = Casts.to(array, storage());
+        if (stored != array) {
+            array.close();
         }
-        NDArray stored = array.toType(storage(), false);
-        array.close();
         return stored;
     }
 

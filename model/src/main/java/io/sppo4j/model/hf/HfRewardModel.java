@@ -8,6 +8,7 @@ import io.sppo4j.model.decoder.Init;
 import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.decoder.Projection;
 import io.sppo4j.model.nd.Autograd;
+import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.sampling.TokenBatch;
 
@@ -59,7 +60,7 @@ public final class HfRewardModel extends DecoderModel {
         NDArray last = keyMask.mul(columns).argMax(1).reshape(batch, 1, 1); // (B, 1, 1)
         NDArray index = last.broadcast(batch, 1, width); // (B, 1, D)
         NDArray finalHidden = hidden.gather(index, 1).reshape(batch, width); // (B, D)
-        return head().apply(finalHidden).toType(DataType.FLOAT32, false).reshape(batch); // (B)
+        return Casts.to(head().apply(finalHidden), DataType.FLOAT32).reshape(batch); // (B)
     }
 
     /**

@@ -13,8 +13,11 @@ sealed interface WeightsOrigin {
      *
      * @param dropout applied while training (a checkpoint read from disk trains without)
      * @param savedAs the dtype a save writes the weights in
+     * @param asTransformers every weight from N(0, {@code initializer_range}), as transformers
+     *     initialises a model made from a config, instead of GPT-2's scheme
      */
-    record Seeded(byte[] configJson, long seed, float dropout, TensorDType savedAs) implements WeightsOrigin {
+    record Seeded(byte[] configJson, long seed, float dropout, TensorDType savedAs, boolean asTransformers)
+            implements WeightsOrigin {
         public Seeded {
             configJson = configJson.clone();
         }

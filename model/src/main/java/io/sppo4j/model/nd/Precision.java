@@ -37,6 +37,11 @@ public enum Precision {
         return compute;
     }
 
+    /** The precision of a frozen copy of a model trained in this one (a reference scored without gradients). */
+    public Precision inference() {
+        return this == MIXED_BF16 ? BF16 : this;
+    }
+
     /**
      * A {@code dtype} setting: {@code fp32}, or {@code bf16}, which means {@link #MIXED_BF16}
      * for a model that trains and {@link #BF16} for one that only infers.

@@ -49,7 +49,9 @@ import java.util.Map;
  *
  * <p><b>Non-finite gradients.</b> If the global gradient norm is NaN or infinite, the update is
  * skipped: parameters, moments and the step count stay as they were, the gradients are zeroed,
- * and the returned {@link StepStats#applied()} is false.
+ * and the returned {@link StepStats#applied()} is false, with {@link StepStats#skipCause()}
+ * naming the first parameter whose gradient was not finite. A skipped step is a bug to find,
+ * not noise: the caller counts it and bounds how many it accepts.
  *
  * <p>State (m and v per parameter, float32) is created lazily on the first step, on the model's
  * device, in a manager this optimiser owns; {@link #close()} frees it. One optimiser serves one
@@ -128,10 +130,11 @@ public final class AdamW implements AutoCloseable {
                 // Zeros when no backward has reached the parameter yet (see the class comment).
                 gradients.add(Autograd.gradient(parameter.array(), scratch));
             }
-            float norm = GradientClipping.globalNorm(gradients, scratch);
+            float[] squares = GradientClipping.sumsOfSquares(gradients, scratch);
+            float norm = GradientClipping.globalNorm(squares);
             if (!Float.isFinite(norm)) {
                 zeroGradients(trainable);
-                return new StepStats(step, learningRate, norm, 1f, false);
+                return new StepStats(step, learningRate, norm, 1f, false, nonFinite(trainable, squares));
             }
             float clipScale = GradientClipping.scale(norm, config.maxGradNorm());
             // Scalars in double, rounded once to float32 where they meet the arrays.
@@ -157,8 +160,30 @@ public final class AdamW implements AutoCloseable {
             }
             zeroGradients(trainable);
             step = next;
-            return new StepStats(step, learningRate, norm, clipScale, true);
+            return new StepStats(step, learningRate, norm, clipScale);
         }
+    }
+
+    /**
+     * Names the first parameter, in model order, whose gradient is not finite (its sum of
+     * squares is NaN or infinite), and counts the others: where to look for the cause.
+     */
+    private static String nonFinite(List<Trainable> trainable, float[] squares) {
+        String first = null;
+        int count = 0;
+        for (int i = 0; i < squares.length; i++) {
+            if (!Float.isFinite(squares[i])) {
+                if (first == null) {
+                    first = trainable.get(i).name() + " (sum of squared gradients " + squares[i] + ")";
+                }
+                count++;
+            }
+        }
+        if (first == null) {
+            // Every parameter's sum is finite but their total overflowed float32.
+            return "the global gradient norm overflowed float32 although every parameter's gradient is finite";
+        }
+        return "non-finite gradient in " + first + (count > 1 ? " and " + (count - 1) + " more parameters" : "");
     }
 
     /**

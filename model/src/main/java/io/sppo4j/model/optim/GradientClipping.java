@@ -1,8 +1,9 @@
 package io.sppo4j.model.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 
 import java.util.List;
 
@@ -19,16 +20,28 @@ final class GradientClipping {
     private GradientClipping() {}
 
     /**
-     * The L2 norm of all gradients taken together, in float32 like torch's; one host sync.
+     * Each gradient's sum of squares, in float32 like torch's; one host sync for all of them.
      *
      * @param scratch owns the intermediate arrays
      */
-    static float globalNorm(List<NDArray> gradients, NDManager scratch) {
-        NDArray sumOfSquares = scratch.zeros(new Shape()); // ()
-        for (NDArray gradient : gradients) {
-            sumOfSquares = sumOfSquares.add(gradient.square().sum());
+    static float[] sumsOfSquares(List<NDArray> gradients, NDManager scratch) {
+        if (gradients.isEmpty()) {
+            return new float[0];
         }
-        return sumOfSquares.sqrt().getFloat();
+        NDList sums = new NDList(gradients.size());
+        for (NDArray gradient : gradients) {
+            sums.add(gradient.square().sum().reshape(1)); // (1)
+        }
+        return NDArrays.concat(sums).toFloatArray(); // (parameters)
+    }
+
+    /** The L2 norm of all gradients taken together, from {@link #sumsOfSquares}. */
+    static float globalNorm(float[] sumsOfSquares) {
+        float total = 0f; // float32, as torch accumulates it
+        for (float squares : sumsOfSquares) {
+            total += squares;
+        }
+        return (float) Math.sqrt(total);
     }
 
     /** Factor for the gradients: {@code maxNorm / (norm + 1e-6)} when {@code norm > maxNorm}, else 1; 0 disables. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.sppo4j.model.nd.Casts;
 
 /**
  * Keys and values of every layer for the tokens decoded so far, preallocated to a fixed
@@ -38,8 +39,8 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
         Shape shape = new Shape(batchSize, kvHeads, capacity, headDim);
         for (int layer = 0; layer < layers; layer++) {
-            keys[layer] = manager.zeros(shape, dtype);
-            values[layer] = manager.zeros(shape, dtype);
+            keys[layer] = Casts.zeros(manager, shape, dtype);
+            values[layer] = Casts.zeros(manager, shape, dtype);
         }
     }
 

@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.nd.Autograd;
+import io.sppo4j.model.nd.Casts;
+import io.sppo4j.model.nd.DirectBuffers;
 import io.sppo4j.model.policy.LanguageModel;
 
 import java.nio.ByteBuffer;
@@ -40,14 +42,17 @@ final class ModelParameters {
     }
 
     /**
-     * The array itself on the CPU. Elsewhere a host copy owned by {@code scope}: DJL would copy
-     * it anyway inside toByteBuffer, into the parameter's long-lived manager, and never free it.
+     * The array itself when it is float32 on the CPU. Otherwise a float32 host copy owned by
+     * {@code scope}: DJL would copy it anyway inside toByteBuffer, into the parameter's
+     * long-lived manager, and never free it.
      */
     private static NDArray onHost(NDArray array, NDManager scope) {
-        if (array.getDevice().equals(Device.cpu())) {
-            return array;
+        // A bfloat16 model widens exactly, on its device (DJL cannot move an array of a type it cannot name).
+        NDArray float32 = Casts.to(array, DataType.FLOAT32, scope);
+        if (float32.getDevice().equals(Device.cpu())) {
+            return float32;
         }
-        NDArray copy = array.toDevice(Device.cpu(), true);
+        NDArray copy = float32.toDevice(Device.cpu(), true);
         copy.attach(scope);
         return copy;
     }
@@ -118,10 +123,11 @@ final class ModelParameters {
                             + Arrays.toString(tensor.shape()) + " but the model's parameter has shape "
                             + Arrays.toString(modelShape));
         }
-        if (target.getDataType() != DataType.FLOAT32) {
+        DataType type = Casts.typeOf(target);
+        if (type != DataType.FLOAT32 && type != DataType.BFLOAT16) {
             throw new IllegalArgumentException(
-                    source + ": parameter '" + tensor.name() + "' is " + target.getDataType()
-                            + "; snapshots load into float32 parameters only");
+                    source + ": parameter '" + tensor.name() + "' is " + type
+                            + "; snapshots load into float32 or bfloat16 parameters only");
         }
         if (tensor.dtype() != TensorDType.F32 && tensor.dtype() != TensorDType.BF16) {
             throw new IllegalArgumentException(
@@ -135,10 +141,14 @@ final class ModelParameters {
      * view of the old storage (a retained autograd graph, say) on memory the GC may free.
      */
     private static void copyInto(NDArray target, NamedTensor tensor, NDManager owner) {
+        ByteBuffer values = nativeFloat32(tensor);
         try (NDManager scope = owner.newSubManager(target.getDevice())) {
-            NDArray source = scope.create(nativeFloat32(tensor), target.getShape(), DataType.FLOAT32);
+            NDArray float32 = scope.create(values, target.getShape(), DataType.FLOAT32);
+            NDArray source = Casts.to(float32, Casts.typeOf(target)); // a bfloat16 model rounds to nearest even
             target.set(new NDIndex("..."), source); // every element, in place
         }
+        // The tensor made from it is closed: its memory returns now, not at the next collection.
+        DirectBuffers.free(values);
     }
 
     /**

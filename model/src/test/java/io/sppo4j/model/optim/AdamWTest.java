@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -130,6 +131,24 @@ class AdamWTest {
             StepStats applied = adamW.step(model);
             assertTrue(applied.applied());
             assertEquals(1, applied.step());
+        }
+    }
+
+    @Test
+    void aSkippedStepNamesTheFirstParameterWhoseGradientIsNotFinite() {
+        try (ParameterOnlyModel model = new ParameterOnlyModel(manager)
+                        .add("a", new float[] {1f}, 1).add("b", new float[] {1f, 2f}, 2).add("c", new float[] {3f}, 1);
+                AdamW adamW = new AdamW(AdamWConfig.DEFAULTS)) {
+            backwardWithGradients(model, Map.of(
+                    "a", new float[] {0.5f}, "b", new float[] {1f, Float.POSITIVE_INFINITY}, "c", new float[] {Float.NaN}));
+            StepStats skipped = adamW.step(model);
+            assertFalse(skipped.applied());
+            assertTrue(skipped.skipCause().contains("non-finite gradient in b (") && skipped.skipCause().contains("1 more"),
+                    skipped.skipCause());
+            backwardWithGradients(model, Map.of("a", new float[] {0.5f}, "b", new float[] {1f, 1f}, "c", new float[] {1f}));
+            StepStats applied = adamW.step(model);
+            assertTrue(applied.applied());
+            assertNull(applied.skipCause());
         }
     }
 

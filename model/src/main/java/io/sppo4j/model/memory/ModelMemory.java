@@ -1,0 +1,77 @@
+package io.sppo4j.model.memory;
+
+import ai.djl.ndarray.types.DataType;
+import io.sppo4j.model.decoder.DecoderConfig;
+
+/**
+ * Sizes of what a decoder holds or allocates: exact for weights, optimiser state and KV caches,
+ * estimates (the largest arrays alive at once, rounded up) for activations.
+ */
+public final class ModelMemory {
+
+    private static final long FP32 = 4;
+
+    private ModelMemory() {}
+
+    /** Parameters stored as {@code storage}. */
+    public static long weights(DecoderConfig config, DataType storage) {
+        return config.parameterCount() * storage.getNumOfBytes();
+    }
+
+    /** Float32 gradients of every parameter. */
+    public static long gradients(DecoderConfig config) {
+        return config.parameterCount() * FP32;
+    }
+
+    /** AdamW's two float32 moments per parameter. */
+    public static long optimizer(DecoderConfig config) {
+        return 2 * config.parameterCount() * FP32;
+    }
+
+    /** Keys and values of every layer for {@code batch} sequences of {@code positions}. */
+    public static long kvCache(DecoderConfig config, DataType compute, int batch, int positions) {
+        return config.cacheBytesPerPosition(compute) * batch * positions;
+    }
+
+    /**
+     * Decoding: the prompt's pass (logits of every prompt position before the last is taken,
+     * attention scores of one layer) and each step's float32 vocabulary-wide arrays (logits,
+     * log-softmax, filtered, cumulative).
+     */
+    public static long decodeActivations(DecoderConfig config, DataType compute, int batch, int promptPositions) {
+        long vocab = config.vocabSize();
+        long prefillLogits = (long) batch * promptPositions * vocab * (compute.getNumOfBytes() + FP32);
+        long scores = 2L * batch * config.heads() * promptPositions * promptPositions * compute.getNumOfBytes();
+        long hidden = 8L * batch * promptPositions * Math.max(config.hiddenSize(), config.intermediateSize())
+                * compute.getNumOfBytes();
+        long step = 6L * batch * vocab * FP32;
+        return prefillLogits + scores + hidden + step;
+    }
+
+    /**
+     * A teacher-forced pass kept for backward: per layer the norms' float32 inputs and outputs,
+     * q/k/v and the attention output, the MLP's hidden arrays, the attention scores and weights;
+     * then the logits in the compute type, their float32 copy, log-softmax and its gradient.
+     */
+    public static long trainingActivations(DecoderConfig config, DataType compute, int batch, int positions) {
+        long c = compute.getNumOfBytes();
+        long tokens = (long) batch * positions;
+        long mlpArrays = config.layout() == DecoderConfig.Layout.LLAMA ? 4 : 2;
+        long perLayer = tokens * (4 * config.hiddenSize() * FP32
+                + (2L * config.queryWidth() + 2L * config.kvWidth()) * c
+                + mlpArrays * config.intermediateSize() * c
+                + 2L * config.hiddenSize() * c)
+                + 2L * batch * config.heads() * positions * (long) positions * c;
+        long logits = tokens * config.vocabSize() * (c + 3 * FP32);
+        return config.layers() * perLayer + logits;
+    }
+
+    /** A scorer's pass without gradients (the reward model, the reference's log-probabilities). */
+    public static long inferenceActivations(DecoderConfig config, DataType compute, int batch, int positions) {
+        long c = compute.getNumOfBytes();
+        long tokens = (long) batch * positions;
+        long layer = tokens * (4 * config.hiddenSize() * FP32 + 2L * config.intermediateSize() * c)
+                + 2L * batch * config.heads() * positions * (long) positions * c;
+        return layer + tokens * config.vocabSize() * (c + 2 * FP32);
+    }
+}
