@@ -83,7 +83,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.setup = setup;
         this.monitor = monitor;
         this.manager = NDManager.newBaseManager(setup.device());
-        this.policy = setup.policyFactory().create(manager, setup.device());
+        this.policy = setup.policyFactory().in(setup.settings().precision()).create(manager, setup.device());
         policy.setTrainable(false);
         this.sampler = new Sampler(setup.sampling(), setup.tokenizer());
         this.judge = setup.task().judge();
@@ -144,7 +144,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     private void sampleReference() {
         try (NDManager scope = manager.newSubManager()) {
-            LanguageModel reference = setup.policyFactory().create(scope, setup.device());
+            LanguageModel reference = setup.policyFactory().in(setup.settings().precision()).create(scope, setup.device());
             reference.setTrainable(false);
             setup.reference().importInto(reference);
             SampledResponses responses = sample(reference);

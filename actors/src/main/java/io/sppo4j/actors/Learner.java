@@ -183,7 +183,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.monitor = monitor;
         TorchThreads.limit(setup.torchThreads());
         this.manager = NDManager.newBaseManager(setup.device());
-        this.policy = setup.policyFactory().create(manager, setup.device());
+        this.policy = setup.policyFactory().in(settings.precision()).create(manager, setup.device());
         policy.setTrainable(true);
         setup.initialWeights().importInto(policy);
         this.reference = setup.algorithm().algorithm().usesReference() ? frozenReference(setup) : null;
@@ -201,7 +201,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     /** The reference policy the method regularises toward, frozen at the initial weights. */
     private LanguageModel frozenReference(Setup setup) {
-        LanguageModel frozen = setup.policyFactory().create(manager, setup.device());
+        LanguageModel frozen = setup.policyFactory().in(setup.settings().precision().inference()).create(manager, setup.device());
         frozen.setTrainable(false);
         setup.initialWeights().importInto(frozen);
         return frozen;

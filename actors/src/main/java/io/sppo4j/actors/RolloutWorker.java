@@ -119,7 +119,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         this.learner = learner;
         TorchThreads.limit(setup.torchThreads());
         this.manager = NDManager.newBaseManager(setup.device());
-        this.policy = setup.policyFactory().create(manager, setup.device());
+        this.policy = setup.policyFactory().in(setup.settings().precision()).create(manager, setup.device());
         policy.setTrainable(false);
         this.policySource = new PolicyLogits(policy);
         this.mixtureSource = setup.algorithm().algorithm().sampling() == Algorithm.Sampling.POLICY ? null : mixture(setup);
@@ -198,7 +198,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
             throw new IllegalArgumentException(setup.algorithm().algorithm().configName() + " samples from a mixture"
                     + " with the reference, but the worker was given no reference weights");
         }
-        LanguageModel reference = setup.policyFactory().create(manager, setup.device());
+        LanguageModel reference = setup.policyFactory().in(setup.settings().precision()).create(manager, setup.device());
         reference.setTrainable(false);
         setup.reference().importInto(reference);
         return new GeometricMixture(policySource, new PolicyLogits(reference), setup.algorithm().alpha());

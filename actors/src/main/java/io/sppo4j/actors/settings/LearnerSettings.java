@@ -2,6 +2,7 @@ package io.sppo4j.actors.settings;
 
 import com.typesafe.config.Config;
 import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.weights.TensorEncoding;
 
@@ -24,6 +25,7 @@ import java.util.Locale;
  * @param weightEncoding FP32 (bit-exact) or BF16 (half the bytes) for published weights
  * @param statusInterval how often the learner logs a status line; zero for never (the one-JVM
  *     command prints its own)
+ * @param precision float32, or bfloat16 compute on float32 master weights and optimiser state
  */
 public record LearnerSettings(
         int capacity,
@@ -37,14 +39,24 @@ public record LearnerSettings(
         int warmupSteps,
         Duration creditTimeout,
         TensorEncoding weightEncoding,
-        Duration statusInterval) {
+        Duration statusInterval,
+        Precision precision) {
 
     /** Without a status log. */
     public LearnerSettings(
             int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
             int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
         this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
-                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO);
+                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO, Precision.FP32);
+    }
+
+    /** In float32. */
+    public LearnerSettings(
+            int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
+            int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding,
+            Duration statusInterval) {
+        this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
+                warmupSteps, creditTimeout, weightEncoding, statusInterval, Precision.FP32);
     }
 
     public LearnerSettings {
@@ -74,6 +86,7 @@ public record LearnerSettings(
                 learner.nonNegativeInt("warmup-steps"),
                 config.getDuration("sppo4j.learner.credit-timeout"),
                 TensorEncoding.valueOf(encoding.toUpperCase(Locale.ROOT)),
-                config.getDuration("sppo4j.learner.status-interval"));
+                config.getDuration("sppo4j.learner.status-interval"),
+                Precision.parse(learner.getString("dtype"), true, learner.path("dtype")));
     }
 }

@@ -2,6 +2,7 @@ package io.sppo4j.actors.settings;
 
 import com.typesafe.config.Config;
 import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.sampling.SamplingConfig;
 
 /**
@@ -12,8 +13,15 @@ import io.sppo4j.model.sampling.SamplingConfig;
  * @param groupsPerBatch prompts decoded together (each K times) in one sampler call
  * @param prefetch credits a worker asks for at a time
  * @param sampling how responses are sampled
+ * @param precision of the workers' policy copies (bf16 halves the bytes each decoded token reads)
  */
-public record RolloutSettings(int workers, int groupSize, int groupsPerBatch, int prefetch, SamplingConfig sampling) {
+public record RolloutSettings(
+        int workers, int groupSize, int groupsPerBatch, int prefetch, SamplingConfig sampling, Precision precision) {
+
+    /** In float32. */
+    public RolloutSettings(int workers, int groupSize, int groupsPerBatch, int prefetch, SamplingConfig sampling) {
+        this(workers, groupSize, groupsPerBatch, prefetch, sampling, Precision.FP32);
+    }
 
     public static RolloutSettings from(Config config) {
         ConfigReader rollout = new ConfigReader(config, "sppo4j.rollout");
@@ -25,6 +33,7 @@ public record RolloutSettings(int workers, int groupSize, int groupsPerBatch, in
                 "must be at least groups-per-batch (" + groupsPerBatch + "), got " + prefetch);
         return new RolloutSettings(
                 rollout.nonNegativeInt("workers"), groupSize, groupsPerBatch, prefetch,
-                SamplingConfig.from(config, "sppo4j.sampling"));
+                SamplingConfig.from(config, "sppo4j.sampling"),
+                Precision.parse(rollout.getString("dtype"), false, rollout.path("dtype")));
     }
 }
