@@ -17,6 +17,7 @@ import io.sppo4j.cluster.node.NodeWeights;
 import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
 import io.sppo4j.cluster.rolloutlog.RolloutLogWriter;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
+import io.sppo4j.cluster.setup.MemoryPlan;
 import io.sppo4j.cluster.setup.TaskSetup;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.weights.WeightSnapshot;
@@ -64,6 +65,8 @@ final class NodeCommand implements Callable<Integer> {
         Config settings = configOptions.load("sppo4j.learner.status-interval=10s");
         Set<String> nodeRoles = new LinkedHashSet<>(roles);
         TaskSetup task = TaskSetup.from(settings);
+        // Refuse now, with the figures, what this node's roles cannot fit, rather than fail an hour in.
+        MemoryPlan.check(task, nodeRoles, System.err);
         int boundPort = port != null ? port : settings.getInt("sppo4j.cluster.port");
         String name = settings.getString("sppo4j.cluster.host") + ":" + boundPort;
         LearnerSettings learner = LearnerSettings.from(settings);

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SppoCli.Version.class,
         description = "Self-play preference optimisation of language models, as a cluster of actors.",
-        subcommands = {TrainCommand.class, SftCommand.class, GenerateTextCommand.class, ScoreCommand.class, EvalCommand.class, NodeCommand.class, CertsCommand.class, BenchCommand.class, LogCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SftCommand.class, GenerateTextCommand.class, ScoreCommand.class, EvalCommand.class, NodeCommand.class, CertsCommand.class, BenchCommand.class, MakeModelCommand.class, LogCommand.class, CommandLine.HelpCommand.class})
 public final class SppoCli implements Runnable {
 
     @CommandLine.Spec
@@ -35,7 +35,8 @@ public final class SppoCli implements Runnable {
         if (error instanceof IllegalArgumentException
                 || error instanceof com.typesafe.config.ConfigException
                 || error instanceof java.io.UncheckedIOException
-                || error instanceof io.sppo4j.model.checkpoint.CorruptCheckpointException) {
+                || error instanceof io.sppo4j.model.checkpoint.CorruptCheckpointException
+                || error instanceof io.sppo4j.model.memory.InsufficientMemoryException) {
             err.println("error: " + error.getMessage());
             err.flush();
             return 2;

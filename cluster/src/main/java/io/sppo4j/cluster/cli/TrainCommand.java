@@ -1,5 +1,6 @@
 package io.sppo4j.cluster.cli;
 
+import io.sppo4j.cluster.setup.MemoryPlan;
 import io.sppo4j.cluster.setup.TaskSetup;
 
 import ai.djl.Device;
@@ -37,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,6 +85,8 @@ final class TrainCommand implements Callable<Integer> {
         RolloutSettings rollout = RolloutSettings.from(config);
         String algorithm = AlgorithmSettings.from(config).algorithm().configName();
         long started = System.nanoTime();
+        // Refuse now, with the figures, what cannot fit, rather than fail an hour in.
+        MemoryPlan.check(setup, Set.of("learner", "rollout", "judge"), System.err);
 
         // Sort's reference comes from SFT (cached); a game's is the initial near-uniform policy.
         ReferenceTraining.Result reference = setup.needsSft()

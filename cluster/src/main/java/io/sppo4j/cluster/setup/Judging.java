@@ -1,5 +1,7 @@
 package io.sppo4j.cluster.setup;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.hf.HfModels;
@@ -10,6 +12,7 @@ import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.RewardScorer;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
 import io.sppo4j.model.nd.Devices;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.text.HfTokenizer;
 
 import java.io.IOException;
@@ -59,8 +62,9 @@ public final class Judging {
         Path directory = Path.of(path);
         try {
             HfTokenizer tokenizer = HfTokenizer.load(directory);
-            HfRewardModel model = HfModels.loadReward(directory,
-                    Devices.parse(reward.getString("device"), reward.path("device")));
+            Device device = Devices.parse(reward.getString("device"), reward.path("device"));
+            Precision precision = Precision.parse(reward.getString("dtype"), false, reward.path("dtype"));
+            HfRewardModel model = HfModels.loadReward(directory, NDManager.newBaseManager(device), device, precision);
             return HfRewardScorer.concatenating(model, tokenizer::encodePrompt);
         } catch (IOException e) {
             throw new UncheckedIOException(reward.path("path") + ": cannot load " + directory + ": " + e.getMessage(), e);

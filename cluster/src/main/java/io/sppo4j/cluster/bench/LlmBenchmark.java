@@ -1,0 +1,187 @@
+package io.sppo4j.cluster.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.sppo4j.model.hf.HfCausalModel;
+import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.memory.AvailableMemory;
+import io.sppo4j.model.nd.Devices;
+import io.sppo4j.model.nd.Precision;
+import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.AdamWConfig;
+import io.sppo4j.model.weights.TensorEncoding;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code bench llm}: each phase of training a real checkpoint timed on its own and held against
+ * the limit of this machine measured in the same run through the same libtorch.
+ *
+ * <ul>
+ *   <li>{@code decode_fraction_of_bound} = (weight bytes ÷ memory bandwidth) ÷ time per token at
+ *       batch 1: decoding reads every weight once per token, so 1 is as fast as memory allows.
+ *   <li>{@code train_fraction_of_bound} = (6 · parameters · tokens ÷ GEMM FLOP/s) ÷ step time:
+ *       a step's forward and backward multiply each parameter with each token 3 times, 2 FLOPs each.
+ * </ul>
+ */
+public final class LlmBenchmark {
+
+    /**
+     * @param policy the checkpoint's directory
+     * @param precision {@link Precision#FP32}, or {@link Precision#BF16} (sampling in bfloat16, the
+     *     learner in bfloat16 on float32 master weights)
+     * @param groupBatch sequences decoded together in a rollout batch (K × groups-per-batch)
+     * @param learnerBatch sequences of one learner step (K × groups-per-step)
+     * @param threads PyTorch intra-op threads every phase and the limits run with
+     */
+    public record Settings(Path policy, Precision precision, Device device, int promptTokens, int newTokens,
+            int groupBatch, int learnerBatch, int steps, int threads, long seed) {}
+
+    private final Settings settings;
+
+    public LlmBenchmark(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Runs every phase; {@code progress} receives a line per phase. Returns the JSON fields. */
+    public Map<String, Object> run(Consumer<String> progress) throws IOException, InterruptedException {
+        Map<String, Object> result = new LinkedHashMap<>();
+        boolean bf16 = settings.precision() != Precision.FP32;
+        Precision sampling = bf16 ? Precision.BF16 : Precision.FP32;
+        Precision learning = bf16 ? Precision.MIXED_BF16 : Precision.FP32;
+        result.put("benchmark", "llm");
+        result.put("policy", settings.policy().toString());
+        result.put("dtype", bf16 ? "bf16" : "fp32");
+        result.put("device", Devices.describe(settings.device()));
+        result.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        result.put("torch_threads", settings.threads());
+
+        MachineLimits limits = MachineLimits.measure(settings.device(), learning.compute());
+        result.put("memory_bandwidth_gb_per_s", limits.bandwidthBytesPerSecond() / 1e9);
+        result.put("gemm_gflops", limits.gemmFlopsPerSecond() / 1e9);
+        progress.accept(String.format(Locale.ROOT, "machine: %.1f GB/s read, %.1f GFLOP/s %s GEMM",
+                limits.bandwidthBytesPerSecond() / 1e9, limits.gemmFlopsPerSecond() / 1e9, learning.compute()));
+
+        DecodePhases decoding = new DecodePhases(settings.promptTokens(), settings.newTokens(), 0, settings.seed());
+        DecodePhases.Decode batched;
+        int vocab;
+        try (NDManager manager = NDManager.newBaseManager(settings.device())) {
+            long start = System.nanoTime();
+            HfCausalModel model = HfModels.loadCausal(settings.policy(), manager, settings.device(), sampling);
+            model.setTrainable(false);
+            vocab = model.vocabSize();
+            result.put("load_s", (System.nanoTime() - start) / 1e9);
+            long parameters = model.decoderConfig().parameterCount();
+            long weightBytes = parameters * sampling.storage().getNumOfBytes();
+            result.put("parameters", parameters);
+            result.put("weight_bytes", weightBytes);
+
+            DecodePhases.Decode single = decoding.decode(model, 1);
+            double bound = weightBytes / limits.bandwidthBytesPerSecond();
+            result.put("decode_batch1_tokens_per_s", single.tokensPerSecond());
+            result.put("decode_batch1_ms_per_token", single.secondsPerStep() * 1e3);
+            result.put("decode_bound_ms_per_token", bound * 1e3);
+            result.put("decode_fraction_of_bound", bound / single.secondsPerStep());
+            progress.accept(String.format(Locale.ROOT, "decode batch 1: %.1f tokens/s, %.1f ms/token (bound %.1f ms)",
+                    single.tokensPerSecond(), single.secondsPerStep() * 1e3, bound * 1e3));
+
+            batched = decoding.decode(model, settings.groupBatch());
+            result.put("decode_batch", settings.groupBatch());
+            result.put("decode_batched_tokens_per_s", batched.tokensPerSecond());
+            double scoring = decoding.scoringTokensPerSecond(model, batched);
+            result.put("scoring_tokens_per_s", scoring);
+            progress.accept(String.format(Locale.ROOT, "decode batch %d: %.1f tokens/s; scoring %.1f tokens/s",
+                    settings.groupBatch(), batched.tokensPerSecond(), scoring));
+            model.close();
+        }
+        if (bf16) {
+            try (NDManager manager = NDManager.newBaseManager(settings.device());
+                    HfCausalModel float32 = HfModels.loadCausal(settings.policy(), manager, settings.device(), Precision.FP32)) {
+                double[] distance = decoding.logProbDistance(float32, batched);
+                result.put("bf16_sampling_logprob_abs_diff_mean", distance[0]);
+                result.put("bf16_sampling_logprob_abs_diff_max", distance[1]);
+                progress.accept(String.format(Locale.ROOT, "bf16 sampling vs fp32 scoring: mean |Δ log p| %.4f, max %.4f",
+                        distance[0], distance[1]));
+            }
+        }
+        learner(result, batched, vocab, learning, sampling, limits, progress);
+        result.put("peak_rss_gb", AvailableMemory.peakResidentBytes() / 1e9);
+        result.put("peak_heap_gb", peakHeapBytes() / 1e9);
+        return result;
+    }
+
+    private void learner(Map<String, Object> result, DecodePhases.Decode batched, int vocab, Precision learning,
+            Precision sampling, MachineLimits limits, Consumer<String> progress) throws IOException, InterruptedException {
+        DecodePhases decoding = new DecodePhases(settings.promptTokens(), settings.newTokens(), 0, settings.seed());
+        List<int[]> prompts = new ArrayList<>();
+        List<int[]> responses = new ArrayList<>();
+        List<int[]> decodedPrompts = decoding.prompts(batched.batch(), vocab); // the prompts the responses answer
+        for (int i = 0; i < settings.learnerBatch(); i++) {
+            int row = i % batched.batch();
+            prompts.add(decodedPrompts.get(row));
+            responses.add(batched.generation().sequences().get(row).tokens());
+        }
+        LearnerPhases phases = new LearnerPhases(0);
+        try (NDManager manager = NDManager.newBaseManager(settings.device());
+                HfCausalModel policy = HfModels.loadCausal(settings.policy(), manager, settings.device(), learning);
+                AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-6f))) {
+            policy.setTrainable(true);
+            phases.step(policy, optimizer, prompts, responses); // warm-up
+            List<LearnerPhases.Step> steps = new ArrayList<>();
+            for (int i = 0; i < settings.steps(); i++) {
+                steps.add(phases.step(policy, optimizer, prompts, responses));
+            }
+            LearnerPhases.Step best = steps.stream().min((a, b) -> Double.compare(a.total(), b.total())).orElseThrow();
+            long parameters = policy.decoderConfig().parameterCount();
+            double bound = 6.0 * parameters * best.tokens() / limits.gemmFlopsPerSecond();
+            result.put("learner_batch", settings.learnerBatch());
+            result.put("learner_tokens", best.tokens());
+            result.put("learner_step_ms", best.total() * 1e3);
+            result.put("learner_forward_ms", best.forward() * 1e3);
+            result.put("learner_backward_ms", best.backward() * 1e3);
+            result.put("learner_optimizer_ms", best.optimizer() * 1e3);
+            result.put("learner_bound_ms", bound * 1e3);
+            result.put("train_fraction_of_bound", bound / best.total());
+            result.put("learner_grad_norms", steps.stream().mapToDouble(step -> step.stats().gradientNorm()).toArray());
+            progress.accept(String.format(Locale.ROOT, "learner step: %.0f ms (forward %.0f, backward %.0f, optimiser %.0f),"
+                    + " bound %.0f ms", best.total() * 1e3, best.forward() * 1e3, best.backward() * 1e3,
+                    best.optimizer() * 1e3, bound * 1e3));
+
+            TensorEncoding encoding = sampling == Precision.BF16 ? TensorEncoding.BF16 : TensorEncoding.FP32;
+            try (HfCausalModel rollout = HfModels.loadCausal(settings.policy(), manager, settings.device(), sampling)) {
+                LearnerPhases.Version version = phases.version(policy, encoding, rollout);
+                result.put("weight_version_bytes", version.bytes());
+                result.put("export_s", version.export());
+                result.put("transfer_s", version.transfer());
+                result.put("import_s", version.load());
+                progress.accept(String.format(Locale.ROOT, "weights %s: export %.2f s, transfer %.2f s, load %.2f s",
+                        encoding, version.export(), version.transfer(), version.load()));
+            }
+            double checkpoint = phases.checkpoint(policy, optimizer);
+            result.put("checkpoint_s", checkpoint);
+            progress.accept(String.format(Locale.ROOT, "checkpoint: %.2f s", checkpoint));
+        }
+    }
+
+    /** The largest the Java heap has been, summed over its pools' peaks. */
+    private static long peakHeapBytes() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+}
