@@ -25,7 +25,7 @@ import picocli.CommandLine;
  */
 class CommandHelpIT {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
     @TempDir
     Path dir;

@@ -65,10 +65,10 @@ class NodeClusterIT {
                 "--port", Integer.toString(LoopbackPorts.free()), "--seed", seed, "--metrics-port", Integer.toString(workerMetrics))),
                 workerMetrics, Map.of("JAVA_TOOL_OPTIONS", "-Xmx512m"));
 
-        await("both nodes see two members up", Duration.ofSeconds(150),
+        await("both nodes see two members up", Duration.ofMinutes(5),
                 () -> metric(learner, "sppo_cluster_members{status=\"up\"}") == 2
                         && metric(worker, "sppo_cluster_members{status=\"up\"}") == 2);
-        await("the learner steps on the worker's judged groups", Duration.ofSeconds(120),
+        await("the learner steps on the worker's judged groups", Duration.ofMinutes(5),
                 () -> metric(learner, "sppo_learner_steps_total") >= 3 && metric(worker, "sppo_rollout_sequences_total") > 0);
         assertEquals(0, metric(learner, "sppo_cluster_unreachable_members"), "nobody unreachable");
         for (Node node : nodes) {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReleasedTokenizerTrainIT {
 
-    private static final int STEPS = 6;
+    private static final int STEPS = 4;
 
     @TempDir
     Path dir;
@@ -44,7 +44,7 @@ class ReleasedTokenizerTrainIT {
         Files.write(prompts, lines);
         Path out = dir.resolve("run");
         try (LoopbackJudge judge = new LoopbackJudge((a, b) -> a.length() > b.length() ? 0.8 : a.length() < b.length() ? 0.2 : 0.5)) {
-            ShippedJar.Result result = ShippedJar.run(dir, Duration.ofMinutes(5), ShippedJar.launcher(
+            ShippedJar.Result result = ShippedJar.run(dir, Duration.ofMinutes(10), ShippedJar.launcher(
                     "train", "--json", "--out", out.toString(),
                     "--set", "sppo4j.policy.path=" + policy, "--set", "sppo4j.prompts.path=" + prompts,
                     "--set", "sppo4j.judge.type=http", "--set", "sppo4j.judge.http.base-url=" + judge.baseUrl(),

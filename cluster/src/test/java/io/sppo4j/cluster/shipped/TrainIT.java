@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainIT {
 
-    private static final int STEPS = 20;
+    private static final int STEPS = 12;
     private static final int GROUPS_PER_STEP = 2;
     private static final int GROUP_SIZE = 4;
 
@@ -35,13 +35,13 @@ class TrainIT {
     @Test
     void trainingTheBuiltInTaskTakesEveryStepWithGradients() throws Exception {
         Path out = dir.resolve("run");
-        ShippedJar.Result result = ShippedJar.run(dir, Duration.ofMinutes(5), ShippedJar.launcher(
+        ShippedJar.Result result = ShippedJar.run(dir, Duration.ofMinutes(10), ShippedJar.launcher(
                 "train", "--json", "--out", out.toString(),
                 "--set", "sppo4j.policy.width=32", "--set", "sppo4j.policy.layers=1", "--set", "sppo4j.policy.heads=2",
                 "--set", "sppo4j.policy.context-length=48", "--set", "sppo4j.tasks.sort.min-digits=3",
                 "--set", "sppo4j.tasks.sort.max-digits=5", "--set", "sppo4j.sampling.max-new-tokens=10",
-                "--set", "sppo4j.sft.steps=60", "--set", "sppo4j.sft.warmup-steps=5", "--set", "sppo4j.sft.eval-prompts=16",
-                "--set", "sppo4j.eval.prompts=16", "--set", "sppo4j.eval.every=10",
+                "--set", "sppo4j.sft.steps=40", "--set", "sppo4j.sft.warmup-steps=5", "--set", "sppo4j.sft.eval-prompts=16",
+                "--set", "sppo4j.eval.prompts=16", "--set", "sppo4j.eval.every=1000",
                 "--set", "sppo4j.learner.max-steps=" + STEPS, "--set", "sppo4j.learner.groups-per-step=" + GROUPS_PER_STEP,
                 "--set", "sppo4j.rollout.group-size=" + GROUP_SIZE));
         assertEquals(0, result.code(), result.describe());

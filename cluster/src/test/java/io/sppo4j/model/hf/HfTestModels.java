@@ -108,27 +108,30 @@ public final class HfTestModels {
     }
 
     /**
-     * As {@link #releasedLlama}, rewired so that {@code token} leads every step by about a
-     * thousand logits, whatever the prompt: feature 0 of the residual stream is 1 for every
-     * token (its embedding column) and no layer writes to it, the final norm keeps only it, and
-     * the head reads it into {@code token} alone.
+     * As {@link #releasedLlama}, rewired to answer {@code first} after any other token and
+     * {@code then} after {@code first}, each by about a thousand logits: feature 0 of the
+     * residual stream is the current token's embedding column (-1 for {@code first}, +1 for the
+     * rest) because no layer writes to it, the final norm keeps only that feature, and the head
+     * reads it as +1000 into {@code first} and -1000 into {@code then}.
      */
-    public static Path answeringLlama(Path directory, RealTokenizers tokenizer, long seed, int token) throws IOException {
+    public static Path answeringLlama(Path directory, RealTokenizers tokenizer, long seed, int first, int then)
+            throws IOException {
         int hidden = TinyHfModels.HIDDEN;
         writeLlama(directory, TinyHfModels.Kind.LLAMA, tokenizer.modelVocabSize(), RELEASED_CONTEXT, TensorDType.BF16, seed,
                 (name, values) -> {
                     if (name.equals("model.embed_tokens.weight")) {
                         for (int row = 0; row < values.length / hidden; row++) {
-                            values[row * hidden] = 1f;
+                            values[row * hidden] = row == first ? -1f : 1f;
                         }
                     } else if (name.endsWith("self_attn.o_proj.weight") || name.endsWith("mlp.down_proj.weight")) {
-                        Arrays.fill(values, 0, values.length / hidden, 0f); // row 0: (hidden, in)
+                        Arrays.fill(values, 0, values.length / hidden, 0f); // row 0 of (hidden, in)
                     } else if (name.equals("model.norm.weight")) {
                         Arrays.fill(values, 0f);
                         values[0] = 1f;
                     } else if (name.equals("lm_head.weight")) {
                         Arrays.fill(values, 0f);
-                        values[token * hidden] = 1000f;
+                        values[first * hidden] = 1000f;
+                        values[then * hidden] = -1000f;
                     }
                 });
         tokenizer.copyInto(directory);
