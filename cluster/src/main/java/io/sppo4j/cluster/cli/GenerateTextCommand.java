@@ -55,7 +55,7 @@ final class GenerateTextCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: sppo4j.seed).")
     Long seed;
 
-    @Option(names = "--json", description = "Print a JSON object (prompt token count, response, token ids, tokens/s) instead of the text.")
+    @Option(names = "--json", description = "Print a JSON object (prompt token count and ids, response, token ids, tokens/s) instead of the text.")
     boolean json;
 
     @Override
@@ -81,6 +81,8 @@ final class GenerateTextCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("prompt_tokens", promptIds.length);
+                // The ids the model saw, to compare tokenisation and chat rendering with another implementation.
+                summary.put("prompt_ids", promptIds);
                 summary.put("response", response);
                 summary.put("token_ids", sequence.tokens());
                 summary.put("new_tokens", sequence.tokens().length);
