@@ -11,7 +11,6 @@ import io.sppo4j.model.judge.pairrm.RandomPairRm;
 import io.sppo4j.model.weights.TensorDType;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -197,16 +196,6 @@ class BestOfNCommandsTest {
     }
 
     private Path promptFile() throws IOException {
-        Path file = dir.resolve("prompts.jsonl");
-        if (!Files.exists(file)) {
-            Files.writeString(file, String.join("\n",
-                    "{\"prompt\": \"hello world\"}",
-                    "{\"prompt\": \"sort 3 1 2\"}",
-                    "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                    "{\"prompt\": \"the answer\"}",
-                    "{\"prompt\": \"world\"}",
-                    "{\"messages\": [{\"role\": \"user\", \"content\": \"what is 2 + 2?\"}]}") + "\n");
-        }
-        return file;
+        return EvalPrompts.in(dir);
     }
 }

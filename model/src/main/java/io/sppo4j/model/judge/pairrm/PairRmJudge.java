@@ -1,5 +1,6 @@
 package io.sppo4j.model.judge.pairrm;
 
+import io.sppo4j.model.judge.BradleyTerryJudge;
 import io.sppo4j.model.judge.PreferenceModel;
 
 import java.io.IOException;
@@ -120,10 +121,7 @@ public final class PairRmJudge implements PreferenceModel, AutoCloseable {
         return new PairRmModel.Comparison(ids, 1, source.length + 1, source.length + candidate1.length + 1);
     }
 
-    /**
-     * {@code P_ij = σ(s_i − s_j)} with {@code s_i = (1/K)·Σ_j (M_ij − M_ji)}; {@code P_ji} is
-     * computed as {@code 1 − P_ij} so the matrix is exactly complementary.
-     */
+    /** {@code P_ij = σ(s_i − s_j)} with {@code s_i = (1/K)·Σ_j (M_ij − M_ji)}. */
     static double[][] preferencesFromLogits(double[][] m) {
         int k = m.length;
         double[] scores = new double[k];
@@ -134,19 +132,7 @@ public final class PairRmJudge implements PreferenceModel, AutoCloseable {
             }
             scores[i] = sum / k;
         }
-        double[][] p = new double[k][k];
-        for (int i = 0; i < k; i++) {
-            p[i][i] = 0.5;
-            for (int j = i + 1; j < k; j++) {
-                p[i][j] = sigmoid(scores[i] - scores[j]);
-                p[j][i] = 1 - p[i][j];
-            }
-        }
-        return p;
-    }
-
-    private static double sigmoid(double x) {
-        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+        return BradleyTerryJudge.fromScores(scores);
     }
 
     /** Native arrays the judge holds (its weights); per-call arrays are gone when a call returns. */
