@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "The PairRM judge on groups of K responses: load time, milliseconds and resident memory per group.",
-            "Without --judge it writes a checkpoint of PairRM-hf's real shape (24 layers, hidden 1024, 256",
-            "position buckets, random bf16 weights, a synthetic tokenizer) to a temporary directory first."
+            "Without --judge it first writes a checkpoint of PairRM-hf's real shape to a temporary directory:",
+            "24 layers, hidden 1024, 256 position buckets, random bf16 weights, a synthetic tokenizer."
         })
 final class PairRmBenchCommand implements Callable<Integer> {
 
