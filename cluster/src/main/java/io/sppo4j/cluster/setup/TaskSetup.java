@@ -112,7 +112,7 @@ public record TaskSetup(
 
     /** The prompt file's task; its judge is the one sppo4j.judge.type names (no rule judge exists for it). */
     private static PromptTask promptTask(Config config, Optional<ChatTemplate> template) {
-        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model or http");
+        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model, http or pairrm");
         PromptsConfig prompts = PromptsConfig.from(config);
         try {
             PromptDataset dataset = PromptDataset.load(prompts, template);

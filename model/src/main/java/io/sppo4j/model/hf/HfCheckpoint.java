@@ -151,7 +151,7 @@ public final class HfCheckpoint {
     }
 
     /** The index's {@code weight_map}: tensor name to shard file name. */
-    private static Map<String, String> weightMap(byte[] index, Path file) {
+    static Map<String, String> weightMap(byte[] index, Path file) {
         ConfigJson json = ConfigJson.parse(index, file);
         ConfigJson map = json.optionalObject("weight_map");
         if (map == null) {
