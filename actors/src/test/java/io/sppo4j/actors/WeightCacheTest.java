@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.SnapshotHeader;
+import io.sppo4j.actors.data.TensorHeader;
 import io.sppo4j.actors.weights.WeightTransport;
 import io.sppo4j.model.weights.WeightSnapshot;
 
@@ -11,12 +12,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +31,10 @@ class WeightCacheTest {
 
     @JUnit5TestKit
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.serializingConfig()).build();
+
+    private Duration patience(long seconds) {
+        return ActorFixtures.patience(testKit.system(), seconds);
+    }
 
     /** A group of its own; offers unanswered for 2 s are made again. */
     private static WeightCache.Settings settings() {
@@ -52,15 +59,15 @@ class WeightCacheTest {
         awaitPeers(source, settings, 3);
         WeightSnapshot snapshot = ActorFixtures.weights(5, 1);
         source.tell(new WeightCache.Publish(snapshot, 10, false));
-        assertEquals(snapshot, nearLearner.receiveMessage().snapshot());
+        assertEquals(snapshot, nearLearner.receiveMessage(patience(30)).snapshot());
         for (TestProbe<WeightCache.Update> remote : List.of(remoteA, remoteB)) {
-            WeightCache.Update update = remote.receiveMessage(Duration.ofSeconds(30));
+            WeightCache.Update update = remote.receiveMessage(patience(30));
             assertEquals(snapshot, update.snapshot(), "bit-exact weights on every node");
             assertEquals(10, update.step());
         }
         TestProbe<WeightCache.Update> late = testKit.createTestProbe();
         cache(settings, late);
-        assertEquals(1, late.receiveMessage(Duration.ofSeconds(30)).version(), "a late node gets the newest version");
+        assertEquals(1, late.receiveMessage(patience(30)).version(), "a late node gets the newest version");
     }
 
     @Test
@@ -76,8 +83,8 @@ class WeightCacheTest {
         }
         source.tell(new WeightCache.Publish(ActorFixtures.weights(3, 3), 3, false)); // older: ignored
         List<Long> seen = new ArrayList<>();
-        remote.awaitAssert(Duration.ofSeconds(30), () -> {
-            seen.add(remote.receiveMessage(Duration.ofSeconds(5)).version());
+        remote.awaitAssert(patience(30), () -> {
+            seen.add(remote.receiveMessage(patience(5)).version());
             assertEquals(6L, (long) seen.get(seen.size() - 1));
             return null;
         });
@@ -86,11 +93,11 @@ class WeightCacheTest {
         }
         TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
         source.tell(new WeightCache.GetLatestVersion(latest.ref()));
-        assertEquals(6, latest.receiveMessage().version());
+        assertEquals(6, latest.receiveMessage(patience(30)).version());
     }
 
     @Test
-    void damagedWeightsAreNeverUsed() throws Exception {
+    void damagedWeightsAreRefusedCountedAndTheNextOfferRecovers() throws Exception {
         WeightCache.Settings settings = settings();
         TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
         ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
@@ -101,21 +108,115 @@ class WeightCacheTest {
         try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK)) {
             server.serve(snapshot);
             cache.tell(new WeightCache.Offer(wrongChecksum, 1, false, server.host(), server.port(), source.ref()));
-            source.expectNoMessage(Duration.ofMillis(500)); // no Received: the bytes failed their checksum
+            WeightCache.Status refused = awaitStatus(cache, status -> status.checksumFailures() == 1, "the checksum failure");
+            assertEquals(-1, refused.heldVersion(), "the damaged bytes are not used");
+            assertEquals(-1, refused.fetching());
+            assertEquals(4, refused.highestSeen(), "the offer is remembered");
+
+            cache.tell(new WeightCache.Offer(header, 1, false, server.host(), server.port(), source.ref()));
+            assertEquals(snapshot, subscriber.receiveMessage(patience(30)).snapshot(), "the next offer brings the weights");
+            assertEquals(4, source.expectMessageClass(WeightCache.Received.class, patience(30)).version());
+            assertEquals(new WeightCache.Status(4, 4, -1, 0, 1), status(cache));
         }
-        subscriber.expectNoMessage(Duration.ofMillis(100));
-        TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
-        cache.tell(new WeightCache.GetLatestVersion(latest.ref()));
-        assertEquals(4, latest.receiveMessage().version(), "the offer is remembered, the bytes are not used");
+    }
+
+    @Test
+    void aBrokenFetchResumesFromTheBytesAlreadyReceivedAtTheNextOffer() throws Exception {
+        WeightCache.Settings settings = settings();
+        TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
+        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
+        TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
+        SnapshotHeader header = SnapshotHeader.of(snapshot);
+        // Cut the first transfer halfway through a tensor in the middle: the tensors before it arrived whole.
+        List<TensorHeader> tensors = header.tensors();
+        long prefix = 0;
+        for (TensorHeader tensor : tensors.subList(0, tensors.size() / 2)) {
+            prefix += tensor.byteSize();
+        }
+        long cut = prefix + tensors.get(tensors.size() / 2).byteSize() / 2;
+        try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK);
+                FaultyLink link = new FaultyLink(server.host(), server.port(), List.of(FaultyLink.Fault.cutAfter(cut)))) {
+            server.serve(snapshot);
+            cache.tell(new WeightCache.Offer(header, 1, false, link.host(), link.port(), source.ref()));
+            WeightCache.Status broken = awaitStatus(cache, status -> status.fetchFailures() == 1, "the broken fetch");
+            assertEquals(-1, broken.heldVersion());
+            assertEquals(-1, broken.fetching(), "nothing fetches until the next offer");
+
+            cache.tell(new WeightCache.Offer(header, 1, false, link.host(), link.port(), source.ref()));
+            assertEquals(snapshot, subscriber.receiveMessage(patience(30)).snapshot(), "bit-exact after the resumption");
+            assertEquals(4, source.expectMessageClass(WeightCache.Received.class, patience(30)).version());
+            long resent = link.connections().get(1).answerBytes.get();
+            long overhead = resent - (header.totalBytes() - prefix);
+            assertTrue(overhead >= 0 && overhead < 64,
+                    "the second transfer carried only the bytes after the " + prefix + " received: " + resent + " of "
+                            + header.totalBytes());
+        }
+    }
+
+    @Test
+    void aNewerOfferCancelsTheFetchStillUnderWay() throws Exception {
+        WeightCache.Settings settings = settings();
+        TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
+        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
+        TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        WeightSnapshot older = ActorFixtures.weights(7, 4);
+        WeightSnapshot newer = ActorFixtures.weights(8, 5);
+        try (WeightTransport oldServer = new WeightTransport(WeightTransport.Settings.LOOPBACK);
+                WeightTransport newServer = new WeightTransport(WeightTransport.Settings.LOOPBACK);
+                FaultyLink stalled = new FaultyLink(oldServer.host(), oldServer.port(), List.of(FaultyLink.Fault.STALL))) {
+            oldServer.serve(older);
+            newServer.serve(newer);
+            cache.tell(new WeightCache.Offer(SnapshotHeader.of(older), 1, false, stalled.host(), stalled.port(), source.ref()));
+            awaitStatus(cache, status -> status.fetching() == 4, "the fetch of v4 under way");
+
+            cache.tell(new WeightCache.Offer(SnapshotHeader.of(newer), 2, false, newServer.host(), newServer.port(),
+                    source.ref()));
+            assertEquals(newer, subscriber.receiveMessage(patience(30)).snapshot());
+            assertTrue(stalled.connections().get(0).awaitClientGone(patience(30)), "the v4 fetch's connection was closed");
+            assertEquals(new WeightCache.Status(5, 5, -1, 0, 0), status(cache), "a cancelled fetch is no failure");
+        }
+    }
+
+    @Test
+    void anOfferNobodyAnswersIsMadeAgainAfterTheStallTimeOut() {
+        WeightCache.Settings settings = settings();
+        ActorRef<WeightCache.Command> source = cache(settings, testKit.createTestProbe());
+        // A peer that never answers: no Have, no Received.
+        TestProbe<WeightCache.Command> silent = testKit.createTestProbe();
+        testKit.system().receptionist().tell(Receptionist.register(settings.key(), silent.ref()));
+        awaitPeers(source, settings, 2);
+        source.tell(new WeightCache.Publish(ActorFixtures.weights(5, 1), 10, false));
+        WeightCache.Offer first = silent.expectMessageClass(WeightCache.Offer.class, patience(30));
+        WeightCache.Offer again = silent.expectMessageClass(WeightCache.Offer.class, patience(30));
+        assertEquals(1, again.header().version());
+        assertEquals(first.port(), again.port(), "the same version from the same place");
+    }
+
+    private WeightCache.Status status(ActorRef<WeightCache.Command> cache) {
+        TestProbe<WeightCache.Status> reply = testKit.createTestProbe();
+        cache.tell(new WeightCache.GetStatus(reply.ref()));
+        return reply.receiveMessage(patience(30));
+    }
+
+    private WeightCache.Status awaitStatus(
+            ActorRef<WeightCache.Command> cache, Predicate<WeightCache.Status> condition, String what) {
+        WeightCache.Status[] last = new WeightCache.Status[1];
+        testKit.createTestProbe().awaitAssert(patience(30), () -> {
+            last[0] = status(cache);
+            assertTrue(condition.test(last[0]), "awaiting " + what + "; now " + last[0]);
+            return null;
+        });
+        return last[0];
     }
 
     /** Waits until the source's group has {@code count} caches registered. */
     private void awaitPeers(ActorRef<WeightCache.Command> source, WeightCache.Settings settings, int count) {
         TestProbe<org.apache.pekko.actor.typed.receptionist.Receptionist.Listing> listing = testKit.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(10), () -> {
+        listing.awaitAssert(patience(30), () -> {
             testKit.system().receptionist().tell(
                     org.apache.pekko.actor.typed.receptionist.Receptionist.find(settings.key(), listing.ref()));
-            assertEquals(count, listing.receiveMessage().getServiceInstances(settings.key()).size());
+            assertEquals(count, listing.receiveMessage(patience(10)).getServiceInstances(settings.key()).size());
             return null;
         });
     }
