@@ -113,8 +113,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     private Behavior<Command> onWeights(WeightsUpdated updated) {
         WeightCache.Update update = updated.update();
-        boolean due = update.version() != lastEvaluated
-                && (update.last() || lastEvaluated == Long.MIN_VALUE || update.version() >= lastEvaluated + setup.everyVersions());
+        boolean onCadence = lastEvaluated == Long.MIN_VALUE || update.version() >= lastEvaluated + setup.everyVersions();
+        boolean due = update.version() != lastEvaluated && (update.last() || onCadence);
         if (due || (pending != null && pending.last())) {
             // Only the newest due version is evaluated: a slow evaluation skips, never queues up.
             pending = pending != null && pending.last() ? pending : update;

@@ -59,7 +59,8 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
             String name, PreferenceModel judge, int torchThreads, ActorRef<Learner.Command> learner, JudgeMetrics metrics) {
         return Behaviors.setup(context -> {
             context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-            return new JudgeWorker(context, name, judge, new JudgeCalls(context.getSystem(), torchThreads), learner, metrics);
+            JudgeCalls calls = new JudgeCalls(context.getSystem(), torchThreads);
+            return new JudgeWorker(context, name, judge, calls, learner, metrics);
         });
     }
 

@@ -255,7 +255,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onWorkerStopped(WorkerStopped stopped) {
         watched.remove(stopped.worker());
-        List<CreditLedger.Lease<ActorRef<RolloutWorker.Command>>> reclaimed = ledger.reclaimFrom(stopped.worker());
+        var reclaimed = ledger.reclaimFrom(stopped.worker());
         reclaimed.forEach(this::takeBack);
         if (!reclaimed.isEmpty()) {
             getContext().getLog().info("took back {} credits from stopped worker {}", reclaimed.size(),
@@ -271,10 +271,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         if (interval > 0 && now - lastStatusNanos >= interval) {
             lastStatusNanos = now;
             getContext().getLog().info("step {} | v{} | {} samples | {} credits in flight | {} buffered | {} dropped stale"
-                    + " | {} skipped{}", tally.step(), versions.version(), tally.samples(), ledger.inFlight(), schedule.buffered(),
-                    tally.droppedStale(), tally.skippedSteps(), finished ? " | finished" : "");
+                    + " | {} skipped{}", tally.step(), versions.version(), tally.samples(), ledger.inFlight(),
+                    schedule.buffered(), tally.droppedStale(), tally.skippedSteps(), finished ? " | finished" : "");
         }
-        List<CreditLedger.Lease<ActorRef<RolloutWorker.Command>>> expired = ledger.reclaimExpired(now, settings.creditTimeout());
+        var expired = ledger.reclaimExpired(now, settings.creditTimeout());
         expired.forEach(this::takeBack);
         if (!expired.isEmpty()) {
             getContext().getLog().warn("took back {} credits unanswered for {}", expired.size(), settings.creditTimeout());
@@ -285,8 +285,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     private Behavior<Command> onGetStatus(GetStatus request) {
-        request.replyTo().tell(new Status(tally.step(), versions.version(), tally.samples(), ledger.inFlight(), schedule.buffered(),
-                tally.droppedStale(), tally.skippedSteps(), finished));
+        request.replyTo().tell(new Status(tally.step(), versions.version(), tally.samples(), ledger.inFlight(),
+                schedule.buffered(), tally.droppedStale(), tally.skippedSteps(), finished));
         return this;
     }
 
@@ -301,8 +301,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     private void grantCredits() {
-        for (CreditLedger.Grant<ActorRef<RolloutWorker.Command>> grant
-                : ledger.grant(this::room, schedule::nextPrompt, System.nanoTime())) {
+        for (var grant : ledger.grant(this::room, schedule::nextPrompt, System.nanoTime())) {
             grant.worker().tell(new RolloutWorker.Credits(grant.credits()));
         }
         setup.metrics().occupancy(ledger.inFlight(), schedule.buffered());
@@ -351,7 +350,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         long started = System.nanoTime();
         UpdateResult result = policy.train(groups);
         versions.stepped();
-        monitor.tell(new Monitor.Stepped(tally.stepped(groups, versions.version(), result, (System.nanoTime() - started) / 1e9)));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        monitor.tell(new Monitor.Stepped(tally.stepped(groups, versions.version(), result, seconds)));
     }
 
     /** Too many steps were skipped: the run is training on nothing and stops with the figures. */

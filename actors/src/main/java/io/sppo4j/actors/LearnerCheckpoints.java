@@ -88,8 +88,9 @@ final class LearnerCheckpoints {
             }
         }
         if (newestDamage != null) {
-            throw new ResumeFailed("cannot resume: no intact checkpoint in " + store.directory() + "; the newest is damaged: "
-                    + newestDamage.getMessage() + " (move the directory away, or train with --fresh)", newestDamage);
+            throw new ResumeFailed("cannot resume: no intact checkpoint in " + store.directory()
+                    + "; the newest is damaged: " + newestDamage.getMessage()
+                    + " (move the directory away, or train with --fresh)", newestDamage);
         }
         return Optional.empty();
     }

@@ -42,7 +42,8 @@ final class LearnerPolicy implements AutoCloseable {
             this.policy = run.policyFactory().create(manager, device);
             policy.setTrainable(true);
             run.reference().importInto(policy);
-            LanguageModel reference = run.algorithm().algorithm().usesReference() ? run.frozenReference(manager, device) : null;
+            LanguageModel reference =
+                    run.algorithm().algorithm().usesReference() ? run.frozenReference(manager, device) : null;
             this.trainer = GroupTrainer.create(run.algorithm(), policy, reference, optimizer, run.tokenizer().pad());
             this.average = run.task().finiteResponses().map(PolicyAverage::new).orElse(null);
         } catch (RuntimeException e) {

@@ -40,7 +40,7 @@ final class VersionPublisher {
         version = resumed;
     }
 
-    /** Another learner published up to {@code cached}: the weights go out above it. Returns whether that moved the version. */
+    /** Another learner published up to {@code cached}: the weights go out above it; true when that moved the version. */
     boolean continueAbove(long cached) {
         if (cached <= version) {
             return false;

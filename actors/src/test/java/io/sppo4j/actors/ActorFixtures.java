@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
@@ -124,6 +126,35 @@ final class ActorFixtures {
     /** {@code seconds} stretched by {@code pekko.test.timefactor}: how long a test waits for what it awaits. */
     static Duration patience(ActorSystem<?> system, long seconds) {
         return TestKitSettings.create(system).dilated(Duration.ofSeconds(seconds));
+    }
+
+    /** The sum of a counter's points whose {@code label} is {@code value} (every point when label is ""). */
+    static double counter(PipelineMetrics metrics, String name, String label, String value) {
+        double sum = 0;
+        for (MetricSnapshot snapshot : metrics.registry().scrape()) {
+            if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+                for (CounterSnapshot.CounterDataPointSnapshot point : ((CounterSnapshot) snapshot).getDataPoints()) {
+                    if (label.isEmpty() || value.equals(point.getLabels().get(label))) {
+                        sum += point.getValue();
+                    }
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** A dispatcher with a single thread: an actor that blocked it would starve every other actor on it. */
+    static final String ONE_THREAD = "one-thread-dispatcher";
+
+    /** {@link #serializingConfig()} with the {@link #ONE_THREAD} dispatcher. */
+    static Config withOneThreadDispatcher() {
+        return ConfigFactory.parseString(ONE_THREAD + """
+                 {
+                  type = Dispatcher
+                  executor = "thread-pool-executor"
+                  thread-pool-executor.fixed-pool-size = 1
+                }
+                """).withFallback(serializingConfig());
     }
 
     /** Test system settings: Pekko's defaults with Jackson standing in as the message serializer. */

@@ -4,22 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import com.typesafe.config.ConfigFactory;
 import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.model.config.Settings;
-import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
 import io.sppo4j.model.judge.http.HttpPairwiseJudge;
 import io.sppo4j.model.sampling.SamplingConfig;
-import io.sppo4j.model.sft.Demonstrations;
+import io.sppo4j.model.task.JudgedTask;
 import io.sppo4j.model.task.Task;
-import io.sppo4j.model.tokenizer.Tokenizer;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
@@ -37,43 +33,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EvaluatorTest {
 
-    /** A dispatcher with a single thread: an actor that blocked it would starve every other actor on it. */
-    private static final String ONE_THREAD = "one-thread-dispatcher";
-
     @JUnit5TestKit
-    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ConfigFactory.parseString(ONE_THREAD + """
-             {
-              type = Dispatcher
-              executor = "thread-pool-executor"
-              thread-pool-executor.fixed-pool-size = 1
-            }
-            """).withFallback(ActorFixtures.serializingConfig())).build();
+    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.withOneThreadDispatcher()).build();
 
     private Duration patience(long seconds) {
         return ActorFixtures.patience(testKit.system(), seconds);
-    }
-
-    /** The sort task, judged by {@code judge} instead of its rule. */
-    private record JudgedBy(Task task, PreferenceModel judge) implements Task {
-        @Override
-        public String name() {
-            return task.name();
-        }
-
-        @Override
-        public String trainingPrompt(SplittableRandom random) {
-            return task.trainingPrompt(random);
-        }
-
-        @Override
-        public List<String> heldOutPrompts(int count, long seed) {
-            return task.heldOutPrompts(count, seed);
-        }
-
-        @Override
-        public Demonstrations demonstrations(Tokenizer tokenizer) {
-            return task.demonstrations(tokenizer);
-        }
     }
 
     /** Answers every string reference it is sent, from the one-thread dispatcher. */
@@ -89,7 +53,7 @@ class EvaluatorTest {
         Evaluator.Setup setup = new Evaluator.Setup(ActorFixtures.run(task, AlgorithmSettings.sppo(2f)),
                 new EvalSettings(1, 4, 4), 1, SamplingConfig.ancestral(6), Device.cpu(), ActorFixtures.metrics().eval());
         testKit.spawn(Evaluator.create(setup, cache.ref(), monitor.ref()), "evaluator-" + System.nanoTime(),
-                DispatcherSelector.fromConfig(ONE_THREAD));
+                DispatcherSelector.fromConfig(ActorFixtures.ONE_THREAD));
         return cache.expectMessageClass(WeightCache.Subscribe.class, patience(30)).subscriber();
     }
 
@@ -102,8 +66,8 @@ class EvaluatorTest {
             server.recover();
             server.holdAnswers();
             TestProbe<Monitor.Command> monitor = testKit.createTestProbe();
-            ActorRef<WeightCache.Update> weights = evaluator(new JudgedBy(ActorFixtures.SORT, judge), monitor);
-            ActorRef<ActorRef<String>> neighbour = testKit.spawn(echo(), "neighbour", DispatcherSelector.fromConfig(ONE_THREAD));
+            ActorRef<WeightCache.Update> weights = evaluator(new JudgedTask(ActorFixtures.SORT, judge), monitor);
+            ActorRef<ActorRef<String>> neighbour = testKit.spawn(echo(), "neighbour", DispatcherSelector.fromConfig(ActorFixtures.ONE_THREAD));
             try {
                 weights.tell(new WeightCache.Update(ActorFixtures.weights(5, 1), 1, false));
                 assertTrue(server.awaitHeldRequest(patience(60)), "the evaluator asked the judge");

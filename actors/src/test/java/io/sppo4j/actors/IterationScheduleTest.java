@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The iterations schedule on its own: no actor, no tensor. */
@@ -108,7 +107,6 @@ class IterationScheduleTest {
         }
         assertEquals(new TrainingSchedule.AfterStep(true, true, true), next, "the third iteration was the last");
         assertTrue(schedule.finished(18));
-        Set<String> none = new HashSet<>();
-        assertEquals(0, schedule.room(0), "nothing more to deal: " + none);
+        assertEquals(0, schedule.room(0), "nothing more to deal");
     }
 }

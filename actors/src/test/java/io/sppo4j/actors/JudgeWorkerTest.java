@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import com.typesafe.config.ConfigFactory;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.metrics.JudgeMetrics;
 import io.sppo4j.actors.metrics.PipelineMetrics;
@@ -41,17 +38,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JudgeWorkerTest {
 
-    /** A dispatcher with a single thread: an actor that blocked it would starve every other actor on it. */
-    private static final String ONE_THREAD = "one-thread-dispatcher";
-
     @JUnit5TestKit
-    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ConfigFactory.parseString(ONE_THREAD + """
-             {
-              type = Dispatcher
-              executor = "thread-pool-executor"
-              thread-pool-executor.fixed-pool-size = 1
-            }
-            """).withFallback(ActorFixtures.serializingConfig())).build();
+    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.withOneThreadDispatcher()).build();
 
     /** A wait's limit, stretched by pekko.test.timefactor. */
     private Duration patience(long seconds) {
@@ -128,7 +116,7 @@ class JudgeWorkerTest {
                 return ActorFixtures.SORT.judge().preferences(prompt, responses);
             }
         };
-        DispatcherSelector oneThread = DispatcherSelector.fromConfig(ONE_THREAD);
+        DispatcherSelector oneThread = DispatcherSelector.fromConfig(ActorFixtures.ONE_THREAD);
         ActorRef<JudgeWorker.Command> waiting =
                 testKit.spawn(JudgeWorker.create("judge-slow", slow, 1, learner.ref(), metrics.judge()), "slow", oneThread);
         ActorRef<JudgeWorker.Command> quick = testKit.spawn(
@@ -221,30 +209,15 @@ class JudgeWorkerTest {
                 assertTrue(now.inFlight() + now.buffered() <= 4, "credits stay within the capacity");
                 return null;
             });
-            assertTrue(counter(metrics, "sppo_learner_reclaimed_credits", "", "") >= failures(metrics, JudgeMetrics.UNAVAILABLE),
+            assertTrue(ActorFixtures.counter(metrics, "sppo_learner_reclaimed_credits", "", "") >= failures(metrics, JudgeMetrics.UNAVAILABLE),
                     "every failed group's credit went back to the learner");
-            assertTrue(counter(metrics, "sppo_judge_http_retries", "cause", "server-error") >= 1);
+            assertTrue(ActorFixtures.counter(metrics, "sppo_judge_http_retries", "cause", "server-error") >= 1);
         } finally {
             kit.shutdownTestKit();
         }
     }
 
     private static double failures(PipelineMetrics metrics, String reason) {
-        return counter(metrics, "sppo_judge_failures", "reason", reason);
-    }
-
-    /** The sum of a counter's points whose {@code label} is {@code value} (every point when label is ""). */
-    private static double counter(PipelineMetrics metrics, String name, String label, String value) {
-        double sum = 0;
-        for (MetricSnapshot snapshot : metrics.registry().scrape()) {
-            if (snapshot.getMetadata().getPrometheusName().equals(name)) {
-                for (CounterSnapshot.CounterDataPointSnapshot point : ((CounterSnapshot) snapshot).getDataPoints()) {
-                    if (label.isEmpty() || value.equals(point.getLabels().get(label))) {
-                        sum += point.getValue();
-                    }
-                }
-            }
-        }
-        return sum;
+        return ActorFixtures.counter(metrics, "sppo_judge_failures", "reason", reason);
     }
 }

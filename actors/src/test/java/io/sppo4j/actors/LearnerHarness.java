@@ -3,8 +3,6 @@ package io.sppo4j.actors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.Device;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
@@ -107,16 +105,6 @@ final class LearnerHarness {
 
     /** The sum of a counter's points whose {@code label} is {@code value} (every point when label is ""). */
     double counter(String name, String label, String value) {
-        double sum = 0;
-        for (MetricSnapshot snapshot : metrics.registry().scrape()) {
-            if (snapshot.getMetadata().getPrometheusName().equals(name)) {
-                for (CounterSnapshot.CounterDataPointSnapshot point : ((CounterSnapshot) snapshot).getDataPoints()) {
-                    if (label.isEmpty() || value.equals(point.getLabels().get(label))) {
-                        sum += point.getValue();
-                    }
-                }
-            }
-        }
-        return sum;
+        return ActorFixtures.counter(metrics, name, label, value);
     }
 }

@@ -98,34 +98,27 @@ class WeightCacheTest {
 
     @Test
     void damagedWeightsAreRefusedCountedAndTheNextOfferRecovers() throws Exception {
-        WeightCache.Settings settings = settings();
-        TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
-        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
-        TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        Receiver receiver = new Receiver();
         WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
         SnapshotHeader header = SnapshotHeader.of(snapshot);
         SnapshotHeader wrongChecksum = new SnapshotHeader(4, header.encoding(), header.checksum() ^ 1, header.tensors());
         try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK)) {
             server.serve(snapshot);
-            cache.tell(new WeightCache.Offer(wrongChecksum, 1, false, server.host(), server.port(), source.ref()));
-            WeightCache.Status refused = awaitStatus(cache, status -> status.checksumFailures() == 1, "the checksum failure");
+            receiver.offer(wrongChecksum, server.host(), server.port());
+            WeightCache.Status refused = receiver.awaitStatus(status -> status.checksumFailures() == 1, "the checksum failure");
             assertEquals(-1, refused.heldVersion(), "the damaged bytes are not used");
             assertEquals(-1, refused.fetching());
             assertEquals(4, refused.highestSeen(), "the offer is remembered");
 
-            cache.tell(new WeightCache.Offer(header, 1, false, server.host(), server.port(), source.ref()));
-            assertEquals(snapshot, subscriber.receiveMessage(patience(30)).snapshot(), "the next offer brings the weights");
-            assertEquals(4, source.expectMessageClass(WeightCache.Received.class, patience(30)).version());
-            assertEquals(new WeightCache.Status(4, 4, -1, 0, 1), status(cache));
+            receiver.offer(header, server.host(), server.port());
+            receiver.awaitInstalled(snapshot);
+            assertEquals(new WeightCache.Status(4, 4, -1, 0, 1), receiver.status());
         }
     }
 
     @Test
     void aBrokenFetchResumesFromTheBytesAlreadyReceivedAtTheNextOffer() throws Exception {
-        WeightCache.Settings settings = settings();
-        TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
-        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
-        TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        Receiver receiver = new Receiver();
         WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
         SnapshotHeader header = SnapshotHeader.of(snapshot);
         // Cut the first transfer halfway through a tensor in the middle: the tensors before it arrived whole.
@@ -138,14 +131,13 @@ class WeightCacheTest {
         try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK);
                 FaultyLink link = new FaultyLink(server.host(), server.port(), List.of(FaultyLink.Fault.cutAfter(cut)))) {
             server.serve(snapshot);
-            cache.tell(new WeightCache.Offer(header, 1, false, link.host(), link.port(), source.ref()));
-            WeightCache.Status broken = awaitStatus(cache, status -> status.fetchFailures() == 1, "the broken fetch");
+            receiver.offer(header, link.host(), link.port());
+            WeightCache.Status broken = receiver.awaitStatus(status -> status.fetchFailures() == 1, "the broken fetch");
             assertEquals(-1, broken.heldVersion());
             assertEquals(-1, broken.fetching(), "nothing fetches until the next offer");
 
-            cache.tell(new WeightCache.Offer(header, 1, false, link.host(), link.port(), source.ref()));
-            assertEquals(snapshot, subscriber.receiveMessage(patience(30)).snapshot(), "bit-exact after the resumption");
-            assertEquals(4, source.expectMessageClass(WeightCache.Received.class, patience(30)).version());
+            receiver.offer(header, link.host(), link.port());
+            receiver.awaitInstalled(snapshot);
             long resent = link.connections().get(1).answerBytes.get();
             long overhead = resent - (header.totalBytes() - prefix);
             assertTrue(overhead >= 0 && overhead < 64,
@@ -156,10 +148,7 @@ class WeightCacheTest {
 
     @Test
     void aNewerOfferCancelsTheFetchStillUnderWay() throws Exception {
-        WeightCache.Settings settings = settings();
-        TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
-        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
-        TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        Receiver receiver = new Receiver();
         WeightSnapshot older = ActorFixtures.weights(7, 4);
         WeightSnapshot newer = ActorFixtures.weights(8, 5);
         try (WeightTransport oldServer = new WeightTransport(WeightTransport.Settings.LOOPBACK);
@@ -167,14 +156,13 @@ class WeightCacheTest {
                 FaultyLink stalled = new FaultyLink(oldServer.host(), oldServer.port(), List.of(FaultyLink.Fault.STALL))) {
             oldServer.serve(older);
             newServer.serve(newer);
-            cache.tell(new WeightCache.Offer(SnapshotHeader.of(older), 1, false, stalled.host(), stalled.port(), source.ref()));
-            awaitStatus(cache, status -> status.fetching() == 4, "the fetch of v4 under way");
+            receiver.offer(SnapshotHeader.of(older), stalled.host(), stalled.port());
+            receiver.awaitStatus(status -> status.fetching() == 4, "the fetch of v4 under way");
 
-            cache.tell(new WeightCache.Offer(SnapshotHeader.of(newer), 2, false, newServer.host(), newServer.port(),
-                    source.ref()));
-            assertEquals(newer, subscriber.receiveMessage(patience(30)).snapshot());
+            receiver.offer(SnapshotHeader.of(newer), newServer.host(), newServer.port());
+            receiver.awaitInstalled(newer);
             assertTrue(stalled.connections().get(0).awaitClientGone(patience(30)), "the v4 fetch's connection was closed");
-            assertEquals(new WeightCache.Status(5, 5, -1, 0, 0), status(cache), "a cancelled fetch is no failure");
+            assertEquals(new WeightCache.Status(5, 5, -1, 0, 0), receiver.status(), "a cancelled fetch is no failure");
         }
     }
 
@@ -193,21 +181,37 @@ class WeightCacheTest {
         assertEquals(first.port(), again.port(), "the same version from the same place");
     }
 
-    private WeightCache.Status status(ActorRef<WeightCache.Command> cache) {
-        TestProbe<WeightCache.Status> reply = testKit.createTestProbe();
-        cache.tell(new WeightCache.GetStatus(reply.ref()));
-        return reply.receiveMessage(patience(30));
-    }
+    /** A cache of a group of its own, fetching what a probe playing the source's cache offers it. */
+    private final class Receiver {
+        final TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
+        final TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        final ActorRef<WeightCache.Command> cache = cache(settings(), subscriber);
 
-    private WeightCache.Status awaitStatus(
-            ActorRef<WeightCache.Command> cache, Predicate<WeightCache.Status> condition, String what) {
-        WeightCache.Status[] last = new WeightCache.Status[1];
-        testKit.createTestProbe().awaitAssert(patience(30), () -> {
-            last[0] = status(cache);
-            assertTrue(condition.test(last[0]), "awaiting " + what + "; now " + last[0]);
-            return null;
-        });
-        return last[0];
+        void offer(SnapshotHeader header, String host, int port) {
+            cache.tell(new WeightCache.Offer(header, 1, false, host, port, source.ref()));
+        }
+
+        /** The snapshot reaches the subscriber bit for bit, and the source hears it was received. */
+        void awaitInstalled(WeightSnapshot snapshot) {
+            assertEquals(snapshot, subscriber.receiveMessage(patience(30)).snapshot());
+            assertEquals(snapshot.version(), source.expectMessageClass(WeightCache.Received.class, patience(30)).version());
+        }
+
+        WeightCache.Status status() {
+            TestProbe<WeightCache.Status> reply = testKit.createTestProbe();
+            cache.tell(new WeightCache.GetStatus(reply.ref()));
+            return reply.receiveMessage(patience(30));
+        }
+
+        WeightCache.Status awaitStatus(Predicate<WeightCache.Status> condition, String what) {
+            WeightCache.Status[] last = new WeightCache.Status[1];
+            source.awaitAssert(patience(30), () -> {
+                last[0] = status();
+                assertTrue(condition.test(last[0]), "awaiting " + what + "; now " + last[0]);
+                return null;
+            });
+            return last[0];
+        }
     }
 
     /** Waits until the source's group has {@code count} caches registered. */

@@ -34,6 +34,7 @@ import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
 import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.task.JudgedTask;
 import io.sppo4j.model.task.Task;
 import io.sppo4j.model.task.game.BuiltinGames;
 import io.sppo4j.model.task.game.GameTask;
