@@ -66,19 +66,16 @@ class GroupTrainerTest {
 
     @Test
     void sppoRegressesEachLogRatioOntoItsWinRateTarget() {
-        // Win rates 5/6, 1/6, 1/6, 5/6 with η = 2: targets ±2/3 around the sampler's log-probability −3.
-        JudgedGroup group = group(new double[][] {
-            {0.5, 1.0, 1.0, 0.5}, {0.0, 0.5, 0.5, 0.0}, {0.0, 0.5, 0.5, 0.0}, {0.5, 1.0, 1.0, 0.5}},
-                false, false, false, false);
-        Step step = train(Algorithm.SPPO, List.of(group));
-        double[] targets = {2.0 / 3, -2.0 / 3, -2.0 / 3, 2.0 / 3};
-        double expected = 0;
-        for (int i = 0; i < 4; i++) {
-            double residual = step.logProbsBefore()[i] - (-3.0) - targets[i];
-            expected += residual * residual / 4;
-        }
-        assertEquals(expected, step.result().loss(), 1e-4 * expected, "mean squared residual of the regression");
-        assertEquals(0.0, step.result().meanTarget(), 1e-6);
+        // Win rates 1, ½, 0 with η = 2: targets +1, 0, −1. The sampler put the first response
+        // 0.5 below the policy, so the log-ratios are 0.5, 0, 0 and the residuals −0.5, 0, +1.
+        double[][] preferences = {{0.5, 1.0, 1.0}, {0.0, 0.5, 1.0}, {0.0, 0.0, 0.5}};
+        float[] logProbs = onPolicyLogProbs(3);
+        logProbs[0] -= 0.5f;
+        UpdateResult result = train(Algorithm.SPPO, List.of(group(preferences, logProbs, false, false, false))).result();
+        // A flipped target or a transposed matrix gives residuals 1.5, 0, −1 and a loss of 3.25 / 3.
+        assertEquals((0.25 + 0 + 1) / 3, result.loss(), 1e-4, "mean squared residual");
+        assertEquals(0.5 / 3, result.meanLogRatio(), 1e-4);
+        assertEquals(0.0, result.meanTarget(), 1e-6);
     }
 
     @Test
@@ -164,14 +161,19 @@ class GroupTrainerTest {
 
     /** As sampled by the policy under test: each sample carries its own log-probability under it. */
     private static JudgedGroup onPolicy(double[][] preferences, boolean... fromMixture) {
+        return group(preferences, onPolicyLogProbs(fromMixture.length), fromMixture);
+    }
+
+    /** log π(y | "q") of the responses "a", "b", ... under the policy {@link #train} starts from. */
+    private static float[] onPolicyLogProbs(int count) {
         try (NDManager manager = NDManager.newBaseManager();
                 TransformerPolicy policy = TransformerPolicy.create(TINY, 1, manager, Device.cpu())) {
-            double[] logProbs = logProbs(policy, manager, fromMixture.length);
-            float[] values = new float[logProbs.length];
-            for (int i = 0; i < values.length; i++) {
+            double[] logProbs = logProbs(policy, manager, count);
+            float[] values = new float[count];
+            for (int i = 0; i < count; i++) {
                 values[i] = (float) logProbs[i];
             }
-            return group(preferences, values, fromMixture);
+            return values;
         }
     }
 
