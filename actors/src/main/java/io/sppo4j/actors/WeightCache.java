@@ -72,6 +72,20 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     /** The highest version this node knows of (held, or offered to it), -1 when none. */
     public record LatestVersion(long version) implements SppoMessage {}
 
+    public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+    /**
+     * What the cache holds and what went wrong on the way.
+     *
+     * @param heldVersion the version subscribers have, -1 when none
+     * @param highestSeen the highest version held or offered, -1 when none
+     * @param fetching the version being fetched, -1 when none
+     * @param fetchFailures fetches that broke off (each resumes at the next offer)
+     * @param checksumFailures fetched versions discarded because their bytes failed the checksum
+     */
+    public record Status(long heldVersion, long highestSeen, long fetching, long fetchFailures, long checksumFailures)
+            implements SppoMessage {}
+
     private record PeersChanged(Receptionist.Listing listing) implements Command, LocalOnly {}
 
     private record Fetched(long version) implements Command, LocalOnly {}
@@ -123,6 +137,8 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     private SnapshotAssembly incoming;
     private Offer incomingOffer;
     private WeightTransport.Transfer fetch;
+    private long fetchFailures;
+    private long checksumFailures;
 
     private WeightCache(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings) {
         super(context);
@@ -141,6 +157,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
                 .onMessage(Publish.class, this::onPublish)
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(GetLatestVersion.class, this::onGetLatestVersion)
+                .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(PeersChanged.class, this::onPeersChanged)
                 .onMessage(Offer.class, this::onOffer)
                 .onMessage(Have.class, answer -> onAnswered(answer.version(), answer.peer()))
@@ -228,6 +245,12 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         return this;
     }
 
+    private Behavior<Command> onGetStatus(GetStatus request) {
+        long fetching = incoming != null && fetch != null ? incoming.version() : -1;
+        request.replyTo().tell(new Status(heldVersion(), highestSeen, fetching, fetchFailures, checksumFailures));
+        return this;
+    }
+
     private Behavior<Command> onPeersChanged(PeersChanged changed) {
         Set<ActorRef<Command>> current = new LinkedHashSet<>(changed.listing().getServiceInstances(key));
         current.remove(getContext().getSelf());
@@ -289,6 +312,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
             offer.source().tell(new Received(assembly.version(), getContext().getSelf()));
         } catch (RuntimeException e) {
             // Damaged on the way: the bytes are never used; the source offers again, or a newer version comes.
+            checksumFailures++;
             getContext().getLog().error("weights v{} failed their checksum and were discarded: {}",
                     assembly.version(), e.getMessage());
         }
@@ -297,6 +321,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     private Behavior<Command> onFetchFailed(FetchFailed failed) {
         if (incoming != null && incoming.version() == failed.version()) {
+            fetchFailures++;
             fetch = null; // the next offer resumes from the bytes already here
             getContext().getLog().info("{}; resuming at the next offer", failed.reason());
         }

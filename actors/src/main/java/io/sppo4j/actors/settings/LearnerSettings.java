@@ -24,6 +24,7 @@ import java.util.Locale;
  * @param weightEncoding FP32 (bit-exact) or BF16 (half the bytes) for published weights
  * @param statusInterval how often the learner logs a status line; zero for never (the one-JVM
  *     command prints its own)
+ * @param skippedSteps the share of steps that may be skipped before the run stops
  */
 public record LearnerSettings(
         int capacity,
@@ -37,14 +38,15 @@ public record LearnerSettings(
         int warmupSteps,
         Duration creditTimeout,
         TensorEncoding weightEncoding,
-        Duration statusInterval) {
+        Duration statusInterval,
+        SkippedStepBound skippedSteps) {
 
-    /** Without a status log. */
+    /** Without a status log, with the default bound on skipped steps. */
     public LearnerSettings(
             int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
             int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
         this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
-                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO);
+                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO, SkippedStepBound.DEFAULT);
     }
 
     public LearnerSettings {
@@ -74,6 +76,7 @@ public record LearnerSettings(
                 learner.nonNegativeInt("warmup-steps"),
                 config.getDuration("sppo4j.learner.credit-timeout"),
                 TensorEncoding.valueOf(encoding.toUpperCase(Locale.ROOT)),
-                config.getDuration("sppo4j.learner.status-interval"));
+                config.getDuration("sppo4j.learner.status-interval"),
+                SkippedStepBound.from(config));
     }
 }

@@ -274,7 +274,7 @@ public final class WireFixtures {
 
     public StepRecord stepRecord() {
         return new StepRecord(anyLong(), anyLong(), anyDouble(), anyDouble(), anyLong(), anyDouble(), anyDouble(),
-                anyDouble(), anyLong(), anyDouble());
+                anyDouble(), anyLong(), anyLong(), anyDouble());
     }
 
     public EvalRecord evalRecord() {
@@ -282,7 +282,7 @@ public final class WireFixtures {
     }
 
     public Monitor.LearnerTotals totals() {
-        return new Monitor.LearnerTotals(anyLong(), anyLong(), anyLong(), anyLong());
+        return new Monitor.LearnerTotals(anyLong(), anyLong(), anyLong(), anyLong(), anyLong());
     }
 
     public Monitor.PolicyDistribution distribution() {
@@ -297,7 +297,7 @@ public final class WireFixtures {
                 new Learner.GroupFailed(anyLong(), text(60)),
                 new Learner.ReturnCredits(list(30, WireFixtures::anyLong)),
                 new Learner.GetStatus(ref()),
-                new Learner.Status(anyLong(), anyLong(), anyInt(), anyInt(), anyLong(), anyBoolean()),
+                new Learner.Status(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), anyLong(), anyLong(), anyBoolean()),
                 new WeightCache.Publish(weightSnapshot(), anyLong(), anyBoolean()),
                 new WeightCache.Subscribe(ref()),
                 new WeightCache.GetLatestVersion(ref()),
@@ -305,6 +305,8 @@ public final class WireFixtures {
                 new WeightCache.Have(anyLong(), ref()),
                 new WeightCache.Received(anyLong(), ref()),
                 new WeightCache.Update(weightSnapshot(), anyLong(), anyBoolean()),
+                new WeightCache.GetStatus(ref()),
+                new WeightCache.Status(anyLong(), anyLong(), anyLong(), anyLong(), anyLong()),
                 new Monitor.Stepped(stepRecord()),
                 new Monitor.Evaluated(evalRecord()),
                 new Monitor.LearnerFinished(totals()),
