@@ -97,6 +97,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                 .onMessage(WeightsUpdated.class, this::onWeights)
                 .onMessageEquals(EvaluatePending.INSTANCE, this::onEvaluatePending)
                 .onSignal(PostStop.class, signal -> {
+                    if (pending != null) {
+                        pending.snapshot().close();
+                    }
                     manager.close();
                     return this;
                 })
@@ -110,11 +113,20 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                 || update.version() >= lastEvaluated + setup.everyVersions();
         if (due || (pending != null && pending.last())) {
             // Only the newest due version is evaluated: a slow evaluation skips, never queues up.
-            pending = pending != null && pending.last() ? pending : update;
+            WeightCache.Update kept = pending != null && pending.last() ? pending : update;
+            if (pending != null && pending != kept) {
+                pending.snapshot().close();
+            }
+            if (kept != update) {
+                update.snapshot().close();
+            }
+            pending = kept;
             if (!evaluationScheduled) {
                 evaluationScheduled = true;
                 getContext().getSelf().tell(EvaluatePending.INSTANCE);
             }
+        } else {
+            update.snapshot().close(); // not due: nothing will load it
         }
         return this;
     }
@@ -130,7 +142,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         if (referenceResponses == null) {
             sampleReference();
         }
-        update.snapshot().importInto(policy);
+        try (WeightSnapshot snapshot = update.snapshot()) {
+            snapshot.importInto(policy);
+        }
         SampledResponses responses = sample(policy);
         double winRate = WinRate.judge(judge, prompts, responses.texts(), referenceResponses).mean();
         lastEvaluated = update.version();

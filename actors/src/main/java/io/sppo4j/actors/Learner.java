@@ -21,7 +21,7 @@ import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
 import io.sppo4j.model.task.Task;
 import io.sppo4j.model.train.UpdateResult;
-import io.sppo4j.model.weights.TensorEncoding;
+import io.sppo4j.model.weights.ModelParameters;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
@@ -569,7 +569,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         extra.put(EXTRA_DROPPED, Long.toString(droppedStale));
         Checkpoint checkpoint = new Checkpoint(
                 setup.policyConfig(), version, step,
-                WeightSnapshot.export(policy, version, TensorEncoding.FP32),
+                ModelParameters.source(policy), // streamed from the live model: no copy of it
                 optimizer.exportState(), setup.seed(), extra);
         try {
             setup.checkpoints().save(checkpoint);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.SnapshotHeader;
+import io.sppo4j.actors.weights.WeightTransferMetrics;
 import io.sppo4j.actors.weights.WeightTransport;
 import io.sppo4j.model.weights.WeightSnapshot;
 
@@ -90,23 +91,38 @@ class WeightCacheTest {
     }
 
     @Test
-    void damagedWeightsAreNeverUsed() throws Exception {
+    void damagedWeightsAreNeverUsedAndAreCounted() throws Exception {
         WeightCache.Settings settings = settings();
+        WeightTransferMetrics metrics = WeightTransferMetrics.unregistered();
         TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
-        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
+        ActorRef<WeightCache.Command> cache = testKit.spawn(WeightCache.create(settings, metrics));
+        cache.tell(new WeightCache.Subscribe(subscriber.ref()));
+        WeightSnapshot held = ActorFixtures.weights(6, 3);
+        cache.tell(new WeightCache.Publish(held.retain(), 1, false));
+        assertEquals(held, subscriber.receiveMessage().snapshot());
+
         TestProbe<WeightCache.Command> source = testKit.createTestProbe();
         WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
         SnapshotHeader header = SnapshotHeader.of(snapshot);
         SnapshotHeader wrongChecksum = new SnapshotHeader(4, header.encoding(), header.checksum() ^ 1, header.tensors());
         try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK)) {
             server.serve(snapshot);
-            cache.tell(new WeightCache.Offer(wrongChecksum, 1, false, server.host(), server.port(), source.ref()));
-            source.expectNoMessage(Duration.ofMillis(500)); // no Received: the bytes failed their checksum
+            cache.tell(new WeightCache.Offer(wrongChecksum, 2, false, server.host(), server.port(), source.ref()));
+            subscriber.awaitAssert(Duration.ofSeconds(30), () -> {
+                assertEquals(1, metrics.checksumFailures(), "the damaged version is counted");
+                return null;
+            });
+            source.expectNoMessage(Duration.ofMillis(200)); // no Received: the bytes failed their checksum
         }
         subscriber.expectNoMessage(Duration.ofMillis(100));
         TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
         cache.tell(new WeightCache.GetLatestVersion(latest.ref()));
         assertEquals(4, latest.receiveMessage().version(), "the offer is remembered, the bytes are not used");
+        TestProbe<WeightCache.Update> late = testKit.createTestProbe();
+        cache.tell(new WeightCache.Subscribe(late.ref()));
+        WeightCache.Update kept = late.receiveMessage();
+        assertEquals(3, kept.version(), "the node keeps its previous weights");
+        assertEquals(held, kept.snapshot(), "bit for bit");
     }
 
     /** Waits until the source's group has {@code count} caches registered. */
