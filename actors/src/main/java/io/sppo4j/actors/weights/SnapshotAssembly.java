@@ -1,7 +1,6 @@
 package io.sppo4j.actors.weights;
 
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
 import io.sppo4j.model.weights.IncomingSnapshot;
 import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.WeightSnapshot;
@@ -37,9 +36,8 @@ public final class SnapshotAssembly implements AutoCloseable {
     /** @throws IllegalArgumentException if the header names a tensor twice or mixes dtypes with its encoding */
     public SnapshotAssembly(SnapshotHeader header) {
         this.header = header;
-        List<TensorHeader> tensors = header.tensors();
-        List<TensorSpec> specs = tensors.stream().map(t -> new TensorSpec(t.name(), t.dtype(), t.shape())).toList();
-        this.incoming = new IncomingSnapshot(header.version(), header.encoding(), specs, header.checksum());
+        List<TensorSpec> tensors = header.tensors();
+        this.incoming = new IncomingSnapshot(header.version(), header.encoding(), tensors, header.checksum());
         this.ends = new long[tensors.size()];
         long sum = 0;
         for (int i = 0; i < tensors.size(); i++) {

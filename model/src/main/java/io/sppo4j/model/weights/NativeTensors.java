@@ -101,9 +101,22 @@ public final class NativeTensors {
 
     /**
      * A copy of {@code array} (float32 or float16, any device) on the CPU as {@code dtype}, owned
-     * by {@code owner}; never a view of it. Only its view is meant to be read: a BF16 copy is raw bytes.
+     * by {@code owner}; never a view of it. Only its {@link #view} is meant to be read: a copy
+     * may be untyped bytes.
      */
     public static NDArray hostCopy(NDArray array, TensorDType dtype, NDManager owner) {
+        if (array.getDevice().equals(Device.cpu()) && array.getDataType() == DataType.FLOAT32
+                && (dtype == TensorDType.F32 || dtype == TensorDType.BF16)) {
+            // Copied or rounded straight from the array's memory: no engine call, whose worker
+            // threads only add contention for a memory-bound copy.
+            NDArray copy = allocate(new TensorSpec("copy", dtype, array.getShape().getShape()), owner);
+            if (dtype == TensorDType.F32) {
+                view(copy).put(view(array));
+            } else {
+                BFloat16.narrow(view(array), view(copy));
+            }
+            return copy;
+        }
         if (dtype == TensorDType.BF16) {
             try (NDManager scope = owner.newSubManager(Device.cpu())) {
                 NDArray f32 = hostCopy(array, TensorDType.F32, scope);

@@ -261,9 +261,14 @@ public final class WeightSnapshot implements TensorSource, AutoCloseable {
         }
     }
 
+    /** Same version, encoding, checksum and bytes; a closed handle equals only itself. */
     @Override
     public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
         return other instanceof WeightSnapshot that
+                && isOpen() && that.isOpen()
                 && version == that.version
                 && encoding == that.encoding
                 && checksum == that.checksum

@@ -1,7 +1,6 @@
 package io.sppo4j.model.hf;
 
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.sppo4j.model.checkpoint.SafeTensors;
 import io.sppo4j.model.weights.RandomTensors;
@@ -48,21 +47,16 @@ public final class RealShapeHfModels {
             return specs;
         }
 
+        /** The tiny Llama fixture's config with these sizes: the keys transformers' LlamaConfig reads. */
         JsonObject config() {
-            JsonObject config = new JsonObject();
-            JsonArray architectures = new JsonArray();
-            architectures.add("LlamaForCausalLM");
-            config.add("architectures", architectures);
-            config.addProperty("model_type", "llama");
+            JsonObject config = TinyHfModels.config(TinyHfModels.Kind.LLAMA);
             config.addProperty("vocab_size", vocab);
             config.addProperty("hidden_size", hidden);
             config.addProperty("intermediate_size", intermediate);
             config.addProperty("num_hidden_layers", layers);
             config.addProperty("num_attention_heads", heads);
             config.addProperty("num_key_value_heads", kvHeads);
-            config.addProperty("hidden_act", "silu");
             config.addProperty("max_position_embeddings", context);
-            config.addProperty("rms_norm_eps", 1e-5);
             config.addProperty("rope_theta", 100_000.0);
             config.addProperty("tie_word_embeddings", true);
             config.addProperty("torch_dtype", "bfloat16");
