@@ -12,6 +12,7 @@ import io.sppo4j.model.nd.TorchThreads;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.Sampler;
 import io.sppo4j.model.sampling.SamplingConfig;
+import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -117,8 +118,17 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         boolean due = update.version() != lastEvaluated && (update.last() || onCadence);
         if (due || (pending != null && pending.last())) {
             // Only the newest due version is evaluated: a slow evaluation skips, never queues up.
-            pending = pending != null && pending.last() ? pending : update;
+            WeightCache.Update kept = pending != null && pending.last() ? pending : update;
+            if (pending != null && pending != kept) {
+                pending.snapshot().close();
+            }
+            if (kept != update) {
+                update.snapshot().close();
+            }
+            pending = kept;
             scheduleEvaluation();
+        } else {
+            update.snapshot().close(); // not due: nothing will load it
         }
         return this;
     }
@@ -142,7 +152,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         if (referenceResponses == null) {
             sampleReference();
         }
-        update.snapshot().importInto(policy);
+        try (WeightSnapshot snapshot = update.snapshot()) {
+            snapshot.importInto(policy);
+        }
         SampledResponses responses = sample(policy);
         lastEvaluated = update.version();
         judging = true;
@@ -187,6 +199,10 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onStop() {
+        if (pending != null) {
+            pending.snapshot().close();
+            pending = null;
+        }
         manager.close();
         return this;
     }

@@ -7,8 +7,7 @@ import io.sppo4j.model.checkpoint.CorruptCheckpointException;
 import io.sppo4j.model.optim.AdamW;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.weights.TensorEncoding;
-import io.sppo4j.model.weights.WeightSnapshot;
+import io.sppo4j.model.weights.ModelParameters;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -125,7 +124,8 @@ final class LearnerCheckpoints {
             return;
         }
         Checkpoint checkpoint = new Checkpoint(
-                policyConfig, version, step, WeightSnapshot.export(policy, version, TensorEncoding.FP32),
+                policyConfig, version, step,
+                ModelParameters.source(policy), // streamed from the live model: no copy of it
                 optimizer.exportState(), seed, progress.toExtras(task, schedule));
         try {
             store.save(checkpoint);

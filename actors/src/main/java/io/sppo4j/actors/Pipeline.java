@@ -61,7 +61,8 @@ public final class Pipeline {
             ActorContext<Command> context, Setup setup, CompletableFuture<Monitor.Report> completion) {
         DispatcherSelector compute = DispatcherSelector.fromConfig(COMPUTE_DISPATCHER);
         ActorRef<Monitor.Command> monitor = context.spawn(Monitor.create(completion, true), "monitor");
-        ActorRef<WeightCache.Command> cache = context.spawn(WeightCache.create(), "weight-cache");
+        ActorRef<WeightCache.Command> cache = context.spawn(
+                WeightCache.create(WeightCache.Settings.DEFAULT, setup.metrics().weights()), "weight-cache");
         context.spawn(Roles.evaluator(setup, cache, monitor), "evaluator", compute);
         ActorRef<Learner.Command> learner = context.spawn(Roles.learner(setup, cache, monitor, null), "learner", compute);
         context.watchWith(learner, new LearnerStopped());

@@ -160,7 +160,12 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
     private Behavior<Command> onWeights(WeightsUpdated updated) {
         long held = pendingWeights != null ? pendingWeights.version() : version;
         if (updated.update().version() > held) {
+            if (pendingWeights != null) {
+                pendingWeights.snapshot().close(); // superseded before it was loaded
+            }
             pendingWeights = updated.update();
+        } else {
+            updated.update().snapshot().close();
         }
         if (version < 0) {
             // The first weights: load them now and start asking for work.
@@ -267,13 +272,17 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     private void swapWeights() {
         if (pendingWeights == null || pendingWeights.version() <= version) {
+            if (pendingWeights != null) {
+                pendingWeights.snapshot().close();
+            }
             pendingWeights = null;
             return;
         }
-        WeightSnapshot snapshot = pendingWeights.snapshot();
         long started = System.nanoTime();
-        snapshot.importInto(policy);
-        version = snapshot.version();
+        try (WeightSnapshot snapshot = pendingWeights.snapshot()) { // its native memory is let go once loaded
+            snapshot.importInto(policy);
+            version = snapshot.version();
+        }
         pendingWeights = null;
         setup.metrics().loaded(setup.name(), version, (System.nanoTime() - started) / 1e9);
     }
@@ -309,6 +318,10 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     /** Hands unused credits back so their prompts are not lost, then frees the policy. */
     private Behavior<Command> onStop() {
+        if (pendingWeights != null) {
+            pendingWeights.snapshot().close();
+            pendingWeights = null;
+        }
         if (!credits.isEmpty()) {
             learner.tell(new Learner.ReturnCredits(credits.stream().map(Credit::id).toList()));
             credits.clear();

@@ -80,7 +80,7 @@ class RolloutWorkerTest {
 
         void publish(long version) {
             WeightSnapshot snapshot = versions.computeIfAbsent(version, v -> ActorFixtures.weights(100 + v, v));
-            weights.tell(new WeightCache.Update(snapshot, version, false));
+            weights.tell(new WeightCache.Update(snapshot.retain(), version, false)); // the worker closes its handle
         }
 
         /** Answers the worker's next credit request with {@code count} credits. */

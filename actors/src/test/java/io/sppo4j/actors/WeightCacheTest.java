@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
 import io.sppo4j.actors.weights.WeightTransport;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.time.Duration;
@@ -122,9 +122,9 @@ class WeightCacheTest {
         WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
         SnapshotHeader header = SnapshotHeader.of(snapshot);
         // Cut the first transfer halfway through a tensor in the middle: the tensors before it arrived whole.
-        List<TensorHeader> tensors = header.tensors();
+        List<TensorSpec> tensors = header.tensors();
         long prefix = 0;
-        for (TensorHeader tensor : tensors.subList(0, tensors.size() / 2)) {
+        for (TensorSpec tensor : tensors.subList(0, tensors.size() / 2)) {
             prefix += tensor.byteSize();
         }
         long cut = prefix + tensors.get(tensors.size() / 2).byteSize() / 2;

@@ -11,7 +11,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.monitor.StepRecord;
 import io.sppo4j.model.weights.NamedTensor;
@@ -230,7 +230,7 @@ public final class WireFixtures {
     }
 
     public SnapshotHeader snapshotHeader() {
-        List<TensorHeader> tensors = new ArrayList<>();
+        List<TensorSpec> tensors = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int count = size(12);
         for (int i = 0; i < count; i++) {
@@ -240,7 +240,7 @@ public final class WireFixtures {
             for (int d = 0; d < shape.length; d++) {
                 shape[d] = random.nextInt(5) == 0 ? 0 : 1 + random.nextInt(4096);
             }
-            tensors.add(new TensorHeader(name, TensorDType.values()[random.nextInt(TensorDType.values().length)], shape));
+            tensors.add(new TensorSpec(name, TensorDType.values()[random.nextInt(TensorDType.values().length)], shape));
         }
         return new SnapshotHeader(anyLong(), TensorEncoding.values()[random.nextInt(2)], random.nextInt(), tensors);
     }
