@@ -182,13 +182,7 @@ class HttpPairwiseJudgeTest {
         // One question fails twice; the waits before its second and third attempts are at least
         // half of 400 ms and half of 800 ms (the jitter takes up to half away, never adds).
         List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
-        FakeChatServer server = server(question -> {
-            if (!question.responseA().equals("zz")) {
-                return confident(question);
-            }
-            arrivals.add(System.nanoTime());
-            return arrivals.size() <= 2 ? FakeChatServer.Reply.status(503, "busy") : confident(question);
-        });
+        FakeChatServer server = failingFirst(arrivals, 2, FakeChatServer.Reply.status(503, "busy"));
         assertRanksBestFirst(judge(server, "sppo4j.judge.http.initial-backoff=400ms", "sppo4j.judge.http.max-backoff=10s",
                 "sppo4j.judge.http.max-attempts=3").preferences(PROMPT, List.of("zz", "z")), 0.8);
         assertEquals(3, arrivals.size());
@@ -201,15 +195,8 @@ class HttpPairwiseJudgeTest {
     @Test
     void aRetryAfterLongerThanTheBackOffIsHonoured() throws Exception {
         List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
-        FakeChatServer server = server(question -> {
-            if (!question.responseA().equals("zz")) {
-                return confident(question);
-            }
-            arrivals.add(System.nanoTime());
-            return arrivals.size() == 1
-                    ? new FakeChatServer.Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"), false)
-                    : confident(question);
-        });
+        FakeChatServer server = failingFirst(arrivals, 1,
+                new FakeChatServer.Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"), false));
         // The back-off alone would wait at most 1 ms; the server asks for a second.
         assertRanksBestFirst(judge(server, "sppo4j.judge.http.max-backoff=5s").preferences(PROMPT, List.of("zz", "z")), 0.8);
         assertEquals(2, arrivals.size());
@@ -345,6 +332,20 @@ class HttpPairwiseJudgeTest {
         FakeChatServer server = server(HttpPairwiseJudgeTest::confident);
         judge(server, Map.of(), "sppo4j.judge.http.api-key-env=UNSET_JUDGE_KEY").preferences(PROMPT, List.of("zz", "z"));
         assertEquals(List.of("", ""), server.authorizations());
+    }
+
+    /**
+     * A server that answers the question (zz, z) with {@code failure} its first {@code failures}
+     * times, noting when each of its attempts arrived; every other question is answered at once.
+     */
+    private FakeChatServer failingFirst(List<Long> arrivals, int failures, FakeChatServer.Reply failure) throws Exception {
+        return server(question -> {
+            if (!question.responseA().equals("zz")) {
+                return confident(question);
+            }
+            arrivals.add(System.nanoTime());
+            return arrivals.size() <= failures ? failure : confident(question);
+        });
     }
 
     /** Counts what the judge reports. */
