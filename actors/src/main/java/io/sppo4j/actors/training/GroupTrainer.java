@@ -33,8 +33,8 @@ public interface GroupTrainer {
             throw new IllegalArgumentException(settings.algorithm().configName() + " needs the reference policy");
         }
         return switch (settings.algorithm()) {
-            case SPPO -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), false);
-            case SPPO_PAIR -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), true);
+            case SPPO -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), false, settings.winRate());
+            case SPPO_PAIR -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), true, settings.winRate());
             case DPO -> new PairGroupTrainer(new PairwiseUpdate(policy, reference, optimizer, new DpoLoss(settings.beta()), padId));
             case IPO, IPO_MD -> new PairGroupTrainer(
                     new PairwiseUpdate(policy, reference, optimizer, new IpoLoss(settings.beta()), padId));
