@@ -2,6 +2,7 @@ package io.sppo4j.actors.settings;
 
 import com.typesafe.config.Config;
 import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.model.judge.PreferenceMatrices;
 
 import java.util.Locale;
 
@@ -29,16 +30,12 @@ public enum WinRate {
 
     /** p̂ of every response of a group from its preference matrix (K ≥ 2, P[i][j] = P(y_i ≻ y_j)). */
     public double[] of(double[][] preferences) {
-        int k = preferences.length;
-        double[] rates = new double[k];
-        for (int i = 0; i < k; i++) {
-            double sum = 0;
-            for (int j = 0; j < k; j++) {
-                if (j != i) {
-                    sum += preferences[i][j];
-                }
+        double[] rates = PreferenceMatrices.winRates(preferences); // the mean over j ≠ i
+        if (this == OFFICIAL) {
+            int k = preferences.length;
+            for (int i = 0; i < k; i++) {
+                rates[i] = ((k - 1) * rates[i] + 0.5) / k;
             }
-            rates[i] = this == OTHERS ? sum / (k - 1) : (sum + 0.5) / k;
         }
         return rates;
     }
