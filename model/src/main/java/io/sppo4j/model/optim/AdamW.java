@@ -52,7 +52,7 @@ import java.util.Map;
  * model (or, after {@link #restoreState}, a model with the same parameter names and shapes).
  * Not thread-safe: the learner that owns it calls it from one thread at a time.
  */
-public final class AdamW implements AutoCloseable {
+public final class AdamW implements Optimizer {
 
     /** Name written into and expected from {@link OptimizerState#algorithm()}. */
     public static final String ALGORITHM = "adamw";
