@@ -8,15 +8,17 @@ rewards) against the ones transformers computed, within 1e-4. The checkpoints ar
 Run from the repository root, in an environment with torch and transformers (no network needed):
 
     pip install torch transformers safetensors
-    python model/src/test/python/make_hf_fixtures.py
+    python model/src/test/python/make_hf_fixtures.py [OUT_DIR]
     mvn -B -q -pl model -am test -Dtest=HfFixturesTest -Dsurefire.failIfNoSpecifiedTests=false
 
-Each model/src/test/resources/hf-fixtures/<name>/ holds the save_pretrained output plus reference.json:
+OUT_DIR defaults to model/src/test/resources/hf-fixtures (scripts/device-check.sh writes elsewhere).
+Each OUT_DIR/<name>/ holds the save_pretrained output plus reference.json:
     {"transformers": "<version>", "input_ids": [...], "logits": [[...], ...]}      causal LMs, (T, V)
     {"transformers": "<version>", "sequences": [[...], ...], "rewards": [...]}     reward models
 """
 import json
 import pathlib
+import sys
 
 import torch
 import transformers
@@ -45,6 +47,7 @@ FIXTURES = {
 
 
 def main():
+    out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     for name, (model_class, config, dtype) in FIXTURES.items():
         torch.manual_seed(sum(map(ord, name)))
         model = model_class(config).eval()
@@ -52,7 +55,7 @@ def main():
             for parameter in model.parameters():  # larger than the default init, so logits differ visibly
                 parameter.normal_(0.0, 0.2)
         model = model.to(dtype).float()  # the reference uses exactly the weights that get saved
-        directory = OUT / name
+        directory = out / name
         directory.mkdir(parents=True, exist_ok=True)
         reference = {"transformers": transformers.__version__}
         with torch.no_grad():
