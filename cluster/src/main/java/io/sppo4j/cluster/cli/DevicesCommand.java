@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
             "What this machine offers DJL: the PyTorch library it loads (and whether it is a CUDA build),",
             "the GPUs it sees, the device a setting resolves to and its memory, and one matrix product there",
             "checked against the CPU. Fails naming what is missing when --device gpu cannot be met.",
-            "Checks a node before training: kubectl exec POD -- java -jar /opt/sppo4j/sppo.jar devices --device gpu"
+            "Checks a node before training (docs/deploy-kubernetes.md, \"Check a node\")."
         })
 final class DevicesCommand implements Callable<Integer> {
 
