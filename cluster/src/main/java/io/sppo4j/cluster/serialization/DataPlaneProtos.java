@@ -5,7 +5,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.proto.RolloutLogRecord;
@@ -166,7 +166,7 @@ public final class DataPlaneProtos {
                 .setVersion(header.version())
                 .setEncoding(toProto(header.encoding()))
                 .setChecksum(header.checksum());
-        for (TensorHeader tensor : header.tensors()) {
+        for (TensorSpec tensor : header.tensors()) {
             io.sppo4j.proto.TensorHeader.Builder tensorBuilder = io.sppo4j.proto.TensorHeader.newBuilder()
                     .setName(tensor.name())
                     .setDtype(toProto(tensor.dtype()));
@@ -180,13 +180,13 @@ public final class DataPlaneProtos {
 
     public static SnapshotHeader fromProto(WeightSnapshotHeader proto) {
         WireSchema.check("sppo4j.v1.WeightSnapshotHeader", proto.getSchemaVersion(), WireSchema.WEIGHT_SNAPSHOT_HEADER);
-        List<TensorHeader> tensors = new ArrayList<>(proto.getTensorsCount());
+        List<TensorSpec> tensors = new ArrayList<>(proto.getTensorsCount());
         for (io.sppo4j.proto.TensorHeader tensor : proto.getTensorsList()) {
             long[] shape = new long[tensor.getShapeCount()];
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = tensor.getShape(i);
             }
-            tensors.add(new TensorHeader(tensor.getName(), fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape));
+            tensors.add(new TensorSpec(tensor.getName(), fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape));
         }
         return new SnapshotHeader(proto.getVersion(), fromProto(proto.getEncoding(), proto.getEncodingValue()),
                 proto.getChecksum(), tensors);

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Pipeline;
+import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
 import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
@@ -37,6 +38,7 @@ import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
 import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.task.JudgedTask;
 import io.sppo4j.model.task.Task;
 import io.sppo4j.model.task.game.BuiltinGames;
 import io.sppo4j.model.task.game.GameTask;
@@ -120,7 +122,7 @@ public record TaskSetup(
 
     /** The prompt file's task; its judge is the one sppo4j.judge.type names (no rule judge exists for it). */
     private static PromptTask promptTask(Config config, Optional<ChatTemplate> template) {
-        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model or http");
+        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model, http or pairrm");
         PromptsConfig prompts = PromptsConfig.from(config);
         try {
             PromptDataset dataset = PromptDataset.load(prompts, template);
@@ -194,12 +196,12 @@ public record TaskSetup(
         devices.put("rollout", rolloutDevice);
         devices.values().forEach(choice -> LOG.info("{}", choice.line()));
         DeviceMetrics.register(registry, devices);
+        RunSetup run = new RunSetup(judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig,
+                reference, AlgorithmSettings.from(config), seed, config.getInt("sppo4j.torch.threads-per-actor"));
         return new Pipeline.Setup(
-                judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig, reference,
-                Schedule.from(config), LearnerSettings.from(config), RolloutSettings.from(config),
-                new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), EvalSettings.from(config),
-                AlgorithmSettings.from(config), seed, learnerDevice.device(), rolloutDevice.device(),
-                checkpoints, config.getInt("sppo4j.torch.threads-per-actor"), metrics);
+                run, Schedule.from(config), LearnerSettings.from(config), learnerDevice.device(), checkpoints,
+                RolloutSettings.from(config), rolloutDevice.device(),
+                new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), EvalSettings.from(config), metrics);
     }
 
     /** The same setup with one key changed (a benchmark's method or step budget). */

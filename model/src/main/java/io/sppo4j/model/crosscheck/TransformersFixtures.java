@@ -12,6 +12,7 @@ import com.google.gson.JsonParser;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.hf.HfRewardModel;
+import io.sppo4j.model.judge.pairrm.PairRmSequences;
 import io.sppo4j.model.nd.Autograd;
 
 import java.io.IOException;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
 /**
  * Our outputs against transformers' own, on the checkpoints {@code model/src/test/python/make_hf_fixtures.py}
  * writes: each fixture directory holds {@code save_pretrained}'s files and a {@code reference.json}
- * with the logits (causal LMs) or rewards (reward models) transformers computed. One comparison
+ * with the logits (causal LMs), rewards (reward models) or PairRM comparison logits transformers computed. One comparison
  * serves {@code HfFixturesTest} and {@code sppo check-fixtures} (which runs it on a GPU machine
  * without Maven).
  */
@@ -82,13 +83,15 @@ public final class TransformersFixtures {
             throw new IllegalArgumentException(file + ": not a JSON object: " + e.getMessage(), e);
         }
         String transformers = reference.has("transformers") ? reference.get("transformers").getAsString() : "unknown";
+        if (reference.has("pairrm_logits")) {
+            int[][] ids = sequences(array(reference, "pairrm_sequences", file), file, "pairrm_sequences");
+            double[] logits = PairRmSequences.logits(directory, device, ids);
+            return new Comparison(directory, "logit", transformers, ids.length,
+                    worst(array(reference, "pairrm_logits", file), logits, file, "pairrm_logits"));
+        }
         if (reference.has("rewards")) {
-            JsonArray sequences = array(reference, "sequences", file);
+            int[][] ids = sequences(array(reference, "sequences", file), file, "sequences");
             JsonArray expected = array(reference, "rewards", file);
-            int[][] ids = new int[sequences.size()][];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = ints(sequences.get(i), file, "sequences[" + i + "]");
-            }
             try (HfRewardModel model = HfModels.loadReward(directory, device)) {
                 double[] rewards = model.rewards(ids);
                 return new Comparison(directory, "reward", transformers, ids.length, worst(expected, rewards, file, "rewards"));
@@ -155,6 +158,14 @@ public final class TransformersFixtures {
             throw new IllegalArgumentException(file + ": '" + key + "' is missing or not an array");
         }
         return value.getAsJsonArray();
+    }
+
+    private static int[][] sequences(JsonArray sequences, Path file, String key) {
+        int[][] ids = new int[sequences.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = ints(sequences.get(i), file, key + "[" + i + "]");
+        }
+        return ids;
     }
 
     private static int[] ints(JsonElement value, Path file, String key) {
