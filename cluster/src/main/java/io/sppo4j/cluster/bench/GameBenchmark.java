@@ -119,7 +119,7 @@ public final class GameBenchmark {
         PolicyFactory factory = (parent, device) ->
                 new ConstrainedModel(TransformerPolicy.create(policyConfig, seed, parent, device), responseIds);
         WeightSnapshot reference;
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
                 LanguageModel initial = factory.create(manager, Device.cpu())) {
             reference = WeightSnapshot.export(initial, 0, TensorEncoding.FP32);
         }

@@ -101,10 +101,20 @@ class TrainCommandTest {
         CliRun.Result result = CliRun.run("train", "--json", "--out", dir.resolve("game").toString(),
                 "--config", profile.toString(), "--set", "sppo4j.tasks.game.name=weighted-rps",
                 "--set", "sppo4j.learner.max-steps=1500", "--set", "sppo4j.eval.every=500",
-                "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu");
+                "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=auto");
         assertEquals(0, result.code(), result.err());
         JsonObject summary = result.lastJsonLine();
         assertEquals("game", summary.get("task").getAsString());
+        // What auto chose, and why, in the summary and on stderr (this machine has no GPU).
+        JsonObject devices = summary.getAsJsonObject("devices");
+        assertEquals("cpu", devices.getAsJsonObject("learner").get("device").getAsString());
+        assertEquals("cpu", devices.getAsJsonObject("learner").get("setting").getAsString());
+        JsonObject rollout = devices.getAsJsonObject("rollout");
+        assertEquals("cpu", rollout.get("device").getAsString());
+        assertEquals("auto", rollout.get("setting").getAsString());
+        assertTrue(rollout.get("reason").getAsString().startsWith("no usable GPU: "), rollout.toString());
+        assertEquals("cpu", summary.get("rollout_device").getAsString());
+        assertTrue(result.err().contains("train: sppo4j.rollout.device = auto: cpu (no usable GPU: "), result.err());
         assertEquals(3, summary.getAsJsonArray("nash").size());
         double average = summary.get("exploitability_average").getAsDouble();
         // The untrained policy is uniform; its exploitability here is 0.067, and the worst policy's is 0.4.
@@ -141,6 +151,15 @@ class TrainCommandTest {
         CliRun.Result result = train(dir.resolve("bad"), "--set", "sppo4j.schedule=sometimes");
         assertEquals(2, result.code());
         assertTrue(result.err().contains("sppo4j.schedule"), result.err());
+    }
+
+    @Test
+    void aGpuLearnerWithoutAGpuFailsAtStartNamingWhatIsMissing() {
+        CliRun.Result result = train(dir.resolve("gpu"), "--set", "sppo4j.learner.device=gpu");
+        assertEquals(2, result.code(), result.err());
+        assertTrue(result.err().contains("error: sppo4j.learner.device = gpu, but DJL sees no GPU: "), result.err());
+        assertTrue(result.err().contains("is a CPU build"), result.err());
+        assertTrue(!Files.exists(dir.resolve("gpu").resolve("reference")), "nothing ran");
     }
 
     private CliRun.Result train(Path out, String... extra) {

@@ -96,6 +96,10 @@ class KubernetesManifestsTest {
         assertFalse(learner.getNodeSelector().isEmpty(), "the learner selects GPU nodes");
         assertTrue(learner.getTolerations().stream().anyMatch(t -> "nvidia.com/gpu".equals(t.getKey())),
                 "the learner tolerates the GPU nodes' taint");
+        checkGpuImage(production, "learner", "sppo4j.learner.device=gpu");
+        for (String role : List.of("judge", "rollout")) {
+            assertEquals("registry.example.com/sppo4j:0.1.0", container(production, role).getImage(), role + " keeps the CPU image");
+        }
 
         HorizontalPodAutoscaler hpa = production.named(HorizontalPodAutoscaler.class, "sppo4j-rollout");
         assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
@@ -114,6 +118,40 @@ class KubernetesManifestsTest {
                 .replace("<<.GroupBy>>", "namespace")));
         assertEquals(Set.of("sppo_learner_busy_seconds_total"), ruleMetrics);
         assertTrue(exported.containsAll(ruleMetrics), "a node exports " + ruleMetrics);
+    }
+
+    @Test
+    void theGpuWorkersOverlayPutsEveryRoleOnAGpuWithTheCudaImage() throws Exception {
+        Manifests gpuWorkers = render("overlays/production-gpu-workers");
+        checkWorkloads(gpuWorkers, Map.of("learner", 2, "judge", 2, "rollout", 4));
+        checkGpuImage(gpuWorkers, "learner", "sppo4j.learner.device=gpu");
+        checkGpuImage(gpuWorkers, "rollout", "sppo4j.rollout.device=gpu");
+        checkGpuImage(gpuWorkers, "judge", "sppo4j.judge.reward-model.device=gpu");
+    }
+
+    /**
+     * The role's pod runs the CUDA image (Dockerfile.cuda, as the production overlay names it) on
+     * one GPU of a GPU node, and its arguments, which the CUDA image's entry point accepts, demand
+     * the GPU so a pod without one fails at start instead of computing on the CPU.
+     */
+    private static void checkGpuImage(Manifests manifests, String role, String deviceSetting) throws Exception {
+        Container container = container(manifests, role);
+        assertEquals("registry.example.com/sppo4j-cuda:0.1.0", container.getImage(), role + " image");
+        assertEquals(new Quantity("1"), container.getResources().getLimits().get("nvidia.com/gpu"), role + " GPU limit");
+        PodSpec pod = manifests.named(Deployment.class, "sppo4j-" + role).getSpec().getTemplate().getSpec();
+        assertEquals("true", pod.getNodeSelector().get("nvidia.com/gpu.present"), role + " selects GPU nodes");
+        List<String> args = new ArrayList<>(ImageEntryPoint.read(ImageEntryPoint.CUDA_DOCKERFILE).arguments());
+        args.addAll(container.getArgs());
+        CommandLine.ParseResult parsed = new CommandLine(new SppoCli()).parseArgs(args.toArray(String[]::new));
+        assertEquals(List.of(role), parsed.subcommand().matchedOptionValue("--roles", List.of()), role + " role");
+        assertEquals(List.of(deviceSetting), parsed.subcommand().matchedOptionValue("--set", List.of()), role + " device");
+        Config settings = Settings.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
+                List.of("POD_IP=\"10.1.2.3\"", deviceSetting));
+        assertEquals("gpu", settings.getString(deviceSetting.substring(0, deviceSetting.indexOf('='))), "the key exists and loads");
+    }
+
+    private static Container container(Manifests manifests, String role) {
+        return manifests.named(Deployment.class, "sppo4j-" + role).getSpec().getTemplate().getSpec().getContainers().get(0);
     }
 
     @Test
