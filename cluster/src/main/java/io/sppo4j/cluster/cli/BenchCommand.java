@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Benchmarks that print JSON (measured side by side in one run).",
         subcommands = {GenerateCommand.class, GameBenchCommand.class, AlgorithmsBenchCommand.class,
-            BroadcastBenchCommand.class, PipelineBenchCommand.class})
+            BroadcastBenchCommand.class, PipelineBenchCommand.class, FailoverBenchCommand.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
