@@ -418,6 +418,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 credits.add(ledger.issue(request.getKey(), prompts.next(), now));
             }
             request.getKey().tell(new RolloutWorker.Credits(credits));
+            setup.metrics().issued(count);
             it.remove();
         }
         setup.metrics().occupancy(ledger.inFlight(), buffer.size());

@@ -134,9 +134,19 @@ public final class BenchCluster implements AutoCloseable {
         return samples;
     }
 
+    /** Fails the benchmark with {@code what} and where the nodes' logs are unless {@code ok}. */
+    public void require(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException(what + "; the nodes' logs are in " + out);
+        }
+    }
+
     /** SIGTERM to every node (thawing frozen ones first), SIGKILL to those still there after 20 s. */
     @Override
     public void close() throws InterruptedException {
+        for (NodeProcess node : nodes()) {
+            node.requestStop();
+        }
         for (NodeProcess node : nodes()) {
             node.close();
         }

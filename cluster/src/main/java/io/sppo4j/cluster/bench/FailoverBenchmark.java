@@ -2,7 +2,6 @@ package io.sppo4j.cluster.bench;
 
 import com.typesafe.config.Config;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -40,7 +39,7 @@ public final class FailoverBenchmark {
         int checkpointEvery = settings.getInt("sppo4j.learner.checkpoint-every");
         try (BenchCluster cluster = new BenchCluster(settings, out, "512m")) {
             NodeProcess active = cluster.start("learner-a", "learner");
-            require(BenchCluster.await(Duration.ofMinutes(2), () -> !active.metrics().isEmpty()), "learner-a did not start", cluster);
+            cluster.require(BenchCluster.await(Duration.ofMinutes(2), () -> !active.metrics().isEmpty()), "learner-a did not start");
             NodeProcess standby = cluster.start("learner-b", "learner");
             cluster.start("judge", "judge");
             NodeProcess rollout = cluster.start("rollout", "rollout");
@@ -49,16 +48,16 @@ public final class FailoverBenchmark {
                 NodeProcess learner = current;
                 NodeProcess next = standby;
                 // Steady state first: all four up, and the learner past a checkpoint of its own.
-                require(BenchCluster.await(Duration.ofMinutes(5), () -> cluster.formed(4)
+                cluster.require(BenchCluster.await(Duration.ofMinutes(5), () -> cluster.formed(4)
                         && learner.metric("sppo_learner_steps_total").orElse(0) >= checkpointEvery + 5
                         && rollout.metric("sppo_rollout_sequences_total").orElse(0) > 0),
-                        "round " + round + ": the cluster did not train with four members", cluster);
+                        "round " + round + ": the cluster did not train with four members");
                 double stepAtKill = learner.metric("sppo_learner_step").orElse(0);
                 LocalTime killedAt = LocalTime.now();
                 long killed = System.nanoTime();
                 learner.kill();
-                require(BenchCluster.await(Duration.ofMinutes(2), () -> next.metric("sppo_learner_steps_total").orElse(0) > 0),
-                        "round " + round + ": the standby did not train within 2 minutes of the kill", cluster);
+                cluster.require(BenchCluster.await(Duration.ofMinutes(2), () -> next.metric("sppo_learner_steps_total").orElse(0) > 0),
+                        "round " + round + ": the standby did not train within 2 minutes of the kill");
                 double took = (System.nanoTime() - killed) / 1e9;
                 seconds.add(took);
                 Map<String, Object> record = new LinkedHashMap<>();
@@ -131,9 +130,4 @@ public final class FailoverBenchmark {
         return step;
     }
 
-    private static void require(boolean ok, String what, BenchCluster cluster) throws IOException {
-        if (!ok) {
-            throw new IllegalStateException(what + "; the nodes' logs are in " + cluster.out());
-        }
-    }
 }

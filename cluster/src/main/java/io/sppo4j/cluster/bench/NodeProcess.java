@@ -216,9 +216,8 @@ public final class NodeProcess implements AutoCloseable {
         return samples;
     }
 
-    /** SIGCONT first (a frozen JVM cannot act on SIGTERM), then SIGTERM, then SIGKILL after 20 s. */
-    @Override
-    public void close() throws InterruptedException {
+    /** SIGCONT (a frozen JVM cannot act on SIGTERM), then SIGTERM; does not wait. */
+    public void requestStop() throws InterruptedException {
         if (!process.isAlive()) {
             return;
         }
@@ -228,6 +227,12 @@ public final class NodeProcess implements AutoCloseable {
             process.destroyForcibly();
         }
         process.destroy();
+    }
+
+    /** {@link #requestStop()}, then SIGKILL if the node has not left within 20 s. */
+    @Override
+    public void close() throws InterruptedException {
+        requestStop();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);

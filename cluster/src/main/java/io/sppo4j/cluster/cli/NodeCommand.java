@@ -14,6 +14,7 @@ import io.sppo4j.cluster.node.LearnerDeletionCost;
 import io.sppo4j.cluster.node.LearnerHandover;
 import io.sppo4j.cluster.node.NodeConfig;
 import io.sppo4j.cluster.node.NodeDiscovery;
+import io.sppo4j.cluster.node.NodeExit;
 import io.sppo4j.cluster.node.NodeGuardian;
 import io.sppo4j.cluster.node.NodeWeights;
 import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
@@ -98,7 +99,7 @@ final class NodeCommand implements Callable<Integer> {
             if (server != null) {
                 system.log().info("metrics on http://{}:{}/metrics", settings.getString("sppo4j.metrics.host"), server.port());
             }
-            system.getWhenTerminated().toCompletableFuture().get();
+            NodeExit.awaitEnd(system);
         }
         return 0;
     }

@@ -1,10 +1,14 @@
 package io.sppo4j.cluster.node;
 
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.model.checkpoint.CheckpointFencedException;
 import io.sppo4j.model.checkpoint.CommitGuard;
 import io.sppo4j.model.checkpoint.DurableFiles;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +67,7 @@ public final class CheckpointFence implements CommitGuard {
         }
 
         static Holder parse(String text, Path file) throws IOException {
-            Map<String, String> fields = new java.util.HashMap<>();
+            Map<String, String> fields = new HashMap<>();
             for (String line : text.split("\n")) {
                 int equals = line.indexOf('=');
                 if (equals > 0) {
@@ -279,11 +284,11 @@ public final class CheckpointFence implements CommitGuard {
     }
 
     /** {@code sppo_checkpoint_fence_refused_total} and {@code sppo_checkpoint_fence_generation} on {@code registry}. */
-    public void registerMetrics(io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
-        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sppo_checkpoint_fence_refused_total")
+    public void registerMetrics(PrometheusRegistry registry) {
+        CounterWithCallback.builder().name("sppo_checkpoint_fence_refused_total")
                 .help("Checkpoint saves refused because another learner had taken the checkpoint directory over.")
                 .callback(callback -> callback.call(refusedCommits.get())).register(registry);
-        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sppo_checkpoint_fence_generation")
+        GaugeWithCallback.builder().name("sppo_checkpoint_fence_generation")
                 .help("Generation of the checkpoint directory this node's learner holds; 0 when it holds none.")
                 .callback(callback -> callback.call(heldGeneration().orElse(0L))).register(registry);
     }
@@ -346,7 +351,7 @@ public final class CheckpointFence implements CommitGuard {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting for the checkpoint directory's lock");
+            throw new InterruptedIOException("interrupted waiting for the checkpoint directory's lock");
         }
     }
 }

@@ -186,10 +186,33 @@ public final class DataPlaneProtos {
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = tensor.getShape(i);
             }
-            tensors.add(new TensorHeader(tensor.getName(), fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape));
+            TensorHeader header = new TensorHeader(tensor.getName(),
+                    fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape);
+            checkSizable(header);
+            tensors.add(header);
         }
         return new SnapshotHeader(proto.getVersion(), fromProto(proto.getEncoding(), proto.getEncodingValue()),
                 proto.getChecksum(), tensors);
+    }
+
+    /**
+     * A receiver sizes each offered tensor from its shape before the bytes arrive: refuse a shape
+     * whose size is no number of bytes at all (a negative dimension, a product past a long) here,
+     * at decoding, rather than as a crash of the weight cache that would act on it.
+     */
+    private static void checkSizable(TensorHeader tensor) {
+        for (long dim : tensor.shape()) {
+            if (dim < 0) {
+                throw new IllegalArgumentException("tensor '" + tensor.name() + "' has a negative dimension "
+                        + java.util.Arrays.toString(tensor.shape()));
+            }
+        }
+        try {
+            tensor.byteSize();
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("tensor '" + tensor.name() + "' of shape "
+                    + java.util.Arrays.toString(tensor.shape()) + " has more bytes than a long counts", overflow);
+        }
     }
 
     /** @param source the offering cache in {@link org.apache.pekko.actor.typed.ActorRefResolver} format, "" for none */
