@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 final class ChaosBenchCommand implements Callable<Integer> {
 
     @Mixin
-    ConfigOptions configOptions = new ConfigOptions();
+    ClusterBenchOptions bench = new ClusterBenchOptions();
 
     @Option(names = "--minutes", defaultValue = "10", description = "Minutes of faults (default ${DEFAULT-VALUE}).")
     double minutes;
@@ -39,21 +39,13 @@ final class ChaosBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the fault schedule (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", defaultValue = "runs/bench-chaos", paramLabel = "DIR",
-            description = "Working directory: the nodes' logs and checkpoints (default ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--json", description = "Print the JSON summary as the last stdout line.")
-    boolean json;
-
     @Override
     public Integer call() throws Exception {
         if (minutes <= 0 || every <= 0 || maxPause < 1) {
             throw new IllegalArgumentException("--minutes and --every must be positive and --max-pause at least 1");
         }
-        Config settings = configOptions.loadOver("config/cluster.conf", "sppo4j.node.reference=init",
-                "sppo4j.rollout-log.directory=\"\"");
-        BenchOutput.freshDirectory(out);
+        Config settings = bench.settings();
+        Path out = bench.freshOut("chaos");
         ChaosBenchmark.Plan plan = new ChaosBenchmark.Plan(Duration.ofMillis(Math.round(minutes * 60_000)),
                 Duration.ofSeconds(every), Duration.ofSeconds(maxPause), seed);
         Map<String, Object> result = new ChaosBenchmark(settings, out).run(plan, line -> System.err.println("bench chaos: " + line));
@@ -61,9 +53,7 @@ final class ChaosBenchCommand implements Callable<Integer> {
                         + " %s corrupt checkpoints, %.0f of %.0f credits lost%n", result.get("steps_gained"),
                 result.get("failovers"), result.get("version_regressions"), result.get("corrupt_checkpoints"),
                 result.get("lost_groups"), result.get("credits_issued"));
-        if (json) {
-            System.out.println(Json.line(result));
-        }
+        bench.print(result);
         return 0;
     }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 final class SoakBenchCommand implements Callable<Integer> {
 
     @Mixin
-    ConfigOptions configOptions = new ConfigOptions();
+    ClusterBenchOptions bench = new ClusterBenchOptions();
 
     @Option(names = "--minutes", defaultValue = "10", description = "Minutes sampled after the warm-up (default ${DEFAULT-VALUE}).")
     double minutes;
@@ -34,28 +34,18 @@ final class SoakBenchCommand implements Callable<Integer> {
     @Option(names = "--interval", defaultValue = "5", description = "Seconds between samples (default ${DEFAULT-VALUE}).")
     int interval;
 
-    @Option(names = "--out", defaultValue = "runs/bench-soak", paramLabel = "DIR",
-            description = "Working directory: the nodes' logs and checkpoints (default ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--json", description = "Print the JSON summary as the last stdout line.")
-    boolean json;
-
     @Override
     public Integer call() throws Exception {
         if (minutes <= 0 || interval <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--minutes and --interval must be positive, --warmup at least 0");
         }
-        Config settings = configOptions.loadOver("config/cluster.conf", "sppo4j.node.reference=init",
-                "sppo4j.rollout-log.directory=\"\"");
-        BenchOutput.freshDirectory(out);
+        Config settings = bench.settings();
+        Path out = bench.freshOut("soak");
         Map<String, Object> result = new SoakBenchmark(settings, out).run(Duration.ofMillis(Math.round(minutes * 60_000)),
                 Duration.ofSeconds(warmup), Duration.ofSeconds(interval), line -> System.err.println("bench soak: " + line));
         System.err.printf(Locale.ROOT, "bench soak: largest RSS slope %+.2f MB/min, largest heap slope %+.2f MB/min%n",
                 result.get("max_rss_slope_mb_per_min"), result.get("max_heap_slope_mb_per_min"));
-        if (json) {
-            System.out.println(Json.line(result));
-        }
+        bench.print(result);
         return 0;
     }
 }
