@@ -34,7 +34,10 @@ public record LearnerHandover(Duration removalMargin, boolean leased, Duration l
      */
     public static LearnerHandover from(Config settings, boolean checkpoints) {
         Config handover = settings.getConfig(KEY);
-        boolean leased = checkpoints && handover.getBoolean("lease.enabled");
+        if (!checkpoints) {
+            return UNLEASED; // nowhere to keep a lease: Pekko's margin, as long as stable-after
+        }
+        boolean leased = handover.getBoolean("lease.enabled");
         Duration margin = handover.getDuration("removal-margin");
         if (!leased && margin.compareTo(settings.getDuration("sppo4j.cluster.stable-after")) < 0) {
             // Without the lease only the margin keeps the old learner's side from still running.
