@@ -151,6 +151,10 @@ class NetworkPartitionTest {
         synchronized (overlaps) {
             assertTrue(overlaps.isEmpty(), "two learners trained at the same time: " + overlaps);
         }
+        // The learner still writes (and retires old checkpoints): stop everything before reading them all.
+        for (ChildNode node : everyNode) {
+            node.close();
+        }
         checkJournal(checkpoints);
     }
 
