@@ -14,10 +14,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -32,9 +30,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * response's win rate against the others, and how intransitive the judge was on it. Registers
  * with the receptionist so rollout workers anywhere find it.
  *
- * <p>The judge runs on Pekko's blocking-IO dispatcher, one group at a time per worker, never on
- * the actor's own thread: an LLM judge waits seconds on its server, and that wait must not hold
- * a thread of the compute dispatcher the rollout workers and the learner sample and train on.
+ * <p>The judge runs through {@link JudgeCalls}, one group at a time per worker, never on the
+ * actor's own thread: an LLM judge waits seconds on its server, and that wait must not hold a
+ * thread of the compute dispatcher the rollout workers and the learner sample and train on.
  * Groups that arrive meanwhile queue here; credits bound how many can.
  *
  * <p>A group the judge cannot judge (its server is unavailable after every retry, or it returned
@@ -46,9 +44,6 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
 
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "sppo4j-judge");
 
-    /** Where the judge itself runs: a pool meant for threads that wait. */
-    static final DispatcherSelector JUDGE_DISPATCHER = DispatcherSelector.blocking();
-
     public sealed interface Command extends SppoMessage {}
 
     public record Judge(RolloutGroup group) implements Command {}
@@ -57,11 +52,15 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
     private record Judged(RolloutGroup group, double[][] preferences, Throwable failure, long startedNanos)
             implements Command, LocalOnly {}
 
+    /**
+     * @param torchThreads PyTorch threads of a judge call that computes (a reward model)
+     */
     public static Behavior<Command> create(
-            String name, PreferenceModel judge, ActorRef<Learner.Command> learner, JudgeMetrics metrics) {
+            String name, PreferenceModel judge, int torchThreads, ActorRef<Learner.Command> learner, JudgeMetrics metrics) {
         return Behaviors.setup(context -> {
             context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-            return new JudgeWorker(context, name, judge, learner, metrics);
+            JudgeCalls calls = new JudgeCalls(context.getSystem(), torchThreads);
+            return new JudgeWorker(context, name, judge, calls, learner, metrics);
         });
     }
 
@@ -69,20 +68,20 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
     private final PreferenceModel judge;
     private final ActorRef<Learner.Command> learner;
     private final JudgeMetrics metrics;
-    private final Executor judgeThreads;
+    private final JudgeCalls judgeCalls;
     private final Deque<RolloutGroup> waiting = new ArrayDeque<>();
     private RolloutGroup judging;
 
     private JudgeWorker(
-            ActorContext<Command> context, String name, PreferenceModel judge, ActorRef<Learner.Command> learner,
-            JudgeMetrics metrics) {
+            ActorContext<Command> context, String name, PreferenceModel judge, JudgeCalls judgeCalls,
+            ActorRef<Learner.Command> learner, JudgeMetrics metrics) {
         super(context);
         context.setLoggerName(JudgeWorker.class);
         this.name = name;
         this.judge = judge;
         this.learner = learner;
         this.metrics = metrics;
-        this.judgeThreads = context.getSystem().dispatchers().lookup(JUDGE_DISPATCHER);
+        this.judgeCalls = judgeCalls;
     }
 
     @Override
@@ -112,8 +111,7 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
             responses.add(sample.text());
         }
         long started = System.nanoTime();
-        CompletableFuture<double[][]> verdict =
-                CompletableFuture.supplyAsync(() -> judge.preferences(group.prompt(), responses), judgeThreads);
+        CompletableFuture<double[][]> verdict = judgeCalls.run(() -> judge.preferences(group.prompt(), responses));
         getContext().pipeToSelf(verdict, (preferences, failure) -> new Judged(group, preferences, failure, started));
     }
 

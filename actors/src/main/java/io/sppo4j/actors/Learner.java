@@ -1,42 +1,17 @@
 package io.sppo4j.actors;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
-import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.metrics.LearnerMetrics;
-import io.sppo4j.actors.monitor.StepRecord;
-import io.sppo4j.actors.training.GroupTrainer;
-import io.sppo4j.actors.training.PolicyAverage;
-import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.checkpoint.CheckpointStore;
-import io.sppo4j.model.nd.TorchThreads;
-import io.sppo4j.model.optim.AdamW;
-import io.sppo4j.model.optim.LearningRateSchedule;
-import io.sppo4j.model.policy.LanguageModel;
-import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.task.Task;
 import io.sppo4j.model.train.UpdateResult;
-import io.sppo4j.model.weights.TensorEncoding;
-import io.sppo4j.model.weights.WeightSnapshot;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -51,14 +26,16 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The learner: hands out credits, collects judged groups, runs SPPO steps and publishes weights.
+ * The learner: hands out credits, collects judged groups, runs optimiser steps and publishes
+ * weights. When to grant, what to keep and what follows a step is the schedule's
+ * ({@link TrainingSchedule}); this actor carries it out.
  *
  * <p>Credits keep groups in flight plus groups buffered within {@code capacity}, whatever the
- * speed of the other roles. Groups sampled more than {@code max-staleness} versions ago are
- * dropped and counted. A checkpoint is written every {@code checkpoint-every} steps and the
- * learner resumes from the newest one at start; if a previous learner published later versions
+ * speed of the other roles. A checkpoint is written as the schedule says, and the learner
+ * resumes from the newest intact one at start; if a previous learner published later versions
  * than the checkpoint, the resumed weights are published under a newer version number, so no
- * worker ever sees versions go backwards.
+ * worker ever sees versions go backwards. A step whose update is skipped is counted and logged
+ * with its cause; past {@code max-skipped-fraction} the learner fails the run.
  */
 public final class Learner extends AbstractBehavior<Learner.Command> {
 
@@ -90,15 +67,17 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     /**
-     * @param step optimiser steps taken
+     * @param step the learner's steps, applied and skipped
      * @param version latest published version
+     * @param samples judged samples consumed by steps
      * @param inFlight credits outstanding
      * @param buffered judged groups waiting for a step
      * @param droppedStale groups dropped for staleness
+     * @param skippedSteps steps whose update was skipped
      * @param finished the run is over
      */
-    public record Status(long step, long version, int inFlight, int buffered, long droppedStale, boolean finished)
-            implements SppoMessage {}
+    public record Status(long step, long version, long samples, int inFlight, int buffered, long droppedStale,
+            long skippedSteps, boolean finished) implements SppoMessage {}
 
     private record VersionKnown(long cachedVersion) implements Command, LocalOnly {}
 
@@ -112,137 +91,88 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         INSTANCE
     }
 
-    /** What the learner is built from. */
+    /**
+     * What the learner is built from besides the run's shared setup.
+     *
+     * @param checkpoints where it checkpoints and resumes from; null for neither
+     * @param groupLog where every judged group that arrives is appended (the rollout log); null for none
+     */
     public record Setup(
+            RunSetup run,
             LearnerSettings settings,
             Schedule schedule,
-            Task task,
-            PolicyFactory policyFactory,
-            PolicyConfig policyConfig,
             Device device,
-            WeightSnapshot initialWeights,
             CheckpointStore checkpoints,
-            AlgorithmSettings algorithm,
-            int padId,
-            long seed,
-            int torchThreads,
             LearnerMetrics metrics,
             JudgedGroupSink groupLog) {}
 
     public static Behavior<Command> create(
             Setup setup, ActorRef<WeightCache.Command> weightCache, ActorRef<Monitor.Command> monitor) {
-        return Behaviors.withStash(10_000, stash -> Behaviors.withTimers(timers -> Behaviors.setup(context ->
-                new Learner(context, stash, timers, setup, weightCache, monitor))));
+        return Behaviors.withStash(10_000, stash -> Behaviors.withTimers(timers -> Behaviors.setup(context -> {
+            context.setLoggerName(Learner.class);
+            try {
+                return new Learner(context, stash, timers, setup, weightCache, monitor);
+            } catch (LearnerCheckpoints.ResumeFailed failed) {
+                // A damaged store is the operator's to fix: one line, no restart loop, no stack trace.
+                context.getLog().error(failed.getMessage());
+                monitor.tell(new Monitor.LearnerFailed(failed.getMessage()));
+                if (setup.groupLog() != null) {
+                    setup.groupLog().close();
+                }
+                return Behaviors.stopped();
+            }
+        })));
     }
-
-    private static final String EXTRA_PROMPTS_ISSUED = "prompts_issued";
-    private static final String EXTRA_ITERATION = "iteration";
-    private static final String EXTRA_SAMPLES = "samples";
-    private static final String EXTRA_DROPPED = "dropped_stale";
 
     private final StashBuffer<Command> stash;
     private final Setup setup;
+    private final RunSetup run;
     private final LearnerSettings settings;
-    private final ActorRef<WeightCache.Command> weightCache;
     private final ActorRef<Monitor.Command> monitor;
-    private final NDManager manager;
-    private final LanguageModel policy;
-    private final LanguageModel reference;
-    private final AdamW optimizer;
-    private final GroupTrainer trainer;
-    private final PolicyAverage average;
-    private final CreditLedger ledger = new CreditLedger(new Random().nextLong());
-    private final PromptDispenser prompts;
-    private final Map<ActorRef<RolloutWorker.Command>, Integer> waiting = new LinkedHashMap<>();
+    private final LearnerCheckpoints checkpoints;
+    private final LearnerPolicy policy;
+    private final TrainingSchedule schedule;
+    private final VersionPublisher versions;
+    private final CreditLedger<ActorRef<RolloutWorker.Command>> ledger = new CreditLedger<>(new Random().nextLong());
     private final Set<ActorRef<RolloutWorker.Command>> watched = new HashSet<>();
-    private final Deque<JudgedGroup> buffer = new ArrayDeque<>();
-    private final Deque<List<JudgedGroup>> iterationBatches = new ArrayDeque<>();
-    private final Deque<long[]> throughputWindow = new ArrayDeque<>();
-    private final long startedNanos = System.nanoTime();
+    private final StepTally tally;
     private long lastStatusNanos = System.nanoTime();
     private boolean started;
     private boolean trainScheduled;
     private boolean finished;
-    private boolean publishedSinceStep = true;
-    private boolean publishedLast;
-    private long step;
-    private long version;
-    private long samples;
-    private long droppedStale;
-    private int iteration;
 
     private Learner(
             ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers, Setup setup,
             ActorRef<WeightCache.Command> weightCache, ActorRef<Monitor.Command> monitor) {
         super(context);
-        context.setLoggerName(Learner.class);
         this.stash = stash;
         this.setup = setup;
+        this.run = setup.run();
         this.settings = setup.settings();
-        this.weightCache = weightCache;
         this.monitor = monitor;
-        TorchThreads.limit(setup.torchThreads());
-        this.manager = NDManager.newBaseManager(setup.device());
-        this.policy = setup.policyFactory().create(manager, setup.device());
-        policy.setTrainable(true);
-        setup.initialWeights().importInto(policy);
-        this.reference = setup.algorithm().algorithm().usesReference() ? frozenReference(setup) : null;
-        this.optimizer = new AdamW(settings.optimizer(), learningRates(settings));
-        this.trainer = GroupTrainer.create(setup.algorithm(), policy, reference, optimizer, setup.padId());
-        this.average = setup.task().finiteResponses().map(PolicyAverage::new).orElse(null);
-        Schedule schedule = setup.schedule();
-        this.prompts = new PromptDispenser(setup.task(), setup.seed(), schedule.async() ? 0 : schedule.prompts());
-        resumeFromCheckpoint();
+        this.tally = new StepTally(setup.metrics(), context.getLog());
+        this.checkpoints = new LearnerCheckpoints(
+                setup.checkpoints(), run.policyConfig(), run.seed(), setup.metrics(), context.getLog());
+        Optional<Checkpoint> resumeFrom = checkpoints.newestIntact(); // before any native allocation
+        this.schedule = TrainingSchedule.of(setup.schedule(), settings, run.task(), run.seed());
+        this.versions = new VersionPublisher(weightCache, monitor, settings.weightEncoding(), setup.metrics());
+        this.policy = new LearnerPolicy(run, settings, setup.device());
+        try {
+            resumeFrom.ifPresent(checkpoint -> resume(policy.restore(checkpoints, checkpoint)));
+        } catch (RuntimeException e) {
+            policy.close();
+            throw e;
+        }
         timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofSeconds(1));
         context.ask(WeightCache.LatestVersion.class, weightCache, Duration.ofSeconds(30),
                 WeightCache.GetLatestVersion::new,
                 (reply, failure) -> new VersionKnown(reply == null ? -1 : reply.version()));
     }
 
-    /** The reference policy the method regularises toward, frozen at the initial weights. */
-    private LanguageModel frozenReference(Setup setup) {
-        LanguageModel frozen = setup.policyFactory().create(manager, setup.device());
-        frozen.setTrainable(false);
-        setup.initialWeights().importInto(frozen);
-        return frozen;
-    }
-
-    private static LearningRateSchedule learningRates(LearnerSettings settings) {
-        float peak = settings.optimizer().learningRate();
-        if (settings.warmupSteps() == 0) {
-            return new LearningRateSchedule.Constant(peak);
-        }
-        // Warm up linearly, then hold the peak: an online learner has no planned end to decay toward.
-        return new LearningRateSchedule.CosineWithWarmup(peak, settings.warmupSteps(), settings.warmupSteps() + 1L, peak);
-    }
-
-    private void resumeFromCheckpoint() {
-        if (setup.checkpoints() == null) {
-            return;
-        }
-        Optional<Checkpoint> newest;
-        try {
-            newest = setup.checkpoints().loadNewest();
-        } catch (IOException e) {
-            // A corrupt newest checkpoint stops the learner rather than silently training from scratch.
-            throw new UncheckedIOException("cannot resume from " + setup.checkpoints().directory() + ": " + e.getMessage(), e);
-        }
-        if (newest.isEmpty()) {
-            return;
-        }
-        Checkpoint checkpoint = newest.get();
-        checkpoint.restoreInto(policy);
-        if (checkpoint.optimizer() != null) {
-            optimizer.restoreState(checkpoint.optimizer(), policy);
-        }
-        step = checkpoint.step();
-        version = checkpoint.version();
-        Map<String, String> extra = checkpoint.extra();
-        prompts.resumeAt(Long.parseLong(extra.getOrDefault(EXTRA_PROMPTS_ISSUED, "0")));
-        iteration = Integer.parseInt(extra.getOrDefault(EXTRA_ITERATION, "0"));
-        samples = Long.parseLong(extra.getOrDefault(EXTRA_SAMPLES, "0"));
-        droppedStale = Long.parseLong(extra.getOrDefault(EXTRA_DROPPED, "0"));
-        getContext().getLog().info("resumed from checkpoint at step {}, version {}", step, version);
+    private void resume(LearnerCheckpoints.Resumed resumed) {
+        versions.resumeAt(resumed.version());
+        tally.resume(resumed.step(), resumed.progress());
+        schedule.resume(resumed.progress());
     }
 
     @Override
@@ -255,8 +185,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 })
                 .onMessage(RequestCredits.class, this::onRequestCredits)
                 .onMessage(GroupJudged.class, this::onGroupJudged)
-                .onMessage(GroupFailed.class, this::onGroupFailed)
-                .onMessage(ReturnCredits.class, this::onReturnCredits)
+                .onMessage(GroupFailed.class, failed -> onCreditsBack(List.of(failed.creditId())))
+                .onMessage(ReturnCredits.class, returned -> onCreditsBack(returned.creditIds()))
                 .onMessage(WorkerStopped.class, this::onWorkerStopped)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -267,20 +197,19 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     private Behavior<Command> onVersionKnown(VersionKnown known) {
-        if (known.cachedVersion() > version) {
-            // Another learner published past our checkpoint: continue above it.
+        if (versions.continueAbove(known.cachedVersion())) {
+            // Another learner published past our checkpoint.
             getContext().getLog().info("weights up to v{} were published before; resuming as v{}",
-                    known.cachedVersion(), known.cachedVersion() + 1);
-            version = known.cachedVersion() + 1;
+                    known.cachedVersion(), versions.version());
         }
         started = true;
-        setup.metrics().resumedAt(step);
-        boolean done = setup.schedule().async() ? step >= settings.maxSteps() : iteration >= setup.schedule().iterations();
-        publish(done);
+        setup.metrics().resumedAt(tally.step());
+        boolean done = schedule.finished(tally.step());
+        versions.publish(policy, tally.step(), done);
         if (done) {
             finish();
-        } else if (!setup.schedule().async()) {
-            prompts.deal(iteration);
+        } else {
+            schedule.start();
         }
         return stash.unstashAll(this);
     }
@@ -289,7 +218,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         if (watched.add(request.worker())) {
             getContext().watchWith(request.worker(), new WorkerStopped(request.worker()));
         }
-        waiting.put(request.worker(), request.wanted());
+        ledger.request(request.worker(), request.wanted());
         grantCredits();
         return this;
     }
@@ -297,49 +226,27 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private Behavior<Command> onGroupJudged(GroupJudged judged) {
         JudgedGroup group = judged.group();
         if (setup.groupLog() != null) {
-            setup.groupLog().accept(group, version);
+            setup.groupLog().accept(group, versions.version());
         }
-        Optional<CreditLedger.Lease> lease = ledger.settle(group.group().creditId());
+        boolean outstanding = ledger.settle(group.group().creditId()).isPresent();
         if (finished) {
             return this;
         }
-        if (lease.isEmpty() && (!setup.schedule().async() || room() <= 0)) {
-            // Its credit was taken back already (a late group, or one from an earlier learner).
-            grantCredits();
-            return this;
+        TrainingSchedule.Arrival arrival = schedule.accept(group, outstanding, ledger.inFlight(), versions.version());
+        if (arrival != TrainingSchedule.Arrival.LATE) {
+            setup.metrics().arrived(Math.max(0, versions.version() - group.version()));
         }
-        long staleness = version - group.version();
-        setup.metrics().arrived(Math.max(0, staleness));
-        if (setup.schedule().async()) {
-            if (staleness > settings.maxStaleness()) {
-                dropStale(1);
-            } else {
-                buffer.add(group);
-                scheduleTraining();
-            }
-        } else if (group.version() == version) {
-            buffer.add(group);
-            if (buffer.size() == setup.schedule().prompts()) {
-                planIteration();
-                scheduleTraining();
-            }
-        } else {
-            // Sampled before this iteration's weights reached the worker: deal the prompt again.
-            dropStale(1);
-            prompts.giveBack(group.group().prompt());
+        if (arrival == TrainingSchedule.Arrival.STALE) {
+            tally.dropped(1);
         }
+        scheduleTraining();
         grantCredits();
         return this;
     }
 
-    private Behavior<Command> onGroupFailed(GroupFailed failed) {
-        ledger.settle(failed.creditId()).ifPresent(this::takeBack);
-        grantCredits();
-        return this;
-    }
-
-    private Behavior<Command> onReturnCredits(ReturnCredits returned) {
-        for (long id : returned.creditIds()) {
+    /** Credits that came back without a group: their groups failed, or their worker will not use them. */
+    private Behavior<Command> onCreditsBack(List<Long> creditIds) {
+        for (long id : creditIds) {
             ledger.settle(id).ifPresent(this::takeBack);
         }
         grantCredits();
@@ -348,8 +255,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onWorkerStopped(WorkerStopped stopped) {
         watched.remove(stopped.worker());
-        waiting.remove(stopped.worker());
-        List<CreditLedger.Lease> reclaimed = ledger.reclaimFrom(stopped.worker());
+        var reclaimed = ledger.reclaimFrom(stopped.worker());
         reclaimed.forEach(this::takeBack);
         if (!reclaimed.isEmpty()) {
             getContext().getLog().info("took back {} credits from stopped worker {}", reclaimed.size(),
@@ -364,69 +270,46 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         long interval = settings.statusInterval().toNanos();
         if (interval > 0 && now - lastStatusNanos >= interval) {
             lastStatusNanos = now;
-            getContext().getLog().info("step {} | v{} | {} samples | {} credits in flight | {} buffered | {} dropped stale{}",
-                    step, version, samples, ledger.inFlight(), buffer.size(), droppedStale, finished ? " | finished" : "");
+            getContext().getLog().info("step {} | v{} | {} samples | {} credits in flight | {} buffered | {} dropped stale"
+                    + " | {} skipped{}", tally.step(), versions.version(), tally.samples(), ledger.inFlight(),
+                    schedule.buffered(), tally.droppedStale(), tally.skippedSteps(), finished ? " | finished" : "");
         }
-        List<CreditLedger.Lease> expired = ledger.reclaimExpired(now, settings.creditTimeout());
+        var expired = ledger.reclaimExpired(now, settings.creditTimeout());
         expired.forEach(this::takeBack);
         if (!expired.isEmpty()) {
             getContext().getLog().warn("took back {} credits unanswered for {}", expired.size(), settings.creditTimeout());
             grantCredits();
         }
-        setup.metrics().occupancy(ledger.inFlight(), buffer.size());
+        setup.metrics().occupancy(ledger.inFlight(), schedule.buffered());
         return this;
     }
 
     private Behavior<Command> onGetStatus(GetStatus request) {
-        request.replyTo().tell(new Status(step, version, ledger.inFlight(), buffer.size(), droppedStale, finished));
+        request.replyTo().tell(new Status(tally.step(), versions.version(), tally.samples(), ledger.inFlight(),
+                schedule.buffered(), tally.droppedStale(), tally.skippedSteps(), finished));
         return this;
     }
 
-    private void takeBack(CreditLedger.Lease lease) {
+    private void takeBack(CreditLedger.Lease<?> lease) {
         setup.metrics().reclaimed(1);
-        if (!setup.schedule().async()) {
-            prompts.giveBack(lease.prompt());
-        }
+        schedule.takenBack(lease.prompt());
     }
 
-    /** Room for new credits under the capacity bound (and, per iteration, the prompts left). */
+    /** Room for new credits under the schedule's bound; none before the start or after the end. */
     private int room() {
-        if (finished || !started) {
-            return 0;
-        }
-        if (setup.schedule().async()) {
-            return settings.capacity() - ledger.inFlight() - buffer.size();
-        }
-        if (!iterationBatches.isEmpty() || buffer.size() >= setup.schedule().prompts()) {
-            return 0; // training on this iteration's groups
-        }
-        return Math.min(settings.capacity() - ledger.inFlight(), prompts.remaining());
+        return finished || !started ? 0 : schedule.room(ledger.inFlight());
     }
 
     private void grantCredits() {
-        for (Iterator<Map.Entry<ActorRef<RolloutWorker.Command>, Integer>> it = waiting.entrySet().iterator();
-                it.hasNext(); ) {
-            int room = room();
-            if (room <= 0) {
-                break;
-            }
-            Map.Entry<ActorRef<RolloutWorker.Command>, Integer> request = it.next();
-            int count = Math.min(room, request.getValue());
-            List<Credit> credits = new ArrayList<>(count);
-            long now = System.nanoTime();
-            for (int i = 0; i < count; i++) {
-                credits.add(ledger.issue(request.getKey(), prompts.next(), now));
-            }
-            request.getKey().tell(new RolloutWorker.Credits(credits));
-            setup.metrics().issued(count);
-            it.remove();
+        for (var grant : ledger.grant(this::room, schedule::nextPrompt, System.nanoTime())) {
+            grant.worker().tell(new RolloutWorker.Credits(grant.credits()));
+            setup.metrics().issued(grant.credits().size());
         }
-        setup.metrics().occupancy(ledger.inFlight(), buffer.size());
+        setup.metrics().occupancy(ledger.inFlight(), schedule.buffered());
     }
 
     private void scheduleTraining() {
-        boolean ready = setup.schedule().async() ? buffer.size() >= settings.groupsPerStep() : !iterationBatches.isEmpty();
-        if (ready && !trainScheduled && !finished) {
+        if (schedule.readyToTrain() && !trainScheduled && !finished) {
             trainScheduled = true;
             getContext().getSelf().tell(TrainNext.INSTANCE);
         }
@@ -438,36 +321,25 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         if (finished) {
             return this;
         }
-        if (setup.schedule().async()) {
-            List<JudgedGroup> batch = new ArrayList<>(settings.groupsPerStep());
-            while (batch.size() < settings.groupsPerStep() && !buffer.isEmpty()) {
-                JudgedGroup group = buffer.poll();
-                if (version - group.version() > settings.maxStaleness()) {
-                    dropStale(1); // aged while it waited in the buffer
-                } else {
-                    batch.add(group);
-                }
+        TrainingSchedule.Batch batch = schedule.nextBatch(versions.version());
+        if (batch.droppedStale() > 0) {
+            tally.dropped(batch.droppedStale());
+        }
+        if (!batch.groups().isEmpty()) {
+            train(batch.groups());
+            if (settings.skippedSteps().exceededBy(tally.skippedSteps(), tally.step())) {
+                return failForSkippedSteps();
             }
-            if (!batch.isEmpty()) {
-                train(batch);
-                if (step % settings.publishEvery() == 0) {
-                    publish(false);
-                }
-                if (step % settings.checkpointEvery() == 0) {
-                    checkpoint();
-                }
-                if (step >= settings.maxSteps()) {
-                    finish();
-                    return this;
-                }
+            TrainingSchedule.AfterStep next = schedule.afterStep(tally.step());
+            if (next.publish()) {
+                versions.publish(policy, tally.step(), next.last());
             }
-        } else {
-            train(iterationBatches.poll());
-            if (iterationBatches.isEmpty()) {
-                endIteration();
-                if (finished) {
-                    return this;
-                }
+            if (next.checkpoint()) {
+                checkpoint();
+            }
+            if (next.last()) {
+                finish();
+                return this;
             }
         }
         grantCredits();
@@ -475,128 +347,42 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         return this;
     }
 
-    /** Shuffles the iteration's groups into batches, {@code epochs} passes over them. */
-    private void planIteration() {
-        List<JudgedGroup> groups = new ArrayList<>(buffer);
-        buffer.clear();
-        Random random = new Random(setup.seed() * 7919 + iteration);
-        for (int epoch = 0; epoch < setup.schedule().epochs(); epoch++) {
-            Collections.shuffle(groups, random);
-            for (int start = 0; start < groups.size(); start += settings.groupsPerStep()) {
-                iterationBatches.add(List.copyOf(groups.subList(start, Math.min(groups.size(), start + settings.groupsPerStep()))));
-            }
-        }
-    }
-
-    private void endIteration() {
-        iteration++;
-        boolean last = iteration >= setup.schedule().iterations();
-        publish(last);
-        checkpoint();
-        if (last) {
-            finish();
-        } else {
-            prompts.deal(iteration);
-        }
-    }
-
     private void train(List<JudgedGroup> groups) {
-        TorchThreads.limit(setup.torchThreads());
-        int total = 0;
-        double staleness = 0;
-        for (JudgedGroup group : groups) {
-            total += group.group().size();
-            staleness += version - group.version();
-        }
-        long trainingStarted = System.nanoTime();
-        UpdateResult result = trainer.train(groups);
-        double trainingSeconds = (System.nanoTime() - trainingStarted) / 1e9;
-        step++;
-        samples += total;
-        publishedSinceStep = false;
-        setup.metrics().stepped(step, result.loss(), total, trainingSeconds);
-        double elapsed = (System.nanoTime() - startedNanos) / 1e9;
-        monitor.tell(new Monitor.Stepped(new StepRecord(
-                step, version, result.loss(), staleness / groups.size(), samples, throughput(), result.learningRate(),
-                result.gradientNorm(), droppedStale, elapsed)));
-    }
-
-    /** Samples consumed per second over roughly the last ten seconds. */
-    private double throughput() {
-        long now = System.nanoTime();
-        throughputWindow.addLast(new long[] {now, samples});
-        while (throughputWindow.size() > 2 && now - throughputWindow.peekFirst()[0] > 10_000_000_000L) {
-            throughputWindow.pollFirst();
-        }
-        long[] first = throughputWindow.peekFirst();
-        double seconds = (now - first[0]) / 1e9;
-        return seconds > 0 ? (samples - first[1]) / seconds : 0;
-    }
-
-    private void dropStale(long groups) {
-        droppedStale += groups;
-        setup.metrics().dropped(groups);
-    }
-
-    /** Exports and publishes the weights; a new version unless nothing changed since the last one. */
-    private void publish(boolean last) {
-        TorchThreads.limit(setup.torchThreads());
         long started = System.nanoTime();
-        if (!publishedSinceStep) {
-            version++;
-        }
-        WeightSnapshot snapshot = WeightSnapshot.export(policy, version, settings.weightEncoding());
-        weightCache.tell(new WeightCache.Publish(snapshot, step, last));
-        if (average != null) {
-            PolicyAverage.Distributions distributions = average.record(policy, version);
-            monitor.tell(new Monitor.PolicyDistribution(version, distributions.last(), distributions.average()));
-        }
-        publishedSinceStep = true;
-        publishedLast |= last;
-        setup.metrics().published(version, (System.nanoTime() - started) / 1e9);
+        UpdateResult result = policy.train(groups);
+        versions.stepped();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        monitor.tell(new Monitor.Stepped(tally.stepped(groups, versions.version(), result, seconds)));
+    }
+
+    /** Too many steps were skipped: the run is training on nothing and stops with the figures. */
+    private Behavior<Command> failForSkippedSteps() {
+        String reason = settings.skippedSteps().describe(tally.skippedSteps(), tally.step());
+        getContext().getLog().error(reason);
+        checkpoint(); // what was learnt so far is kept
+        finished = true;
+        monitor.tell(new Monitor.LearnerFailed(reason));
+        return Behaviors.stopped();
     }
 
     private void checkpoint() {
-        if (setup.checkpoints() == null) {
-            return;
-        }
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("role", "learner");
-        extra.put("task", setup.task().name());
-        extra.put("schedule", setup.schedule().kind().name().toLowerCase(Locale.ROOT));
-        extra.put(EXTRA_PROMPTS_ISSUED, Long.toString(prompts.issued()));
-        extra.put(EXTRA_ITERATION, Integer.toString(iteration));
-        extra.put(EXTRA_SAMPLES, Long.toString(samples));
-        extra.put(EXTRA_DROPPED, Long.toString(droppedStale));
-        Checkpoint checkpoint = new Checkpoint(
-                setup.policyConfig(), version, step,
-                WeightSnapshot.export(policy, version, TensorEncoding.FP32),
-                optimizer.exportState(), setup.seed(), extra);
-        try {
-            setup.checkpoints().save(checkpoint);
-        } catch (IOException e) {
-            // The previous checkpoint is intact; training goes on and the next save tries again.
-            getContext().getLog().error("checkpoint at step {} failed: {}", step, e.toString());
-        }
+        policy.save(checkpoints, tally.step(), versions.version(), tally.progress(schedule), setup.schedule().kind().name());
     }
 
     private void finish() {
-        if (!publishedLast) {
-            publish(true);
-        }
-        if (step % settings.checkpointEvery() != 0 && setup.schedule().async()) {
-            checkpoint();
+        if (!versions.publishedLast()) {
+            versions.publish(policy, tally.step(), true);
         }
         finished = true;
-        waiting.clear();
-        getContext().getLog().info("finished at step {}, version {}", step, version);
-        monitor.tell(new Monitor.LearnerFinished(new Monitor.LearnerTotals(step, version, samples, droppedStale)));
+        ledger.dropRequests();
+        getContext().getLog().info("finished at step {}, version {}", tally.step(), versions.version());
+        monitor.tell(new Monitor.LearnerFinished(tally.totals(versions.version())));
     }
 
     private Behavior<Command> onHandover() {
         if (started && !finished) {
             checkpoint();
-            getContext().getLog().info("handing over at step {}, version {}", step, version);
+            getContext().getLog().info("handing over at step {}, version {}", tally.step(), versions.version());
         }
         return Behaviors.stopped();
     }
@@ -605,8 +391,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         if (setup.groupLog() != null) {
             setup.groupLog().close();
         }
-        optimizer.close();
-        manager.close();
+        policy.close();
         return this;
     }
 }

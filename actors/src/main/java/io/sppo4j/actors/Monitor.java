@@ -31,12 +31,20 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     public record LearnerFinished(LearnerTotals totals) implements Command {}
 
     /**
-     * @param step optimiser steps taken
+     * @param step the learner's steps, applied and skipped
      * @param version final weight version
      * @param samples judged samples consumed
      * @param droppedStale groups dropped for staleness
+     * @param skippedSteps steps whose update was skipped
      */
-    public record LearnerTotals(long step, long version, long samples, long droppedStale) implements SppoMessage {}
+    public record LearnerTotals(long step, long version, long samples, long droppedStale, long skippedSteps)
+            implements SppoMessage {
+
+        /** Steps whose update was applied. */
+        public long appliedSteps() {
+            return step - skippedSteps;
+        }
+    }
 
     public record LearnerFailed(String reason) implements Command {}
 

@@ -2,17 +2,11 @@ package io.sppo4j.actors;
 
 import ai.djl.Device;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.CheckpointStore;
-import io.sppo4j.model.policy.PolicyConfig;
-import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.model.task.Task;
-import io.sppo4j.model.tokenizer.Tokenizer;
-import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,24 +33,22 @@ public final class Pipeline {
 
     private record LearnerStopped() implements Command, LocalOnly {}
 
-    /** Everything a one-JVM run is built from. */
+    /**
+     * Every role of a run: what they share, and what each role's settings add.
+     *
+     * @param checkpoints the learner's checkpoints; null for none
+     * @param judges judge workers in this JVM
+     */
     public record Setup(
-            Task task,
-            Tokenizer tokenizer,
-            PolicyFactory policyFactory,
-            PolicyConfig policyConfig,
-            WeightSnapshot reference,
+            RunSetup run,
             Schedule schedule,
             LearnerSettings learner,
+            Device learnerDevice,
+            CheckpointStore checkpoints,
             RolloutSettings rollout,
+            Device rolloutDevice,
             int judges,
             EvalSettings eval,
-            AlgorithmSettings algorithm,
-            long seed,
-            Device learnerDevice,
-            Device rolloutDevice,
-            CheckpointStore checkpoints,
-            int torchThreads,
             PipelineMetrics metrics) {}
 
     private Pipeline() {}
@@ -69,7 +61,8 @@ public final class Pipeline {
             ActorContext<Command> context, Setup setup, CompletableFuture<Monitor.Report> completion) {
         DispatcherSelector compute = DispatcherSelector.fromConfig(COMPUTE_DISPATCHER);
         ActorRef<Monitor.Command> monitor = context.spawn(Monitor.create(completion, true), "monitor");
-        ActorRef<WeightCache.Command> cache = context.spawn(WeightCache.create(), "weight-cache");
+        ActorRef<WeightCache.Command> cache = context.spawn(
+                WeightCache.create(WeightCache.Settings.DEFAULT, setup.metrics().weights()), "weight-cache");
         context.spawn(Roles.evaluator(setup, cache, monitor), "evaluator", compute);
         ActorRef<Learner.Command> learner = context.spawn(Roles.learner(setup, cache, monitor, null), "learner", compute);
         context.watchWith(learner, new LearnerStopped());

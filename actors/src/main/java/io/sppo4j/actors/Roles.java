@@ -7,8 +7,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Each role's behaviour built from a run's {@link Pipeline.Setup}: the same roles whether they
- * share one ActorSystem (the pipeline) or are spread over a cluster's nodes. Workers that fail
- * restart, losing at most their in-flight work.
+ * share one ActorSystem (the pipeline) or are spread over a cluster's nodes. Each gets the run's
+ * shared {@link RunSetup} and its own settings, device and metrics. Workers that fail restart,
+ * losing at most their in-flight work.
  */
 public final class Roles {
 
@@ -18,22 +19,21 @@ public final class Roles {
             Pipeline.Setup setup, ActorRef<WeightCache.Command> cache, ActorRef<Monitor.Command> monitor,
             JudgedGroupSink groupLog) {
         return Learner.create(new Learner.Setup(
-                setup.learner(), setup.schedule(), setup.task(), setup.policyFactory(), setup.policyConfig(),
-                setup.learnerDevice(), setup.reference(), setup.checkpoints(), setup.algorithm(), setup.tokenizer().pad(),
-                setup.seed(), setup.torchThreads(), setup.metrics().learner(), groupLog), cache, monitor);
+                setup.run(), setup.learner(), setup.schedule(), setup.learnerDevice(), setup.checkpoints(),
+                setup.metrics().learner(), groupLog), cache, monitor);
     }
 
     public static Behavior<Evaluator.Command> evaluator(
             Pipeline.Setup setup, ActorRef<WeightCache.Command> cache, ActorRef<Monitor.Command> monitor) {
         int everyVersions = setup.schedule().async() ? setup.eval().everyVersions() : 1;
         return restarting(Evaluator.create(new Evaluator.Setup(
-                setup.task(), setup.tokenizer(), setup.policyFactory(), setup.rolloutDevice(), setup.reference(),
-                setup.eval(), everyVersions, setup.rollout().sampling(), setup.seed(), setup.torchThreads(),
+                setup.run(), setup.eval(), everyVersions, setup.rollout().sampling(), setup.rolloutDevice(),
                 setup.metrics().eval()), cache, monitor));
     }
 
     public static Behavior<JudgeWorker.Command> judge(Pipeline.Setup setup, String name, ActorRef<Learner.Command> learner) {
-        return restarting(JudgeWorker.create(name, setup.task().judge(), learner, setup.metrics().judge()));
+        return restarting(JudgeWorker.create(
+                name, setup.run().task().judge(), setup.run().torchThreads(), learner, setup.metrics().judge()));
     }
 
     /**
@@ -43,9 +43,7 @@ public final class Roles {
             Pipeline.Setup setup, String name, ActorRef<Learner.Command> learner,
             ActorRef<WeightCache.Command> cache) {
         RolloutWorker.Setup worker = new RolloutWorker.Setup(
-                name, setup.policyFactory(), setup.rolloutDevice(), setup.tokenizer(), setup.rollout(),
-                setup.seed() + 7919L * name.hashCode(), setup.torchThreads(), JudgeWorker.KEY, setup.algorithm(),
-                setup.reference(), setup.metrics().rollout());
+                setup.run(), name, setup.rollout(), setup.rolloutDevice(), JudgeWorker.KEY, setup.metrics().rollout());
         return restarting(RolloutWorker.create(worker, learner, cache));
     }
 

@@ -9,8 +9,6 @@ import io.sppo4j.actors.metrics.RolloutMetrics;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.nd.TorchThreads;
 import io.sppo4j.model.policy.LanguageModel;
-import io.sppo4j.model.policy.PolicyFactory;
-import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.model.sampling.GeometricMixture;
 import io.sppo4j.model.sampling.Generation;
 import io.sppo4j.model.sampling.LogitsSource;
@@ -71,19 +69,25 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
     /** A request the learner has not answered in this long is sent again (the learner may have moved). */
     private static final Duration REQUEST_RETRY = Duration.ofSeconds(3);
 
-    /** Everything a worker needs besides its collaborators' addresses. */
+    /**
+     * What a worker is built from besides the run's shared setup and its collaborators' addresses.
+     *
+     * @param name unique across the cluster; with the run's seed it seeds the worker's sampling
+     * @param judges the receptionist key under which the judges it sends groups to register
+     */
     public record Setup(
+            RunSetup run,
             String name,
-            PolicyFactory policyFactory,
-            Device device,
-            Tokenizer tokenizer,
             RolloutSettings settings,
-            long seed,
-            int torchThreads,
+            Device device,
             ServiceKey<JudgeWorker.Command> judges,
-            AlgorithmSettings algorithm,
-            WeightSnapshot reference,
-            RolloutMetrics metrics) {}
+            RolloutMetrics metrics) {
+
+        /** The seed of this worker's sampling: the run's, told apart by the worker's name. */
+        long seed() {
+            return run.seed() + 7919L * name.hashCode();
+        }
+    }
 
     public static Behavior<Command> create(
             Setup setup, ActorRef<Learner.Command> learner, ActorRef<WeightCache.Command> weightCache) {
@@ -117,13 +121,14 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         context.setLoggerName(RolloutWorker.class);
         this.setup = setup;
         this.learner = learner;
-        TorchThreads.limit(setup.torchThreads());
+        TorchThreads.limit(setup.run().torchThreads());
         this.manager = NDManager.newBaseManager(setup.device());
-        this.policy = setup.policyFactory().create(manager, setup.device());
+        this.policy = setup.run().policyFactory().create(manager, setup.device());
         policy.setTrainable(false);
         this.policySource = new PolicyLogits(policy);
-        this.mixtureSource = setup.algorithm().algorithm().sampling() == Algorithm.Sampling.POLICY ? null : mixture(setup);
-        this.sampler = new Sampler(setup.settings().sampling(), setup.tokenizer());
+        this.mixtureSource = setup.run().algorithm().algorithm().sampling() == Algorithm.Sampling.POLICY
+                ? null : mixture(setup);
+        this.sampler = new Sampler(setup.settings().sampling(), setup.run().tokenizer());
         weightCache.tell(new WeightCache.Subscribe(
                 context.messageAdapter(WeightCache.Update.class, WeightsUpdated::new)));
         context.getSystem().receptionist().tell(Receptionist.subscribe(
@@ -155,7 +160,12 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
     private Behavior<Command> onWeights(WeightsUpdated updated) {
         long held = pendingWeights != null ? pendingWeights.version() : version;
         if (updated.update().version() > held) {
+            if (pendingWeights != null) {
+                pendingWeights.snapshot().close(); // superseded before it was loaded
+            }
             pendingWeights = updated.update();
+        } else {
+            updated.update().snapshot().close();
         }
         if (version < 0) {
             // The first weights: load them now and start asking for work.
@@ -194,21 +204,20 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     /** π_θ^(1−α)·π_ref^α from the policy copy and a frozen reference copy. */
     private LogitsSource mixture(Setup setup) {
-        if (setup.reference() == null) {
-            throw new IllegalArgumentException(setup.algorithm().algorithm().configName() + " samples from a mixture"
+        RunSetup run = setup.run();
+        if (run.reference() == null) {
+            throw new IllegalArgumentException(run.algorithm().algorithm().configName() + " samples from a mixture"
                     + " with the reference, but the worker was given no reference weights");
         }
-        LanguageModel reference = setup.policyFactory().create(manager, setup.device());
-        reference.setTrainable(false);
-        setup.reference().importInto(reference);
-        return new GeometricMixture(policySource, new PolicyLogits(reference), setup.algorithm().alpha());
+        LanguageModel reference = run.frozenReference(manager, setup.device());
+        return new GeometricMixture(policySource, new PolicyLogits(reference), run.algorithm().alpha());
     }
 
     private void sample(List<Credit> batch) {
-        TorchThreads.limit(setup.torchThreads());
+        TorchThreads.limit(setup.run().torchThreads());
         int k = setup.settings().groupSize();
-        Tokenizer tokenizer = setup.tokenizer();
-        int fromMixture = switch (setup.algorithm().algorithm().sampling()) {
+        Tokenizer tokenizer = setup.run().tokenizer();
+        int fromMixture = switch (setup.run().algorithm().algorithm().sampling()) {
             case POLICY -> 0;
             case MIXTURE -> k;
             case POLICY_AND_MIXTURE -> k / 2;
@@ -250,7 +259,7 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         }
         Generation generation = sampler.generate(source, manager, prompts, seed);
         setup.metrics().sampled(setup.name(), generation.sequences().size(), generation.tokenCount());
-        Tokenizer tokenizer = setup.tokenizer();
+        Tokenizer tokenizer = setup.run().tokenizer();
         for (int g = 0; g < promptTokens.size(); g++) {
             for (int i = 0; i < perPrompt; i++) {
                 Generation.Sequence sequence = generation.sequences().get(g * perPrompt + i);
@@ -263,13 +272,17 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     private void swapWeights() {
         if (pendingWeights == null || pendingWeights.version() <= version) {
+            if (pendingWeights != null) {
+                pendingWeights.snapshot().close();
+            }
             pendingWeights = null;
             return;
         }
-        WeightSnapshot snapshot = pendingWeights.snapshot();
         long started = System.nanoTime();
-        snapshot.importInto(policy);
-        version = snapshot.version();
+        try (WeightSnapshot snapshot = pendingWeights.snapshot()) { // its native memory is let go once loaded
+            snapshot.importInto(policy);
+            version = snapshot.version();
+        }
         pendingWeights = null;
         setup.metrics().loaded(setup.name(), version, (System.nanoTime() - started) / 1e9);
     }
@@ -305,6 +318,10 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
 
     /** Hands unused credits back so their prompts are not lost, then frees the policy. */
     private Behavior<Command> onStop() {
+        if (pendingWeights != null) {
+            pendingWeights.snapshot().close();
+            pendingWeights = null;
+        }
         if (!credits.isEmpty()) {
             learner.tell(new Learner.ReturnCredits(credits.stream().map(Credit::id).toList()));
             credits.clear();

@@ -2,7 +2,9 @@ package io.sppo4j.actors;
 
 import io.sppo4j.actors.data.SnapshotHeader;
 import io.sppo4j.actors.weights.SnapshotAssembly;
+import io.sppo4j.actors.weights.WeightTransferMetrics;
 import io.sppo4j.actors.weights.WeightTransport;
+import io.sppo4j.model.weights.CorruptSnapshotException;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
@@ -35,13 +37,20 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * from where an interrupted fetch stopped, and uses it only if its checksum matches; a node that
  * joins late is offered the newest version; a node still fetching an older version when a newer
  * one is offered drops it for the newer one. Versions only move forward.
+ *
+ * <p>Versions live in native memory (see {@link WeightSnapshot}): the cache holds one handle on
+ * the version it has, the transport one while it serves it, and every subscriber one per
+ * {@link Update} it is sent, which it closes once loaded or superseded. A replaced version is
+ * thus freed as soon as the last of them lets go; bytes that fail their checksum are freed at
+ * once and counted ({@link WeightTransferMetrics}).
  */
 public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     public sealed interface Command extends SppoMessage {}
 
     /**
-     * From the learner on this node: a new version to hold and to offer to every other node.
+     * From the learner on this node: a new version to hold and to offer to every other node. The
+     * cache takes over the handle.
      *
      * @param step learner step the weights are from
      * @param last the learner's final version: evaluated even if off the evaluation cadence
@@ -62,7 +71,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     /** Peer to peer: the peer fetched {@code version} and its checksum matched. */
     public record Received(long version, ActorRef<Command> peer) implements Command {}
 
-    /** Sent to subscribers: the newest weights. */
+    /** Sent to subscribers: the newest weights, on a handle of the subscriber's own to close once loaded or superseded. */
     public record Update(WeightSnapshot snapshot, long step, boolean last) implements SppoMessage {
         public long version() {
             return snapshot.version();
@@ -71,6 +80,20 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     /** The highest version this node knows of (held, or offered to it), -1 when none. */
     public record LatestVersion(long version) implements SppoMessage {}
+
+    public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+    /**
+     * What the cache holds and what went wrong on the way.
+     *
+     * @param heldVersion the version subscribers have, -1 when none
+     * @param highestSeen the highest version held or offered, -1 when none
+     * @param fetching the version being fetched, -1 when none
+     * @param fetchFailures fetches that broke off (each resumes at the next offer)
+     * @param checksumFailures fetched versions discarded because their bytes failed the checksum
+     */
+    public record Status(long heldVersion, long highestSeen, long fetching, long fetchFailures, long checksumFailures)
+            implements SppoMessage {}
 
     private record PeersChanged(Receptionist.Listing listing) implements Command, LocalOnly {}
 
@@ -108,10 +131,15 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     }
 
     public static Behavior<Command> create(Settings settings) {
-        return Behaviors.withTimers(timers -> Behaviors.setup(context -> new WeightCache(context, timers, settings)));
+        return create(settings, WeightTransferMetrics.unregistered());
+    }
+
+    public static Behavior<Command> create(Settings settings, WeightTransferMetrics metrics) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(context -> new WeightCache(context, timers, settings, metrics)));
     }
 
     private final Settings settings;
+    private final WeightTransferMetrics metrics;
     private final ServiceKey<Command> key;
     private final Set<ActorRef<Update>> subscribers = new LinkedHashSet<>();
     private final Set<ActorRef<Command>> peers = new LinkedHashSet<>();
@@ -123,11 +151,15 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     private SnapshotAssembly incoming;
     private Offer incomingOffer;
     private WeightTransport.Transfer fetch;
+    private long fetchFailures;
+    private long checksumFailures;
 
-    private WeightCache(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings) {
+    private WeightCache(
+            ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings, WeightTransferMetrics metrics) {
         super(context);
         context.setLoggerName(WeightCache.class);
         this.settings = settings;
+        this.metrics = metrics;
         this.key = settings.key();
         context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
         context.getSystem().receptionist().tell(Receptionist.subscribe(
@@ -141,6 +173,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
                 .onMessage(Publish.class, this::onPublish)
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(GetLatestVersion.class, this::onGetLatestVersion)
+                .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(PeersChanged.class, this::onPeersChanged)
                 .onMessage(Offer.class, this::onOffer)
                 .onMessage(Have.class, answer -> onAnswered(answer.version(), answer.peer()))
@@ -174,6 +207,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         long version = publish.snapshot().version();
         if (!accepts(version, publish.last())) {
             getContext().getLog().debug("ignoring weights v{}: v{} is already held", version, heldVersion());
+            publish.snapshot().close();
             return this;
         }
         // Handed over in memory by the learner that exported it: its checksum is checked where
@@ -196,15 +230,24 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         return version > held || (version == held && last && !latest.last());
     }
 
+    /** Holds {@code update}'s handle (letting the previous version go) and sends each subscriber one of its own. */
     private void install(Update update) {
+        Update previous = latest;
         latest = update;
+        if (previous != null && previous.snapshot() != update.snapshot()) {
+            previous.snapshot().close();
+        }
         highestSeen = Math.max(highestSeen, update.version());
         if (incoming != null && incoming.version() <= update.version()) {
             cancelFetch();
         }
         for (ActorRef<Update> subscriber : subscribers) {
-            subscriber.tell(latest);
+            subscriber.tell(handedOut());
         }
+    }
+
+    private Update handedOut() {
+        return new Update(latest.snapshot().retain(), latest.step(), latest.last());
     }
 
     private void offer(ActorRef<Command> peer) {
@@ -218,13 +261,19 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
             getContext().watch(subscribe.subscriber());
         }
         if (latest != null) {
-            subscribe.subscriber().tell(latest);
+            subscribe.subscriber().tell(handedOut());
         }
         return this;
     }
 
     private Behavior<Command> onGetLatestVersion(GetLatestVersion request) {
         request.replyTo().tell(new LatestVersion(highestSeen));
+        return this;
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus request) {
+        long fetching = incoming != null && fetch != null ? incoming.version() : -1;
+        request.replyTo().tell(new Status(heldVersion(), highestSeen, fetching, fetchFailures, checksumFailures));
         return this;
     }
 
@@ -264,7 +313,12 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         if (incoming == null || incoming.version() != version) {
             // A newer version replaces an older one still on its way.
             cancelFetch();
-            incoming = new SnapshotAssembly(offer.header());
+            try {
+                incoming = new SnapshotAssembly(offer.header());
+            } catch (IllegalArgumentException e) {
+                getContext().getLog().error("ignoring the offer of weights v{}: {}", version, e.getMessage());
+                return this;
+            }
         }
         incomingOffer = offer;
         SnapshotAssembly assembly = incoming;
@@ -287,16 +341,22 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         try {
             install(new Update(assembly.snapshot(), offer.step(), offer.last()));
             offer.source().tell(new Received(assembly.version(), getContext().getSelf()));
-        } catch (RuntimeException e) {
-            // Damaged on the way: the bytes are never used; the source offers again, or a newer version comes.
+        } catch (CorruptSnapshotException e) {
+            // Damaged on the way: the bytes are freed unused; the source offers again, or a newer version comes.
+            checksumFailures++;
+            metrics.checksumFailed();
             getContext().getLog().error("weights v{} failed their checksum and were discarded: {}",
                     assembly.version(), e.getMessage());
+        } catch (RuntimeException e) {
+            assembly.close();
+            throw e;
         }
         return this;
     }
 
     private Behavior<Command> onFetchFailed(FetchFailed failed) {
         if (incoming != null && incoming.version() == failed.version()) {
+            fetchFailures++;
             fetch = null; // the next offer resumes from the bytes already here
             getContext().getLog().info("{}; resuming at the next offer", failed.reason());
         }
@@ -325,6 +385,9 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         if (fetch != null) {
             fetch.cancel();
         }
+        if (incoming != null) {
+            incoming.close(); // freed now, or when the cancelled fetch stops writing into it
+        }
         fetch = null;
         incoming = null;
         incomingOffer = null;
@@ -337,6 +400,9 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
 
     private Behavior<Command> onStop() {
         cancelFetch();
+        if (latest != null) {
+            latest.snapshot().close();
+        }
         if (transport != null) {
             try {
                 transport.close();

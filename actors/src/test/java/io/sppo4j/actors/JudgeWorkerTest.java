@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import com.typesafe.config.ConfigFactory;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.metrics.JudgeMetrics;
 import io.sppo4j.actors.metrics.PipelineMetrics;
@@ -18,7 +15,6 @@ import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
 import io.sppo4j.model.judge.http.HttpPairwiseJudge;
 import io.sppo4j.model.sampling.SamplingConfig;
-import io.sppo4j.model.tokenizer.ByteTokenizer;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,17 +38,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JudgeWorkerTest {
 
-    /** A dispatcher with a single thread: an actor that blocked it would starve every other actor on it. */
-    private static final String ONE_THREAD = "one-thread-dispatcher";
-
     @JUnit5TestKit
-    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ConfigFactory.parseString(ONE_THREAD + """
-             {
-              type = Dispatcher
-              executor = "thread-pool-executor"
-              thread-pool-executor.fixed-pool-size = 1
-            }
-            """).withFallback(ActorFixtures.serializingConfig())).build();
+    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.withOneThreadDispatcher()).build();
+
+    /** A wait's limit, stretched by pekko.test.timefactor. */
+    private Duration patience(long seconds) {
+        return ActorFixtures.patience(testKit.system(), seconds);
+    }
 
     private static RolloutGroup group(long creditId) {
         return ActorFixtures.judged(creditId, "4213=", 0).group();
@@ -84,14 +76,14 @@ class JudgeWorkerTest {
                 responses -> new double[][] {{0.5, 0.9, 0.9}, {0.9, 0.5, 0.9}, {0.9, 0.9, 0.5}}, // not a preference matrix
                 responses -> ActorFixtures.SORT.judge().preferences("4213=", responses)));
         ActorRef<JudgeWorker.Command> worker =
-                testKit.spawn(JudgeWorker.create("judge-scripted", scripted(script), learner.ref(), metrics.judge()));
+                testKit.spawn(JudgeWorker.create("judge-scripted", scripted(script), 1, learner.ref(), metrics.judge()));
         try {
             worker.tell(new JudgeWorker.Judge(group(1)));
-            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class).creditId());
+            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class, patience(30)).creditId());
             worker.tell(new JudgeWorker.Judge(group(2)));
-            assertEquals(2, learner.expectMessageClass(Learner.GroupFailed.class).creditId());
+            assertEquals(2, learner.expectMessageClass(Learner.GroupFailed.class, patience(30)).creditId());
             worker.tell(new JudgeWorker.Judge(group(3)));
-            assertEquals(3, learner.expectMessageClass(Learner.GroupJudged.class).group().group().creditId());
+            assertEquals(3, learner.expectMessageClass(Learner.GroupJudged.class, patience(30)).group().group().creditId());
             assertEquals(1.0, failures(metrics, JudgeMetrics.UNAVAILABLE));
             assertEquals(1.0, failures(metrics, JudgeMetrics.ERROR));
         } finally {
@@ -115,7 +107,7 @@ class JudgeWorkerTest {
             public double[][] preferences(String prompt, List<String> responses) {
                 slowStarted.countDown();
                 try {
-                    if (!release.await(60, TimeUnit.SECONDS)) {
+                    if (!release.await(patience(60).toMillis(), TimeUnit.MILLISECONDS)) {
                         throw new IllegalStateException("never released");
                     }
                 } catch (InterruptedException e) {
@@ -124,20 +116,20 @@ class JudgeWorkerTest {
                 return ActorFixtures.SORT.judge().preferences(prompt, responses);
             }
         };
-        DispatcherSelector oneThread = DispatcherSelector.fromConfig(ONE_THREAD);
+        DispatcherSelector oneThread = DispatcherSelector.fromConfig(ActorFixtures.ONE_THREAD);
         ActorRef<JudgeWorker.Command> waiting =
-                testKit.spawn(JudgeWorker.create("judge-slow", slow, learner.ref(), metrics.judge()), "slow", oneThread);
+                testKit.spawn(JudgeWorker.create("judge-slow", slow, 1, learner.ref(), metrics.judge()), "slow", oneThread);
         ActorRef<JudgeWorker.Command> quick = testKit.spawn(
-                JudgeWorker.create("judge-quick", ActorFixtures.SORT.judge(), learner.ref(), metrics.judge()), "quick", oneThread);
+                JudgeWorker.create("judge-quick", ActorFixtures.SORT.judge(), 1, learner.ref(), metrics.judge()), "quick", oneThread);
         try {
             waiting.tell(new JudgeWorker.Judge(group(1)));
-            assertTrue(slowStarted.await(30, TimeUnit.SECONDS));
+            assertTrue(slowStarted.await(patience(30).toMillis(), TimeUnit.MILLISECONDS));
             // The slow judge is waiting; the dispatcher's only thread must still serve the other worker.
             quick.tell(new JudgeWorker.Judge(group(2)));
-            assertEquals(2, learner.expectMessageClass(Learner.GroupJudged.class, Duration.ofSeconds(30))
+            assertEquals(2, learner.expectMessageClass(Learner.GroupJudged.class, patience(30))
                     .group().group().creditId());
             release.countDown();
-            assertEquals(1, learner.expectMessageClass(Learner.GroupJudged.class, Duration.ofSeconds(30))
+            assertEquals(1, learner.expectMessageClass(Learner.GroupJudged.class, patience(30))
                     .group().group().creditId());
         } finally {
             release.countDown();
@@ -169,13 +161,13 @@ class JudgeWorkerTest {
             }
         };
         ActorRef<JudgeWorker.Command> worker =
-                testKit.spawn(JudgeWorker.create("judge-stuck", stuck, learner.ref(), ActorFixtures.metrics().judge()));
+                testKit.spawn(JudgeWorker.create("judge-stuck", stuck, 1, learner.ref(), ActorFixtures.metrics().judge()));
         try {
             worker.tell(new JudgeWorker.Judge(group(1)));
-            assertTrue(started.await(30, TimeUnit.SECONDS));
+            assertTrue(started.await(patience(30).toMillis(), TimeUnit.MILLISECONDS));
             testKit.stop(worker);
             // At once, not when its credit times out at the learner.
-            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class).creditId());
+            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class, patience(30)).creditId());
         } finally {
             release.countDown();
         }
@@ -194,54 +186,38 @@ class JudgeWorkerTest {
             TestProbe<Monitor.Command> monitor = kit.createTestProbe();
             TestProbe<Learner.Status> status = kit.createTestProbe();
             ActorRef<WeightCache.Command> cache = kit.spawn(ActorFixtures.isolatedCache());
+            RunSetup run = ActorFixtures.run(AlgorithmSettings.sppo(2f));
             ActorRef<Learner.Command> learner = kit.spawn(Learner.create(new Learner.Setup(
-                    ActorFixtures.learnerSettings(4, 2, 100, 1_000), ActorFixtures.ASYNC, ActorFixtures.SORT,
-                    ActorFixtures.factory(), ActorFixtures.TINY, Device.cpu(), ActorFixtures.weights(1, 0), null,
-                    AlgorithmSettings.sppo(2f), ByteTokenizer.PAD, 7, 1, metrics.learner(), null), cache, monitor.ref()));
-            kit.spawn(JudgeWorker.create("judge-http", judge, learner, metrics.judge()));
+                    run, ActorFixtures.learnerSettings(4, 2, 100, 1_000), ActorFixtures.ASYNC, Device.cpu(), null,
+                    metrics.learner(), null), cache, monitor.ref()));
+            kit.spawn(JudgeWorker.create("judge-http", judge, 1, learner, metrics.judge()));
             kit.spawn(RolloutWorker.create(new RolloutWorker.Setup(
-                    "rollout-http", ActorFixtures.factory(), Device.cpu(), ActorFixtures.TOKENIZER,
-                    new RolloutSettings(1, 3, 2, 4, SamplingConfig.ancestral(6)), 11, 1, JudgeWorker.KEY,
-                    AlgorithmSettings.sppo(2f), ActorFixtures.weights(1, 0), metrics.rollout()), learner, cache));
+                    run, "rollout-http", new RolloutSettings(1, 3, 2, 4, SamplingConfig.ancestral(6)), Device.cpu(),
+                    JudgeWorker.KEY, metrics.rollout()), learner, cache));
 
-            status.awaitAssert(Duration.ofSeconds(60), () -> {
+            status.awaitAssert(patience(60), () -> {
                 assertTrue(failures(metrics, JudgeMetrics.UNAVAILABLE) >= 1, "a group failed while the server was down");
                 return null;
             });
             learner.tell(new Learner.GetStatus(status.ref()));
-            assertEquals(0, status.receiveMessage(Duration.ofSeconds(30)).step(), "nothing was judged while it was down");
+            assertEquals(0, status.receiveMessage(patience(30)).step(), "nothing was judged while it was down");
             server.recover();
-            status.awaitAssert(Duration.ofSeconds(120), () -> {
+            status.awaitAssert(patience(120), () -> {
                 learner.tell(new Learner.GetStatus(status.ref()));
-                Learner.Status now = status.receiveMessage(Duration.ofSeconds(30));
+                Learner.Status now = status.receiveMessage(patience(30));
                 assertTrue(now.step() >= 3, "steps after the recovery: " + now.step());
                 assertTrue(now.inFlight() + now.buffered() <= 4, "credits stay within the capacity");
                 return null;
             });
-            assertTrue(counter(metrics, "sppo_learner_reclaimed_credits", "", "") >= failures(metrics, JudgeMetrics.UNAVAILABLE),
+            assertTrue(ActorFixtures.counter(metrics, "sppo_learner_reclaimed_credits", "", "") >= failures(metrics, JudgeMetrics.UNAVAILABLE),
                     "every failed group's credit went back to the learner");
-            assertTrue(counter(metrics, "sppo_judge_http_retries", "cause", "server-error") >= 1);
+            assertTrue(ActorFixtures.counter(metrics, "sppo_judge_http_retries", "cause", "server-error") >= 1);
         } finally {
             kit.shutdownTestKit();
         }
     }
 
     private static double failures(PipelineMetrics metrics, String reason) {
-        return counter(metrics, "sppo_judge_failures", "reason", reason);
-    }
-
-    /** The sum of a counter's points whose {@code label} is {@code value} (every point when label is ""). */
-    private static double counter(PipelineMetrics metrics, String name, String label, String value) {
-        double sum = 0;
-        for (MetricSnapshot snapshot : metrics.registry().scrape()) {
-            if (snapshot.getMetadata().getPrometheusName().equals(name)) {
-                for (CounterSnapshot.CounterDataPointSnapshot point : ((CounterSnapshot) snapshot).getDataPoints()) {
-                    if (label.isEmpty() || value.equals(point.getLabels().get(label))) {
-                        sum += point.getValue();
-                    }
-                }
-            }
-        }
-        return sum;
+        return ActorFixtures.counter(metrics, "sppo_judge_failures", "reason", reason);
     }
 }

@@ -3,15 +3,13 @@ package io.sppo4j.actors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import io.sppo4j.actors.data.Credit;
-import io.sppo4j.actors.metrics.PipelineMetrics;
+import io.sppo4j.actors.monitor.StepRecord;
 import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
-import io.sppo4j.model.checkpoint.CheckpointStore;
-import io.sppo4j.model.tokenizer.ByteTokenizer;
+import io.sppo4j.actors.settings.SkippedStepBound;
+import io.sppo4j.model.train.Algorithm;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -25,8 +23,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
+/** The learner on the async schedule: credits, staleness, time-outs and skipped steps. */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LearnerTest {
@@ -34,58 +32,11 @@ class LearnerTest {
     @JUnit5TestKit
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.serializingConfig()).build();
 
-    @TempDir
-    Path dir;
-
-    /** The learner with a real weight cache and monitor, driven by probes playing rollout and judge. */
-    private final class Harness {
-        final TestProbe<Monitor.Command> monitor = testKit.createTestProbe();
-        final TestProbe<RolloutWorker.Command> worker = testKit.createTestProbe();
-        final TestProbe<Learner.Status> status = testKit.createTestProbe();
-        final ActorRef<Learner.Command> learner;
-
-        Harness(LearnerSettings settings, CheckpointStore checkpoints) {
-            this(settings, checkpoints, testKit.spawn(ActorFixtures.isolatedCache()));
-        }
-
-        Harness(LearnerSettings settings, CheckpointStore checkpoints, ActorRef<WeightCache.Command> sharedCache) {
-            PipelineMetrics metrics = ActorFixtures.metrics();
-            learner = testKit.spawn(Learner.create(new Learner.Setup(
-                    settings, ActorFixtures.ASYNC, ActorFixtures.SORT, ActorFixtures.factory(), ActorFixtures.TINY,
-                    Device.cpu(), ActorFixtures.weights(1, 0), checkpoints, AlgorithmSettings.sppo(2f), ByteTokenizer.PAD, 7, 1,
-                    metrics.learner(), null), sharedCache, monitor.ref()));
-        }
-
-        Learner.Status status() {
-            learner.tell(new Learner.GetStatus(status.ref()));
-            return status.receiveMessage(Duration.ofSeconds(30));
-        }
-
-        List<Credit> request(int wanted) {
-            learner.tell(new Learner.RequestCredits(worker.ref(), wanted));
-            return worker.expectMessageClass(RolloutWorker.Credits.class, Duration.ofSeconds(30)).credits();
-        }
-
-        void answer(Credit credit, long version) {
-            learner.tell(new Learner.GroupJudged(ActorFixtures.judged(credit.id(), credit.prompt(), version)));
-        }
-
-        Learner.Status awaitStep(long step) {
-            Learner.Status[] last = new Learner.Status[1];
-            status.awaitAssert(Duration.ofSeconds(60), () -> {
-                last[0] = status();
-                assertEquals(step, last[0].step());
-                return null;
-            });
-            return last[0];
-        }
-    }
-
     @Test
     void creditsNeverExceedTheCapacityUnderASlowLearnerAndAFastRollout() {
         int capacity = 6;
         // Four groups per step and a rollout that answers at once: the learner is the bottleneck.
-        Harness harness = new Harness(ActorFixtures.learnerSettings(capacity, 4, 100, 1_000), null);
+        LearnerHarness harness = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(capacity, 4, 100, 1_000), null);
         Deque<Credit> held = new ArrayDeque<>(harness.request(100));
         assertEquals(capacity, held.size(), "the first grant fills the capacity");
         harness.learner.tell(new Learner.RequestCredits(harness.worker.ref(), 100));
@@ -95,8 +46,7 @@ class LearnerTest {
         while (answered < 40) {
             if (held.isEmpty()) {
                 // Everything answered: credits come back only as steps consume groups.
-                List<Credit> more = harness.worker.expectMessageClass(RolloutWorker.Credits.class, Duration.ofSeconds(60))
-                        .credits();
+                List<Credit> more = harness.credits();
                 granted += more.size();
                 held.addAll(more);
                 assertTrue(granted - answered <= capacity,
@@ -115,79 +65,110 @@ class LearnerTest {
 
     @Test
     void staleGroupsAreDroppedAndCounted() {
-        Harness harness = new Harness(ActorFixtures.learnerSettings(8, 1, 1, 1_000), null);
+        LearnerHarness harness = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(8, 1, 1, 1_000), null);
         List<Credit> credits = harness.request(3);
         harness.answer(credits.get(0), 0);
         assertEquals(1, harness.awaitStep(1).version());
         harness.answer(credits.get(1), 0); // one version old: within max-staleness 1
         assertEquals(2, harness.awaitStep(2).version());
         harness.answer(credits.get(2), 0); // two versions old: dropped
-        harness.status.awaitAssert(Duration.ofSeconds(30), () -> {
-            Learner.Status status = harness.status();
-            assertEquals(1, status.droppedStale());
-            assertEquals(2, status.step());
-            assertEquals(0, status.buffered());
-            return null;
-        });
-    }
-
-    @Test
-    void aRestartedLearnerResumesFromTheCheckpointWithTheSameVersion() throws Exception {
-        CheckpointStore store = new CheckpointStore(dir.resolve("resume"), 3);
-        ActorRef<WeightCache.Command> cache = testKit.spawn(ActorFixtures.isolatedCache());
-        Harness first = new Harness(ActorFixtures.learnerSettings(8, 1, 100, 2), store, cache);
-        List<Credit> credits = first.request(2);
-        first.answer(credits.get(0), 0);
-        first.answer(credits.get(1), 0);
-        first.awaitStep(2);
-        first.status.awaitAssert(Duration.ofSeconds(30), () -> {
-            assertTrue(store.newest().isPresent(), "checkpoint written at step 2");
-            return null;
-        });
-        testKit.stop(first.learner, Duration.ofSeconds(30));
-
-        Harness second = new Harness(ActorFixtures.learnerSettings(8, 1, 100, 2), store, cache);
-        Learner.Status resumed = second.status();
-        assertEquals(2, resumed.step());
-        assertEquals(2, resumed.version());
-        TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
-        cache.tell(new WeightCache.GetLatestVersion(latest.ref()));
-        assertEquals(2, latest.receiveMessage().version());
-    }
-
-    @Test
-    void aResumedLearnerNeverPublishesAVersionOlderThanOneAlreadyOut() throws Exception {
-        CheckpointStore store = new CheckpointStore(dir.resolve("ahead"), 3);
-        ActorRef<WeightCache.Command> cache = testKit.spawn(ActorFixtures.isolatedCache());
-        Harness first = new Harness(ActorFixtures.learnerSettings(8, 1, 100, 2), store, cache);
-        List<Credit> credits = first.request(3);
-        for (Credit credit : credits) {
-            first.answer(credit, 0);
-        }
-        first.awaitStep(3); // checkpoint at step 2, version 3 already published
-        testKit.stop(first.learner, Duration.ofSeconds(30));
-
-        Harness second = new Harness(ActorFixtures.learnerSettings(8, 1, 100, 2), store, cache);
-        Learner.Status resumed = second.status();
-        assertEquals(2, resumed.step(), "steps resume from the checkpoint");
-        assertEquals(4, resumed.version(), "the resumed weights are published above v3");
-        TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
-        cache.tell(new WeightCache.GetLatestVersion(latest.ref()));
-        assertEquals(4, latest.receiveMessage().version());
+        Learner.Status status = harness.awaitStatus(now -> now.droppedStale() == 1, "one group dropped");
+        assertEquals(2, status.step());
+        assertEquals(0, status.buffered());
+        assertEquals(1.0, harness.counter("sppo_learner_dropped_stale_groups", "", ""));
     }
 
     @Test
     void creditsOfAStoppedWorkerAreTakenBack() {
-        Harness harness = new Harness(ActorFixtures.learnerSettings(4, 4, 100, 1_000), null);
+        LearnerHarness harness = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(4, 4, 100, 1_000), null);
         TestProbe<RolloutWorker.Command> doomed = testKit.createTestProbe();
         harness.learner.tell(new Learner.RequestCredits(doomed.ref(), 4));
-        assertEquals(4, doomed.expectMessageClass(RolloutWorker.Credits.class).credits().size());
+        assertEquals(4, doomed.expectMessageClass(RolloutWorker.Credits.class, harness.patience(30)).credits().size());
         assertEquals(4, harness.status().inFlight());
         doomed.stop();
-        harness.status.awaitAssert(Duration.ofSeconds(30), () -> {
-            assertEquals(0, harness.status().inFlight());
-            return null;
-        });
+        harness.awaitStatus(now -> now.inFlight() == 0, "the stopped worker's credits back");
         assertEquals(4, harness.request(4).size(), "the capacity is free again");
+    }
+
+    @Test
+    void creditsUnansweredPastTheTimeOutAreTakenBackAndALateGroupOnlyFillsFreeRoom() {
+        LearnerSettings settings = ActorFixtures.learnerSettings(2, 1, 100, 1_000, Duration.ofMillis(500),
+                SkippedStepBound.DEFAULT);
+        LearnerHarness harness = LearnerHarness.async(testKit, settings, null);
+        List<Credit> lost = harness.request(2);
+        assertEquals(2, harness.status().inFlight());
+        // Nobody answers: the learner's tick takes them back once they are older than the time-out.
+        harness.awaitStatus(now -> now.inFlight() == 0, "the unanswered credits taken back");
+        assertEquals(2.0, harness.counter("sppo_learner_reclaimed_credits", "", ""));
+
+        // A group whose credit was taken back is still welcome while there is room for it...
+        harness.answer(lost.get(0), 0);
+        assertEquals(1, harness.awaitStep(1).version());
+        // ...but not once new credits fill the capacity: it would push the learner past its bound.
+        List<Credit> fresh = harness.request(2);
+        assertEquals(2, fresh.size());
+        harness.answer(lost.get(1), 0);
+        Learner.Status after = harness.status(); // answered after the late group, before any step it could cause
+        assertEquals(0, after.buffered(), "the late group was refused: " + after);
+        assertEquals(1, after.step());
+        assertEquals(2, after.inFlight(), "the fresh credits are still out");
+        harness.answer(fresh.get(0), 1);
+        assertEquals(2, harness.awaitStep(2).step());
+    }
+
+    @Test
+    void aStepWithNothingToLearnFromIsSkippedCountedAndRecorded() {
+        LearnerHarness harness = new LearnerHarness(testKit, ActorFixtures.learnerSettings(4, 1, 100, 1_000),
+                ActorFixtures.ASYNC, null, testKit.spawn(ActorFixtures.isolatedCache()),
+                new AlgorithmSettings(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
+        List<Credit> credits = harness.request(2);
+        harness.answer(ActorFixtures.tied(credits.get(0).id(), credits.get(0).prompt(), 0)); // no pair: skipped
+        StepRecord skipped = harness.monitorMessage(Monitor.Stepped.class).record();
+        assertEquals(1, skipped.step());
+        assertEquals(1, skipped.skippedSteps());
+        harness.answer(credits.get(1), 1); // a separable group: applied
+        StepRecord applied = harness.monitorMessage(Monitor.Stepped.class).record();
+        assertEquals(2, applied.step());
+        assertEquals(1, applied.skippedSteps(), "the count holds; this step was applied");
+        assertEquals(1, harness.awaitStep(2).skippedSteps());
+        assertEquals(1.0, harness.counter("sppo_learner_skipped_steps", "cause", "no_pairs"));
+        assertEquals(1.0, harness.counter("sppo_learner_steps", "", ""), "only the applied step counts as taken");
+    }
+
+    @Test
+    void aNonFiniteGradientSkipsTheUpdateAndLeavesTheWeightsAsTheyWere() {
+        LearnerHarness harness = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(4, 1, 100, 1_000), null);
+        TestProbe<WeightCache.Update> published = testKit.createTestProbe();
+        harness.cache.tell(new WeightCache.Subscribe(published.ref()));
+        WeightCache.Update initial = published.receiveMessage(harness.patience(30));
+        Credit credit = harness.request(1).get(0);
+        harness.answer(ActorFixtures.overflowing(credit.id(), credit.prompt(), 0));
+        assertEquals(1, harness.awaitStep(1).skippedSteps());
+        assertEquals(1.0, harness.counter("sppo_learner_skipped_steps", "cause", "non_finite_gradient"));
+        WeightCache.Update after = published.receiveMessage(harness.patience(30));
+        assertEquals(1, after.version());
+        assertEquals(initial.snapshot().tensors(), after.snapshot().tensors(), "a skipped step leaves every weight as it was");
+    }
+
+    @Test
+    void aRunSkippingMoreThanItsBoundStopsNamingTheFractionAndTheBound() {
+        LearnerSettings settings = ActorFixtures.learnerSettings(4, 1, 100, 1_000, Duration.ofSeconds(60),
+                new SkippedStepBound(0.5, 2));
+        LearnerHarness harness = new LearnerHarness(testKit, settings, ActorFixtures.ASYNC, null,
+                testKit.spawn(ActorFixtures.isolatedCache()), new AlgorithmSettings(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
+        TestProbe<Void> watcher = testKit.createTestProbe();
+        List<Credit> credits = harness.request(3);
+        harness.answer(ActorFixtures.tied(credits.get(0).id(), credits.get(0).prompt(), 0));
+        assertEquals(1, harness.awaitStep(1).skippedSteps(), "below the bound's minimum step count: training goes on");
+        harness.answer(ActorFixtures.tied(credits.get(1).id(), credits.get(1).prompt(), 1));
+        Monitor.LearnerFailed failed = harness.monitorMessage(Monitor.LearnerFailed.class);
+        assertTrue(failed.reason().contains("2 of 2 steps (1.000)"), failed.reason());
+        assertTrue(failed.reason().contains("sppo4j.learner.max-skipped-fraction = 0.5"), failed.reason());
+        watcher.expectTerminated(harness.learner, harness.patience(30));
+    }
+
+    /** A learner that is stopped by the test (the weight cache and probes stay). */
+    static void stop(ActorTestKit testKit, ActorRef<Learner.Command> learner) {
+        testKit.stop(learner, ActorFixtures.patience(testKit.system(), 30));
     }
 }

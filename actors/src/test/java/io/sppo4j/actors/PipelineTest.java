@@ -45,14 +45,14 @@ class PipelineTest {
         ByteTokenizer tokenizer = new ByteTokenizer();
         WeightSnapshot reference = trainReference(tokenizer);
         int steps = 200;
+        RunSetup run = new RunSetup(SORT, tokenizer, PolicyFactory.transformer(SMALL, SEED), SMALL, reference,
+                AlgorithmSettings.sppo(4f), SEED, 1);
         Pipeline.Setup setup = new Pipeline.Setup(
-                SORT, tokenizer, PolicyFactory.transformer(SMALL, SEED), SMALL, reference,
-                new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
+                run, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(16, 4, 4, 1, 1_000, 1, steps, AdamWConfig.DEFAULTS.withLearningRate(2e-4f), 10,
                         Duration.ofSeconds(60), TensorEncoding.FP32),
-                new RolloutSettings(1, 4, 4, 8, SamplingConfig.ancestral(10)),
-                1, new EvalSettings(100, 256, 64), AlgorithmSettings.sppo(4f), SEED, Device.cpu(), Device.cpu(), null, 1,
-                ActorFixtures.metrics());
+                Device.cpu(), null, new RolloutSettings(1, 4, 4, 8, SamplingConfig.ancestral(10)), Device.cpu(),
+                1, new EvalSettings(100, 256, 64), ActorFixtures.metrics());
         CompletableFuture<Monitor.Report> completion = new CompletableFuture<>();
         ActorSystem<Pipeline.Command> system =
                 ActorSystem.create(Pipeline.create(setup, completion), "pipeline-test", ActorFixtures.serializingConfig());

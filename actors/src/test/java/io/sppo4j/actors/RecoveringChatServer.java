@@ -10,13 +10,18 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A chat-completions endpoint on a loopback port that answers 503 until it {@link #recover}s,
  * then judges like the sort rule judge: the response closer to the sorted digits is "A" or "B".
+ * It can also {@link #holdAnswers hold} every answer until {@link #releaseAnswers released}: a
+ * judge as slow as a real LLM server, for as long as a test needs.
  */
 final class RecoveringChatServer implements AutoCloseable {
 
@@ -26,6 +31,8 @@ final class RecoveringChatServer implements AutoCloseable {
     private final HttpServer server;
     private final SortJudge rule = new SortJudge();
     private volatile boolean up;
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    private final CountDownLatch held = new CountDownLatch(1);
 
     RecoveringChatServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -41,8 +48,32 @@ final class RecoveringChatServer implements AutoCloseable {
         up = true;
     }
 
+    /** From now on, a request waits for {@link #releaseAnswers} before it is answered. */
+    void holdAnswers() {
+        gate = new CountDownLatch(1);
+    }
+
+    void releaseAnswers() {
+        gate.countDown();
+    }
+
+    /** Whether a request arrived and is being held, within {@code limit}. */
+    boolean awaitHeldRequest(Duration limit) throws InterruptedException {
+        return held.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            CountDownLatch waitFor = gate;
+            if (waitFor.getCount() > 0) {
+                held.countDown();
+                try {
+                    waitFor.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String body;
             int status;

@@ -42,6 +42,11 @@ class RolloutWorkerTest {
     @JUnit5TestKit
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.serializingConfig()).build();
 
+    /** A wait's limit, stretched by pekko.test.timefactor. */
+    private Duration patience(long seconds) {
+        return ActorFixtures.patience(testKit.system(), seconds);
+    }
+
     private final Map<Long, WeightSnapshot> versions = new HashMap<>();
 
     /** A worker wired to probes: the learner, the weight cache and one judge. */
@@ -62,24 +67,25 @@ class RolloutWorkerTest {
             if (withJudge) {
                 TestProbe<Receptionist.Registered> registered = testKit.createTestProbe();
                 testKit.system().receptionist().tell(Receptionist.register(key, judge.ref(), registered.ref()));
-                registered.receiveMessage();
+                registered.receiveMessage(patience(30));
             }
             RolloutSettings settings = new RolloutSettings(1, 3, 2, 4, sampling);
+            RunSetup run = new RunSetup(ActorFixtures.SORT, ActorFixtures.TOKENIZER, ActorFixtures.factory(),
+                    ActorFixtures.TINY, ActorFixtures.weights(99, 0), algorithm, 11, 1);
             testKit.spawn(RolloutWorker.create(new RolloutWorker.Setup(
-                    name, ActorFixtures.factory(), Device.cpu(), ActorFixtures.TOKENIZER, settings, 11, 1, key,
-                    algorithm, ActorFixtures.weights(99, 0), ActorFixtures.metrics().rollout()), learner.ref(), cache.ref()),
+                    run, name, settings, Device.cpu(), key, ActorFixtures.metrics().rollout()), learner.ref(), cache.ref()),
                     name);
-            weights = cache.expectMessageClass(WeightCache.Subscribe.class).subscriber();
+            weights = cache.expectMessageClass(WeightCache.Subscribe.class, patience(30)).subscriber();
         }
 
         void publish(long version) {
             WeightSnapshot snapshot = versions.computeIfAbsent(version, v -> ActorFixtures.weights(100 + v, v));
-            weights.tell(new WeightCache.Update(snapshot, version, false));
+            weights.tell(new WeightCache.Update(snapshot.retain(), version, false)); // the worker closes its handle
         }
 
         /** Answers the worker's next credit request with {@code count} credits. */
         void grant(int count) {
-            Learner.RequestCredits request = learner.expectMessageClass(Learner.RequestCredits.class, Duration.ofSeconds(30));
+            Learner.RequestCredits request = learner.expectMessageClass(Learner.RequestCredits.class, patience(30));
             List<Credit> credits = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 String prompt = ActorFixtures.SORT.heldOutPrompts(count, creditIds).get(i);
@@ -89,7 +95,7 @@ class RolloutWorkerTest {
         }
 
         RolloutGroup nextGroup() {
-            return judge.expectMessageClass(JudgeWorker.Judge.class, Duration.ofSeconds(60)).group();
+            return judge.expectMessageClass(JudgeWorker.Judge.class, patience(60)).group();
         }
     }
 
@@ -146,12 +152,12 @@ class RolloutWorkerTest {
         Harness harness = new Harness("leaving", SamplingConfig.ancestral(4), false);
         harness.publish(1);
         ActorRef<RolloutWorker.Command> worker =
-                harness.learner.expectMessageClass(Learner.RequestCredits.class).worker();
+                harness.learner.expectMessageClass(Learner.RequestCredits.class, patience(30)).worker();
         worker.tell(new RolloutWorker.Credits(List.of(new Credit(1, "321="))));
         // One credit is less than a batch: the worker asks for more, which shows it holds the one.
-        assertEquals(3, harness.learner.expectMessageClass(Learner.RequestCredits.class).wanted());
+        assertEquals(3, harness.learner.expectMessageClass(Learner.RequestCredits.class, patience(30)).wanted());
         testKit.stop(worker);
-        Learner.ReturnCredits returned = harness.learner.expectMessageClass(Learner.ReturnCredits.class);
+        Learner.ReturnCredits returned = harness.learner.expectMessageClass(Learner.ReturnCredits.class, patience(30));
         assertEquals(List.of(1L), returned.creditIds());
     }
 

@@ -5,18 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.SnapshotHeader;
 import io.sppo4j.actors.weights.WeightTransport;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +31,10 @@ class WeightCacheTest {
 
     @JUnit5TestKit
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorFixtures.serializingConfig()).build();
+
+    private Duration patience(long seconds) {
+        return ActorFixtures.patience(testKit.system(), seconds);
+    }
 
     /** A group of its own; offers unanswered for 2 s are made again. */
     private static WeightCache.Settings settings() {
@@ -52,15 +59,15 @@ class WeightCacheTest {
         awaitPeers(source, settings, 3);
         WeightSnapshot snapshot = ActorFixtures.weights(5, 1);
         source.tell(new WeightCache.Publish(snapshot, 10, false));
-        assertEquals(snapshot, nearLearner.receiveMessage().snapshot());
+        assertEquals(snapshot, nearLearner.receiveMessage(patience(30)).snapshot());
         for (TestProbe<WeightCache.Update> remote : List.of(remoteA, remoteB)) {
-            WeightCache.Update update = remote.receiveMessage(Duration.ofSeconds(30));
+            WeightCache.Update update = remote.receiveMessage(patience(30));
             assertEquals(snapshot, update.snapshot(), "bit-exact weights on every node");
             assertEquals(10, update.step());
         }
         TestProbe<WeightCache.Update> late = testKit.createTestProbe();
         cache(settings, late);
-        assertEquals(1, late.receiveMessage(Duration.ofSeconds(30)).version(), "a late node gets the newest version");
+        assertEquals(1, late.receiveMessage(patience(30)).version(), "a late node gets the newest version");
     }
 
     @Test
@@ -76,8 +83,8 @@ class WeightCacheTest {
         }
         source.tell(new WeightCache.Publish(ActorFixtures.weights(3, 3), 3, false)); // older: ignored
         List<Long> seen = new ArrayList<>();
-        remote.awaitAssert(Duration.ofSeconds(30), () -> {
-            seen.add(remote.receiveMessage(Duration.ofSeconds(5)).version());
+        remote.awaitAssert(patience(30), () -> {
+            seen.add(remote.receiveMessage(patience(5)).version());
             assertEquals(6L, (long) seen.get(seen.size() - 1));
             return null;
         });
@@ -86,36 +93,134 @@ class WeightCacheTest {
         }
         TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
         source.tell(new WeightCache.GetLatestVersion(latest.ref()));
-        assertEquals(6, latest.receiveMessage().version());
+        assertEquals(6, latest.receiveMessage(patience(30)).version());
     }
 
     @Test
-    void damagedWeightsAreNeverUsed() throws Exception {
-        WeightCache.Settings settings = settings();
-        TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
-        ActorRef<WeightCache.Command> cache = cache(settings, subscriber);
-        TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+    void damagedWeightsAreRefusedCountedAndTheNextOfferRecovers() throws Exception {
+        Receiver receiver = new Receiver();
         WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
         SnapshotHeader header = SnapshotHeader.of(snapshot);
         SnapshotHeader wrongChecksum = new SnapshotHeader(4, header.encoding(), header.checksum() ^ 1, header.tensors());
         try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK)) {
             server.serve(snapshot);
-            cache.tell(new WeightCache.Offer(wrongChecksum, 1, false, server.host(), server.port(), source.ref()));
-            source.expectNoMessage(Duration.ofMillis(500)); // no Received: the bytes failed their checksum
+            receiver.offer(wrongChecksum, server.host(), server.port());
+            WeightCache.Status refused = receiver.awaitStatus(status -> status.checksumFailures() == 1, "the checksum failure");
+            assertEquals(-1, refused.heldVersion(), "the damaged bytes are not used");
+            assertEquals(-1, refused.fetching());
+            assertEquals(4, refused.highestSeen(), "the offer is remembered");
+
+            receiver.offer(header, server.host(), server.port());
+            receiver.awaitInstalled(snapshot);
+            assertEquals(new WeightCache.Status(4, 4, -1, 0, 1), receiver.status());
         }
-        subscriber.expectNoMessage(Duration.ofMillis(100));
-        TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
-        cache.tell(new WeightCache.GetLatestVersion(latest.ref()));
-        assertEquals(4, latest.receiveMessage().version(), "the offer is remembered, the bytes are not used");
+    }
+
+    @Test
+    void aBrokenFetchResumesFromTheBytesAlreadyReceivedAtTheNextOffer() throws Exception {
+        Receiver receiver = new Receiver();
+        WeightSnapshot snapshot = ActorFixtures.weights(7, 4);
+        SnapshotHeader header = SnapshotHeader.of(snapshot);
+        // Cut the first transfer halfway through a tensor in the middle: the tensors before it arrived whole.
+        List<TensorSpec> tensors = header.tensors();
+        long prefix = 0;
+        for (TensorSpec tensor : tensors.subList(0, tensors.size() / 2)) {
+            prefix += tensor.byteSize();
+        }
+        long cut = prefix + tensors.get(tensors.size() / 2).byteSize() / 2;
+        try (WeightTransport server = new WeightTransport(WeightTransport.Settings.LOOPBACK);
+                FaultyLink link = new FaultyLink(server.host(), server.port(), List.of(FaultyLink.Fault.cutAfter(cut)))) {
+            server.serve(snapshot);
+            receiver.offer(header, link.host(), link.port());
+            WeightCache.Status broken = receiver.awaitStatus(status -> status.fetchFailures() == 1, "the broken fetch");
+            assertEquals(-1, broken.heldVersion());
+            assertEquals(-1, broken.fetching(), "nothing fetches until the next offer");
+
+            receiver.offer(header, link.host(), link.port());
+            receiver.awaitInstalled(snapshot);
+            long resent = link.connections().get(1).answerBytes.get();
+            long overhead = resent - (header.totalBytes() - prefix);
+            assertTrue(overhead >= 0 && overhead < 64,
+                    "the second transfer carried only the bytes after the " + prefix + " received: " + resent + " of "
+                            + header.totalBytes());
+        }
+    }
+
+    @Test
+    void aNewerOfferCancelsTheFetchStillUnderWay() throws Exception {
+        Receiver receiver = new Receiver();
+        WeightSnapshot older = ActorFixtures.weights(7, 4);
+        WeightSnapshot newer = ActorFixtures.weights(8, 5);
+        try (WeightTransport oldServer = new WeightTransport(WeightTransport.Settings.LOOPBACK);
+                WeightTransport newServer = new WeightTransport(WeightTransport.Settings.LOOPBACK);
+                FaultyLink stalled = new FaultyLink(oldServer.host(), oldServer.port(), List.of(FaultyLink.Fault.STALL))) {
+            oldServer.serve(older);
+            newServer.serve(newer);
+            receiver.offer(SnapshotHeader.of(older), stalled.host(), stalled.port());
+            receiver.awaitStatus(status -> status.fetching() == 4, "the fetch of v4 under way");
+
+            receiver.offer(SnapshotHeader.of(newer), newServer.host(), newServer.port());
+            receiver.awaitInstalled(newer);
+            assertTrue(stalled.connections().get(0).awaitClientGone(patience(30)), "the v4 fetch's connection was closed");
+            assertEquals(new WeightCache.Status(5, 5, -1, 0, 0), receiver.status(), "a cancelled fetch is no failure");
+        }
+    }
+
+    @Test
+    void anOfferNobodyAnswersIsMadeAgainAfterTheStallTimeOut() {
+        WeightCache.Settings settings = settings();
+        ActorRef<WeightCache.Command> source = cache(settings, testKit.createTestProbe());
+        // A peer that never answers: no Have, no Received.
+        TestProbe<WeightCache.Command> silent = testKit.createTestProbe();
+        testKit.system().receptionist().tell(Receptionist.register(settings.key(), silent.ref()));
+        awaitPeers(source, settings, 2);
+        source.tell(new WeightCache.Publish(ActorFixtures.weights(5, 1), 10, false));
+        WeightCache.Offer first = silent.expectMessageClass(WeightCache.Offer.class, patience(30));
+        WeightCache.Offer again = silent.expectMessageClass(WeightCache.Offer.class, patience(30));
+        assertEquals(1, again.header().version());
+        assertEquals(first.port(), again.port(), "the same version from the same place");
+    }
+
+    /** A cache of a group of its own, fetching what a probe playing the source's cache offers it. */
+    private final class Receiver {
+        final TestProbe<WeightCache.Update> subscriber = testKit.createTestProbe();
+        final TestProbe<WeightCache.Command> source = testKit.createTestProbe();
+        final ActorRef<WeightCache.Command> cache = cache(settings(), subscriber);
+
+        void offer(SnapshotHeader header, String host, int port) {
+            cache.tell(new WeightCache.Offer(header, 1, false, host, port, source.ref()));
+        }
+
+        /** The snapshot reaches the subscriber bit for bit, and the source hears it was received. */
+        void awaitInstalled(WeightSnapshot snapshot) {
+            assertEquals(snapshot, subscriber.receiveMessage(patience(30)).snapshot());
+            assertEquals(snapshot.version(), source.expectMessageClass(WeightCache.Received.class, patience(30)).version());
+        }
+
+        WeightCache.Status status() {
+            TestProbe<WeightCache.Status> reply = testKit.createTestProbe();
+            cache.tell(new WeightCache.GetStatus(reply.ref()));
+            return reply.receiveMessage(patience(30));
+        }
+
+        WeightCache.Status awaitStatus(Predicate<WeightCache.Status> condition, String what) {
+            WeightCache.Status[] last = new WeightCache.Status[1];
+            source.awaitAssert(patience(30), () -> {
+                last[0] = status();
+                assertTrue(condition.test(last[0]), "awaiting " + what + "; now " + last[0]);
+                return null;
+            });
+            return last[0];
+        }
     }
 
     /** Waits until the source's group has {@code count} caches registered. */
     private void awaitPeers(ActorRef<WeightCache.Command> source, WeightCache.Settings settings, int count) {
         TestProbe<org.apache.pekko.actor.typed.receptionist.Receptionist.Listing> listing = testKit.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(10), () -> {
+        listing.awaitAssert(patience(30), () -> {
             testKit.system().receptionist().tell(
                     org.apache.pekko.actor.typed.receptionist.Receptionist.find(settings.key(), listing.ref()));
-            assertEquals(count, listing.receiveMessage().getServiceInstances(settings.key()).size());
+            assertEquals(count, listing.receiveMessage(patience(10)).getServiceInstances(settings.key()).size());
             return null;
         });
     }

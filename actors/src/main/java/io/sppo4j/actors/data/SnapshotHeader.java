@@ -1,10 +1,9 @@
 package io.sppo4j.actors.data;
 
-import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorEncoding;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.WeightSnapshot;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,7 +11,7 @@ import java.util.Objects;
  * Everything about a weight snapshot but its bytes: version, encoding, checksum and the tensors'
  * names, types and shapes, in order. The bytes follow as chunks of the tensors' concatenation.
  */
-public record SnapshotHeader(long version, TensorEncoding encoding, int checksum, List<TensorHeader> tensors) {
+public record SnapshotHeader(long version, TensorEncoding encoding, int checksum, List<TensorSpec> tensors) {
 
     public SnapshotHeader {
         Objects.requireNonNull(encoding, "encoding");
@@ -20,17 +19,13 @@ public record SnapshotHeader(long version, TensorEncoding encoding, int checksum
     }
 
     public static SnapshotHeader of(WeightSnapshot snapshot) {
-        List<TensorHeader> headers = new ArrayList<>(snapshot.tensors().size());
-        for (NamedTensor tensor : snapshot.tensors()) {
-            headers.add(new TensorHeader(tensor.name(), tensor.dtype(), tensor.shape()));
-        }
-        return new SnapshotHeader(snapshot.version(), snapshot.encoding(), snapshot.checksum(), headers);
+        return new SnapshotHeader(snapshot.version(), snapshot.encoding(), snapshot.checksum(), snapshot.specs());
     }
 
     /** Bytes of all tensors together. */
     public long totalBytes() {
         long total = 0;
-        for (TensorHeader tensor : tensors) {
+        for (TensorSpec tensor : tensors) {
             total += tensor.byteSize();
         }
         return total;

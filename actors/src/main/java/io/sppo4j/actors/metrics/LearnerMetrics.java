@@ -5,8 +5,12 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-/** The learner's metrics (one learner per cluster, so no labels). */
+/** The learner's metrics (one learner per cluster, so no worker labels). */
 public final class LearnerMetrics {
+
+    /** Skipped-step causes, the values of the {@code cause} label. */
+    public static final String NON_FINITE_GRADIENT = "non_finite_gradient";
+    public static final String NO_PAIRS = "no_pairs";
 
     final Counter steps;
     final Gauge step;
@@ -21,9 +25,12 @@ public final class LearnerMetrics {
     final Histogram publishSeconds;
     final Counter samples;
     final Counter busySeconds;
+    final Counter skippedSteps;
+    final Counter damagedCheckpoints;
 
     LearnerMetrics(PrometheusRegistry registry) {
-        steps = Counter.builder().name("sppo_learner_steps_total").help("Optimiser steps taken by this process.").register(registry);
+        steps = Counter.builder().name("sppo_learner_steps_total")
+                .help("Optimiser steps applied by this process (skipped ones are counted apart).").register(registry);
         step = Gauge.builder().name("sppo_learner_step")
                 .help("The learner's step, counting steps of earlier learners it resumed from.").register(registry);
         loss = Gauge.builder().name("sppo_learner_loss").help("Loss of the latest step.").register(registry);
@@ -48,14 +55,36 @@ public final class LearnerMetrics {
                 .help("Judged samples consumed by optimiser steps.").register(registry);
         busySeconds = Counter.builder().name("sppo_learner_busy_seconds_total")
                 .help("Time spent in optimiser steps (its rate is the learner's busy fraction).").register(registry);
+        skippedSteps = Counter.builder().name("sppo_learner_skipped_steps_total")
+                .help("Steps whose update was skipped, by cause (non_finite_gradient, no_pairs).")
+                .labelNames("cause").register(registry);
+        // Both causes from the start, at 0: "no series" never has to be read as "none skipped".
+        skippedSteps.labelValues(NON_FINITE_GRADIENT);
+        skippedSteps.labelValues(NO_PAIRS);
+        damagedCheckpoints = Counter.builder().name("sppo_learner_damaged_checkpoints_total")
+                .help("Damaged checkpoints passed over at resume for an older intact one.").register(registry);
     }
 
-    public void stepped(long newStep, double stepLoss, long batchSamples, double seconds) {
-        steps.inc();
+    /**
+     * @param applied whether the update was applied; a skipped one counts under {@link #skipped}
+     */
+    public void stepped(long newStep, double stepLoss, long batchSamples, double seconds, boolean applied) {
+        if (applied) {
+            steps.inc();
+        }
         busySeconds.inc(seconds);
         step.set(newStep);
         loss.set(stepLoss);
         samples.inc(batchSamples);
+    }
+
+    /** A step whose update was skipped, by cause (a label such as {@code non_finite_gradient}). */
+    public void skipped(String cause) {
+        skippedSteps.labelValues(cause).inc();
+    }
+
+    public void damagedCheckpoint() {
+        damagedCheckpoints.inc();
     }
 
     public void arrived(long stalenessVersions) {

@@ -12,6 +12,7 @@ package io.sppo4j.actors.monitor;
  * @param learningRate learning rate used by the step
  * @param gradientNorm global gradient norm before clipping
  * @param droppedStale groups dropped for staleness so far
+ * @param skippedSteps steps so far whose update was skipped (this one included when it was)
  * @param elapsedSeconds wall time since training started
  */
 public record StepRecord(
@@ -24,4 +25,5 @@ public record StepRecord(
         double learningRate,
         double gradientNorm,
         long droppedStale,
+        long skippedSteps,
         double elapsedSeconds) {}

@@ -22,8 +22,10 @@ import java.util.Locale;
  * @param warmupSteps linear learning-rate warm-up
  * @param creditTimeout a credit unanswered this long is taken back (its worker or judge is gone)
  * @param weightEncoding FP32 (bit-exact) or BF16 (half the bytes) for published weights
+ *     ({@code sppo4j.weights.transport-dtype})
  * @param statusInterval how often the learner logs a status line; zero for never (the one-JVM
  *     command prints its own)
+ * @param skippedSteps the share of steps that may be skipped before the run stops
  */
 public record LearnerSettings(
         int capacity,
@@ -37,14 +39,15 @@ public record LearnerSettings(
         int warmupSteps,
         Duration creditTimeout,
         TensorEncoding weightEncoding,
-        Duration statusInterval) {
+        Duration statusInterval,
+        SkippedStepBound skippedSteps) {
 
-    /** Without a status log. */
+    /** Without a status log, with the default bound on skipped steps. */
     public LearnerSettings(
             int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
             int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
         this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
-                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO);
+                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO, SkippedStepBound.DEFAULT);
     }
 
     public LearnerSettings {
@@ -54,11 +57,23 @@ public record LearnerSettings(
         }
     }
 
+    /**
+     * {@code sppo4j.weights.transport-dtype}: bf16 or fp32, or auto, which is bf16 for a Hugging
+     * Face policy ({@code sppo4j.policy.path} set) and fp32 for the built-in one.
+     */
+    public static TensorEncoding transportEncoding(Config config) {
+        ConfigReader weights = new ConfigReader(config, "sppo4j.weights");
+        String dtype = weights.getString("transport-dtype").toLowerCase(Locale.ROOT);
+        weights.check(dtype.equals("auto") || dtype.equals("fp32") || dtype.equals("bf16"),
+                "transport-dtype", "expected auto, bf16 or fp32, got '" + dtype + "'");
+        if (dtype.equals("auto")) {
+            return config.getString("sppo4j.policy.path").isBlank() ? TensorEncoding.FP32 : TensorEncoding.BF16;
+        }
+        return TensorEncoding.valueOf(dtype.toUpperCase(Locale.ROOT));
+    }
+
     public static LearnerSettings from(Config config) {
         ConfigReader learner = new ConfigReader(config, "sppo4j.learner");
-        String encoding = learner.getString("weight-encoding");
-        learner.check(encoding.equalsIgnoreCase("fp32") || encoding.equalsIgnoreCase("bf16"),
-                "weight-encoding", "expected fp32 or bf16, got '" + encoding + "'");
         return new LearnerSettings(
                 learner.positiveInt("capacity"),
                 learner.positiveInt("groups-per-step"),
@@ -73,7 +88,8 @@ public record LearnerSettings(
                         .withMaxGradNorm(learner.floatIn("max-grad-norm", 0, 1e6))),
                 learner.nonNegativeInt("warmup-steps"),
                 config.getDuration("sppo4j.learner.credit-timeout"),
-                TensorEncoding.valueOf(encoding.toUpperCase(Locale.ROOT)),
-                config.getDuration("sppo4j.learner.status-interval"));
+                transportEncoding(config),
+                config.getDuration("sppo4j.learner.status-interval"),
+                SkippedStepBound.from(config));
     }
 }

@@ -23,6 +23,11 @@ final class NashMdGroupTrainer implements GroupTrainer {
 
     @Override
     public UpdateResult train(List<JudgedGroup> groups) {
+        return update.apply(batch(groups));
+    }
+
+    /** Every policy sample of the groups with its advantage, in group order. */
+    static AdvantageBatch batch(List<JudgedGroup> groups) {
         List<int[]> prompts = new ArrayList<>();
         List<int[]> responses = new ArrayList<>();
         List<Float> advantages = new ArrayList<>();
@@ -56,6 +61,6 @@ final class NashMdGroupTrainer implements GroupTrainer {
         for (int i = 0; i < values.length; i++) {
             values[i] = advantages.get(i);
         }
-        return update.apply(new AdvantageBatch(prompts, responses, values));
+        return new AdvantageBatch(prompts, responses, values);
     }
 }

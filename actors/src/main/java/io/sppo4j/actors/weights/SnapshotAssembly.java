@@ -1,42 +1,49 @@
 package io.sppo4j.actors.weights;
 
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
-import io.sppo4j.model.weights.CorruptSnapshotException;
-import io.sppo4j.model.weights.NamedTensor;
-import io.sppo4j.model.weights.SnapshotChecksum;
+import io.sppo4j.model.weights.IncomingSnapshot;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.WeightSnapshot;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * A snapshot being received: bytes arrive in order and go straight into per-tensor arrays, and
- * into the checksum as they come (no second pass over the bytes); an interrupted transfer
- * resumes at {@link #bytesReceived()}. Once complete, the checksum decides whether the result is used.
+ * A snapshot being received: bytes arrive in order and go, a bounded chunk at a time, straight
+ * into the version's native memory (allocated from the header up front, never on the Java heap);
+ * an interrupted transfer resumes at {@link #bytesReceived()}. Once complete, the checksum
+ * decides whether the result is used.
+ *
+ * <p>Closed by its owner (the weight cache) when a newer version replaces it or the node stops.
+ * A fetch may still be writing on its own thread then: the memory is freed when both have let go.
  */
-public final class SnapshotAssembly {
+public final class SnapshotAssembly implements AutoCloseable {
+
+    /** Bytes moved from the connection to native memory per read: the heap this costs, whatever the model. */
+    static final int CHUNK = 1 << 20;
 
     private final SnapshotHeader header;
-    private final byte[][] data;
-    private final long total;
-    private final SnapshotChecksum checksum;
-    private int checksummedHeaders;
+    private final IncomingSnapshot incoming;
+    private final long[] ends;
     private volatile long received;
+    private int readers;
+    private boolean closed;
+    private boolean released;
 
+    /** @throws IllegalArgumentException if the header names a tensor twice or mixes dtypes with its encoding */
     public SnapshotAssembly(SnapshotHeader header) {
         this.header = header;
-        List<TensorHeader> tensors = header.tensors();
-        this.data = new byte[tensors.size()][];
+        List<TensorSpec> tensors = header.tensors();
+        this.incoming = new IncomingSnapshot(header.version(), header.encoding(), tensors, header.checksum());
+        this.ends = new long[tensors.size()];
         long sum = 0;
         for (int i = 0; i < tensors.size(); i++) {
-            data[i] = new byte[Math.toIntExact(tensors.get(i).byteSize())];
-            sum += data[i].length;
+            sum += tensors.get(i).byteSize();
+            ends[i] = sum;
         }
-        this.total = sum;
-        this.checksum = new SnapshotChecksum(header.version(), tensors.size());
     }
 
     public long version() {
@@ -44,7 +51,7 @@ public final class SnapshotAssembly {
     }
 
     public long totalBytes() {
-        return total;
+        return ends.length == 0 ? 0 : ends[ends.length - 1];
     }
 
     /** Bytes received so far: where a resumed transfer starts. */
@@ -53,49 +60,70 @@ public final class SnapshotAssembly {
     }
 
     public boolean complete() {
-        return received == total;
+        return received == totalBytes();
     }
 
     /** Reads the remaining bytes from {@code in}, in order, into their tensors. */
     void readFrom(InputStream in) throws IOException {
-        long position = 0;
-        for (int i = 0; i < data.length; i++) {
-            byte[] tensor = data[i];
-            long end = position + tensor.length;
-            if (end > received || (tensor.length == 0 && checksummedHeaders == i)) {
-                if (checksummedHeaders == i) {
-                    TensorHeader described = header.tensors().get(i);
-                    checksum.tensor(described.name(), described.dtype(), described.shape(), tensor.length);
-                    checksummedHeaders++;
-                }
-                int from = (int) (received - position);
-                for (int at = from; at < tensor.length; ) {
-                    int length = Math.min(1 << 20, tensor.length - at);
-                    WeightTransport.readFully(in, tensor, at, length);
-                    checksum.data(tensor, at, length);
-                    at += length;
-                    received += length;
-                }
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("weights v" + header.version() + " are no longer wanted");
             }
-            position = end;
+            readers++;
+        }
+        try {
+            byte[] chunk = new byte[CHUNK];
+            long start = 0;
+            for (int i = 0; i < ends.length; i++) {
+                if (ends[i] > received) {
+                    ByteBuffer target = incoming.buffer(i);
+                    target.position((int) (received - start));
+                    while (target.hasRemaining()) {
+                        int read = in.read(chunk, 0, Math.min(chunk.length, target.remaining()));
+                        if (read < 0) {
+                            throw new EOFException("connection closed " + (totalBytes() - received) + " bytes early");
+                        }
+                        target.put(chunk, 0, read);
+                        received += read;
+                    }
+                }
+                start = ends[i];
+            }
+        } finally {
+            synchronized (this) {
+                readers--;
+                releaseIfClosed();
+            }
         }
     }
 
-    /** The received snapshot, its checksum verified (a mismatch throws: the bytes are not used). */
-    public WeightSnapshot snapshot() {
-        if (!complete() || checksummedHeaders != data.length) {
+    /**
+     * The received snapshot, its checksum verified; the caller owns (and closes) it.
+     *
+     * @throws io.sppo4j.model.weights.CorruptSnapshotException naming both checksums if the bytes
+     *     do not match the offer: they are freed, never used
+     */
+    public synchronized WeightSnapshot snapshot() {
+        if (!complete() || readers > 0 || closed) {
             throw new IllegalStateException("weights v" + header.version() + " are incomplete: " + received + " of "
-                    + total + " bytes");
+                    + totalBytes() + " bytes" + (closed ? ", and no longer wanted" : ""));
         }
-        if (checksum.value() != header.checksum()) {
-            throw new CorruptSnapshotException("weights v" + header.version() + ": checksum of the received bytes "
-                    + Integer.toHexString(checksum.value()) + " differs from the offered " + Integer.toHexString(header.checksum()));
+        closed = true;
+        released = true; // handed over, or freed by complete() when the checksum fails
+        return incoming.complete();
+    }
+
+    /** Gives the memory up, now or when a fetch still writing into it stops. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        releaseIfClosed();
+    }
+
+    private void releaseIfClosed() {
+        if (closed && readers == 0 && !released) {
+            released = true;
+            incoming.close();
         }
-        List<NamedTensor> tensors = new ArrayList<>(data.length);
-        for (int i = 0; i < data.length; i++) {
-            TensorHeader tensor = header.tensors().get(i);
-            tensors.add(new NamedTensor(tensor.name(), tensor.dtype(), tensor.shape(), data[i]));
-        }
-        return WeightSnapshot.withClaimedChecksum(header.version(), header.encoding(), tensors, header.checksum());
     }
 }

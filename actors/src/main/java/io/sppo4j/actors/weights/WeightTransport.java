@@ -11,13 +11,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,7 +32,9 @@ import javax.net.ssl.SSLServerSocket;
  * holds a version serves it, and a node that wants it connects, names the version and the byte
  * offset to start from (so an interrupted transfer resumes), and reads the bytes straight into
  * place. TCP's flow control paces a slow reader; the actors only exchange the offer and the
- * outcome. Listens on the configured interface only; with an {@link SSLContext} both ends
+ * outcome. Bytes go from the version's native memory to the socket and from the socket into the
+ * receiver's native memory through one {@value #BLOCK}-byte chunk per transfer, whatever the
+ * model's size. Listens on the configured interface only; with an {@link SSLContext} both ends
  * authenticate each other (mutual TLS), as remoting does.
  */
 public final class WeightTransport implements Closeable {
@@ -85,9 +87,15 @@ public final class WeightTransport implements Closeable {
         return server.getLocalPort();
     }
 
-    /** From now on, requests for this snapshot's version are answered (older ones are gone). */
+    /**
+     * From now on, requests for this snapshot's version are answered (older ones are gone). The
+     * transport keeps a handle of its own on the version while it serves it.
+     */
     public void serve(WeightSnapshot snapshot) {
-        served.set(snapshot);
+        WeightSnapshot previous = served.getAndSet(snapshot.retain());
+        if (previous != null) {
+            previous.close(); // transfers still sending it hold handles of their own
+        }
     }
 
     /** A fetch under way; cancelling it closes its connection, which ends it through {@code failed}. */
@@ -168,17 +176,20 @@ public final class WeightTransport implements Closeable {
             }
             long version = in.readLong();
             long offset = in.readLong();
-            WeightSnapshot snapshot = served.get();
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
-            if (snapshot == null || snapshot.version() != version) {
-                out.writeByte(GONE);
+            WeightSnapshot current = served.get();
+            // A handle of this transfer's own: the version may be replaced (and its memory freed) meanwhile.
+            try (WeightSnapshot snapshot = current == null ? null : current.tryRetain()) {
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+                if (snapshot == null || snapshot.version() != version) {
+                    out.writeByte(GONE);
+                    out.flush();
+                    return;
+                }
+                out.writeByte(OK);
+                out.writeLong(SnapshotHeader.of(snapshot).totalBytes());
                 out.flush();
-                return;
+                writeFrom(snapshot, offset, socket.getOutputStream());
             }
-            out.writeByte(OK);
-            out.writeLong(SnapshotHeader.of(snapshot).totalBytes());
-            out.flush();
-            writeFrom(snapshot, offset, socket.getOutputStream());
         } catch (EOFException | SocketException hungUp) {
             // The reader went away (it moved on to a newer version, or its node stopped).
         } catch (IOException e) {
@@ -186,16 +197,19 @@ public final class WeightTransport implements Closeable {
         }
     }
 
-    /** The tensors' bytes from {@code offset} on, written from the arrays themselves. */
+    /** The tensors' bytes from {@code offset} on, copied from native memory one bounded chunk at a time. */
     private static void writeFrom(WeightSnapshot snapshot, long offset, OutputStream out) throws IOException {
+        byte[] chunk = new byte[BLOCK];
         long position = 0;
         for (NamedTensor tensor : snapshot.tensors()) {
-            byte[] data = tensor.data();
-            long end = position + data.length;
+            ByteBuffer bytes = tensor.bytes();
+            long end = position + bytes.capacity();
             if (end > offset) {
-                int from = (int) Math.max(0, offset - position);
-                for (int at = from; at < data.length; at += BLOCK) {
-                    out.write(data, at, Math.min(BLOCK, data.length - at));
+                bytes.position((int) Math.max(0, offset - position));
+                while (bytes.hasRemaining()) {
+                    int length = Math.min(chunk.length, bytes.remaining());
+                    bytes.get(chunk, 0, length);
+                    out.write(chunk, 0, length);
                 }
             }
             position = end;
@@ -207,16 +221,9 @@ public final class WeightTransport implements Closeable {
     public void close() throws IOException {
         server.close();
         threads.shutdownNow();
-    }
-
-    /** Reads exactly {@code length} bytes into {@code buffer} at {@code offset}. */
-    static void readFully(InputStream in, byte[] buffer, int offset, int length) throws IOException {
-        for (int read = 0; read < length; ) {
-            int n = in.read(buffer, offset + read, length - read);
-            if (n < 0) {
-                throw new EOFException("connection closed " + (length - read) + " bytes early");
-            }
-            read += n;
+        WeightSnapshot last = served.getAndSet(null);
+        if (last != null) {
+            last.close();
         }
     }
 }

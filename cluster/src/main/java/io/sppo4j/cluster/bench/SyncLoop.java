@@ -3,6 +3,7 @@ package io.sppo4j.cluster.bench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.Pipeline;
+import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
@@ -66,18 +67,19 @@ final class SyncLoop implements AutoCloseable {
 
     SyncLoop(Pipeline.Setup setup) {
         this.setup = setup;
-        TorchThreads.limit(setup.torchThreads());
-        tokenizer = setup.tokenizer();
-        judge = setup.task().judge();
+        RunSetup run = setup.run();
+        TorchThreads.limit(run.torchThreads());
+        tokenizer = run.tokenizer();
+        judge = run.task().judge();
         sampler = new Sampler(setup.rollout().sampling(), tokenizer);
-        prompts = new SplittableRandom(setup.seed());
+        prompts = new SplittableRandom(run.seed());
         manager = NDManager.newBaseManager(Device.cpu());
-        policy = setup.policyFactory().create(manager, Device.cpu());
+        policy = run.policyFactory().create(manager, Device.cpu());
         optimizer = new AdamW(setup.learner().optimizer(),
                 new LearningRateSchedule.Constant(setup.learner().optimizer().learningRate()));
-        setup.reference().importInto(policy);
+        run.reference().importInto(policy);
         policy.setTrainable(true);
-        trainer = GroupTrainer.create(setup.algorithm(), policy, null, optimizer, tokenizer.pad());
+        trainer = GroupTrainer.create(run.algorithm(), policy, null, optimizer, tokenizer.pad());
         source = new PolicyLogits(policy);
     }
 
@@ -114,7 +116,7 @@ final class SyncLoop implements AutoCloseable {
         List<String> texts = new ArrayList<>(groups);
         List<int[]> ids = new ArrayList<>(groups * k);
         for (int g = 0; g < groups; g++) {
-            String prompt = setup.task().trainingPrompt(prompts);
+            String prompt = setup.run().task().trainingPrompt(prompts);
             texts.add(prompt);
             for (int i = 0; i < k; i++) {
                 ids.add(tokenizer.encodePrompt(prompt));

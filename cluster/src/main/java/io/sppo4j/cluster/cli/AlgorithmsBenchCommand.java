@@ -72,7 +72,8 @@ final class AlgorithmsBenchCommand implements Callable<Integer> {
             result.put("winrate_vs_ref", last.winRate());
             result.put("mean_len", last.meanLength());
             result.put("ref_mean_len", last.referenceMeanLength());
-            result.put("steps", report.totals().step());
+            result.put("steps", report.totals().appliedSteps());
+            result.put("skipped_steps", report.totals().skippedSteps());
             result.put("samples", report.totals().samples());
             result.put("wall_s", seconds);
             results.put(algorithm.configName(), result);

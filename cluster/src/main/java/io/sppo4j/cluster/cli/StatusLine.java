@@ -24,10 +24,11 @@ final class StatusLine {
             EvalRecord last = report.evals().get(report.evals().size() - 1);
             eval = String.format(Locale.ROOT, "%.3f (v%d)", last.winRate(), last.version());
         }
+        String skipped = step.skippedSteps() > 0 ? " | skipped " + step.skippedSteps() : "";
         return String.format(Locale.ROOT,
-                "train: step %d%s | v%d | %.1f samples/s | loss %.4f | win rate %s | staleness %.2f | dropped %d | %s",
+                "train: step %d%s | v%d | %.1f samples/s | loss %.4f | win rate %s | staleness %.2f | dropped %d%s | %s",
                 step.step(), target, step.version(), step.samplesPerSecond(), step.loss(), eval, step.meanStaleness(),
-                step.droppedStale(), clock(step.elapsedSeconds()));
+                step.droppedStale(), skipped, clock(step.elapsedSeconds()));
     }
 
     private static String clock(double seconds) {

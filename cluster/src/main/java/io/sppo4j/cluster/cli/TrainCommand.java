@@ -115,6 +115,13 @@ final class TrainCommand implements Callable<Integer> {
                             writeQuietly(outDir, title, progress);
                         }
                     });
+        } catch (LocalRun.Failed failed) {
+            // The curves so far are kept; the cause is one line (the learner logged the details).
+            if (failed.report() != null) {
+                writeQuietly(outDir, title, failed.report());
+            }
+            System.err.println("error: " + failed.getMessage());
+            return 1;
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
         Path exported = exportPretrained(setup, pipeline.checkpoints(), outDir.resolve("policy"));
@@ -178,7 +185,8 @@ final class TrainCommand implements Callable<Integer> {
         summary.put("ref_mean_len", last == null ? Double.NaN : last.referenceMeanLength());
         summary.put("eval_version", last == null ? -1 : last.version());
         Monitor.LearnerTotals totals = report.totals();
-        summary.put("steps", totals.step());
+        summary.put("steps", totals.appliedSteps());
+        summary.put("skipped_steps", totals.skippedSteps());
         summary.put("versions", totals.version());
         summary.put("samples", totals.samples());
         summary.put("dropped_stale", totals.droppedStale());

@@ -25,9 +25,29 @@ public final class LocalRun {
     private LocalRun() {}
 
     /**
+     * The run stopped before the learner finished: its message says why in one line (the learner
+     * failed: a damaged checkpoint store, too many skipped steps, an error in a step).
+     */
+    public static final class Failed extends RuntimeException {
+
+        private final transient Monitor.Report report;
+
+        Failed(String message, Throwable cause, Monitor.Report report) {
+            super(message, cause);
+            this.report = report;
+        }
+
+        /** The curves recorded up to the failure, or null when they could not be fetched. */
+        public Monitor.Report report() {
+            return report;
+        }
+    }
+
+    /**
      * @param config the effective configuration (Pekko's settings included)
      * @param interval how often {@code progress} receives the curves so far
      * @return the final report
+     * @throws Failed when the learner fails the run, with the curves recorded so far
      */
     public static Monitor.Report run(
             Pipeline.Setup setup, Config config, String systemName, Duration interval, Consumer<Monitor.Report> progress)
@@ -40,16 +60,32 @@ public final class LocalRun {
                 try {
                     return completion.get(interval.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException tick) {
-                    progress.accept(AskPattern.<Pipeline.Command, Monitor.Report>ask(
-                                    system, Pipeline.GetReport::new, Duration.ofSeconds(30), system.scheduler())
-                            .toCompletableFuture().get(60, TimeUnit.SECONDS));
+                    progress.accept(report(system));
                 } catch (ExecutionException failed) {
-                    throw new IllegalStateException(failed.getCause().getMessage(), failed.getCause());
+                    throw new Failed(failed.getCause().getMessage(), failed.getCause(), reportOrNull(system));
                 }
             }
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Monitor.Report report(ActorSystem<Pipeline.Command> system) throws Exception {
+        return AskPattern.<Pipeline.Command, Monitor.Report>ask(
+                        system, Pipeline.GetReport::new, Duration.ofSeconds(30), system.scheduler())
+                .toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+
+    /** The curves so far, for a run that failed; null when the system cannot answer any more. */
+    private static Monitor.Report reportOrNull(ActorSystem<Pipeline.Command> system) {
+        try {
+            return report(system);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
         }
     }
 

@@ -66,7 +66,8 @@ public final class NodeGuardian {
         return Behaviors.setup(context -> {
             Pipeline.Setup pipeline = setup.pipeline();
             DispatcherSelector compute = DispatcherSelector.fromConfig(Pipeline.COMPUTE_DISPATCHER);
-            ActorRef<WeightCache.Command> cache = context.spawn(WeightCache.create(setup.weights()), "weight-cache");
+            ActorRef<WeightCache.Command> cache = context.spawn(
+                    WeightCache.create(setup.weights(), pipeline.metrics().weights()), "weight-cache");
             // The curves of a cluster run live in its metrics; this monitor only keeps the learner's records.
             ActorRef<Monitor.Command> monitor = context.spawn(Monitor.create(new CompletableFuture<>(), false), "monitor");
             ClusterSingleton singletons = ClusterSingleton.get(context.getSystem());

@@ -50,7 +50,7 @@ public final class TrainingReport {
 
     /**
      * Replaces {@code file} with the CSV table: header
-     * {@code step,version,loss,mean_staleness,samples,samples_per_s,learning_rate,grad_norm,dropped_stale,elapsed_s,winrate,mean_len,ref_mean_len},
+     * {@code step,version,loss,mean_staleness,samples,samples_per_s,learning_rate,grad_norm,dropped_stale,skipped_steps,elapsed_s,winrate,mean_len,ref_mean_len},
      * one row per step, evaluation columns filled on the row of the step they evaluated and empty
      * elsewhere. An evaluation without a step record at its step (e.g. the baseline at step 0)
      * gets its own row with only step, version, elapsed_s and the evaluation columns filled.

@@ -90,6 +90,8 @@ public final class ControlPlaneRegistry {
             record(125, WeightCache.Have.class),
             record(126, WeightCache.Received.class),
             record(127, WeightCache.Update.class),
+            record(128, WeightCache.GetStatus.class),
+            record(129, WeightCache.Status.class),
             record(140, Monitor.Stepped.class),
             record(141, Monitor.Evaluated.class),
             record(142, Monitor.LearnerFinished.class),

@@ -5,7 +5,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.proto.RolloutLogRecord;
@@ -166,7 +166,7 @@ public final class DataPlaneProtos {
                 .setVersion(header.version())
                 .setEncoding(toProto(header.encoding()))
                 .setChecksum(header.checksum());
-        for (TensorHeader tensor : header.tensors()) {
+        for (TensorSpec tensor : header.tensors()) {
             io.sppo4j.proto.TensorHeader.Builder tensorBuilder = io.sppo4j.proto.TensorHeader.newBuilder()
                     .setName(tensor.name())
                     .setDtype(toProto(tensor.dtype()));
@@ -180,16 +180,13 @@ public final class DataPlaneProtos {
 
     public static SnapshotHeader fromProto(WeightSnapshotHeader proto) {
         WireSchema.check("sppo4j.v1.WeightSnapshotHeader", proto.getSchemaVersion(), WireSchema.WEIGHT_SNAPSHOT_HEADER);
-        List<TensorHeader> tensors = new ArrayList<>(proto.getTensorsCount());
+        List<TensorSpec> tensors = new ArrayList<>(proto.getTensorsCount());
         for (io.sppo4j.proto.TensorHeader tensor : proto.getTensorsList()) {
             long[] shape = new long[tensor.getShapeCount()];
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = tensor.getShape(i);
             }
-            TensorHeader header = new TensorHeader(tensor.getName(),
-                    fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape);
-            checkSizable(header);
-            tensors.add(header);
+            tensors.add(sizedSpec(tensor.getName(), fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape));
         }
         return new SnapshotHeader(proto.getVersion(), fromProto(proto.getEncoding(), proto.getEncodingValue()),
                 proto.getChecksum(), tensors);
@@ -198,20 +195,18 @@ public final class DataPlaneProtos {
     /**
      * A receiver sizes each offered tensor from its shape before the bytes arrive: refuse a shape
      * whose size is no number of bytes at all (a negative dimension, a product past a long) here,
-     * at decoding, rather than as a crash of the weight cache that would act on it.
+     * at decoding and naming the tensor, rather than as a crash of the weight cache that would act on it.
      */
-    private static void checkSizable(TensorHeader tensor) {
-        for (long dim : tensor.shape()) {
-            if (dim < 0) {
-                throw new IllegalArgumentException("tensor '" + tensor.name() + "' has a negative dimension "
-                        + java.util.Arrays.toString(tensor.shape()));
-            }
-        }
+    private static TensorSpec sizedSpec(String name, TensorDType dtype, long[] shape) {
         try {
-            tensor.byteSize();
+            TensorSpec spec = new TensorSpec(name, dtype, shape); // refuses a negative dimension
+            spec.byteSize();
+            return spec;
         } catch (ArithmeticException overflow) {
-            throw new IllegalArgumentException("tensor '" + tensor.name() + "' of shape "
-                    + java.util.Arrays.toString(tensor.shape()) + " has more bytes than a long counts", overflow);
+            throw new IllegalArgumentException("tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
+                    + " has more bytes than a long counts", overflow);
+        } catch (IllegalArgumentException badShape) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + badShape.getMessage(), badShape);
         }
     }
 

@@ -32,7 +32,7 @@ public final class Judging {
      * {@code rule} fails naming the key.
      */
     public static PreferenceModel fromConfig(Config config, HttpJudgeObserver observer) {
-        requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model or http");
+        requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model, http or pairrm");
         return fromConfig(config, () -> {
             throw new IllegalStateException("unreachable: the rule judge was refused above");
         }, observer);

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Pipeline;
+import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
 import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
@@ -33,6 +34,7 @@ import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.policy.PolicyFactory;
 import io.sppo4j.model.policy.TransformerPolicy;
+import io.sppo4j.model.task.JudgedTask;
 import io.sppo4j.model.task.Task;
 import io.sppo4j.model.task.game.BuiltinGames;
 import io.sppo4j.model.task.game.GameTask;
@@ -112,7 +114,7 @@ public record TaskSetup(
 
     /** The prompt file's task; its judge is the one sppo4j.judge.type names (no rule judge exists for it). */
     private static PromptTask promptTask(Config config, Optional<ChatTemplate> template) {
-        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model or http");
+        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model, http or pairrm");
         PromptsConfig prompts = PromptsConfig.from(config);
         try {
             PromptDataset dataset = PromptDataset.load(prompts, template);
@@ -174,12 +176,12 @@ public record TaskSetup(
      */
     public Pipeline.Setup pipeline(WeightSnapshot reference, CheckpointStore checkpoints, PrometheusRegistry registry) {
         PipelineMetrics metrics = PipelineMetrics.register(registry);
+        RunSetup run = new RunSetup(judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig,
+                reference, AlgorithmSettings.from(config), seed, config.getInt("sppo4j.torch.threads-per-actor"));
         return new Pipeline.Setup(
-                judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig, reference,
-                Schedule.from(config), LearnerSettings.from(config), RolloutSettings.from(config),
-                new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), EvalSettings.from(config),
-                AlgorithmSettings.from(config), seed, device("sppo4j.learner.device"), device("sppo4j.rollout.device"),
-                checkpoints, config.getInt("sppo4j.torch.threads-per-actor"), metrics);
+                run, Schedule.from(config), LearnerSettings.from(config), device("sppo4j.learner.device"), checkpoints,
+                RolloutSettings.from(config), device("sppo4j.rollout.device"),
+                new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), EvalSettings.from(config), metrics);
     }
 
     /** The same setup with one key changed (a benchmark's method or step budget). */

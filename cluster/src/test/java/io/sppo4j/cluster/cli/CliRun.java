@@ -8,12 +8,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs the command line in-process with stdout and stderr captured. */
-final class CliRun {
+public final class CliRun {
 
-    record Result(int code, String out, String err) {
+    public record Result(int code, String out, String err) {
 
         /** The JSON summary commands print as their last stdout line. */
-        JsonObject lastJsonLine() {
+        public JsonObject lastJsonLine() {
             String[] lines = out.strip().split("\n");
             return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
         }
@@ -21,7 +21,7 @@ final class CliRun {
 
     private CliRun() {}
 
-    static synchronized Result run(String... args) {
+    public static synchronized Result run(String... args) {
         PrintStream originalOut = System.out;
         PrintStream originalErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

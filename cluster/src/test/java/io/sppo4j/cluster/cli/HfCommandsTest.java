@@ -218,17 +218,7 @@ class HfCommandsTest {
 
     /** Three raw prompts and three chat prompts (rendered through the policy's template). */
     private Path promptFile() throws IOException {
-        Path file = dir.resolve("prompts.jsonl");
-        if (!Files.exists(file)) {
-            Files.writeString(file, String.join("\n",
-                    "{\"prompt\": \"hello world\"}",
-                    "{\"prompt\": \"sort 3 1 2\"}",
-                    "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                    "{\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"}, {\"role\": \"user\", \"content\": \"hello\"}]}",
-                    "{\"prompt\": \"world\"}",
-                    "{\"messages\": [{\"role\": \"user\", \"content\": \"what is 2 + 2?\"}]}") + "\n");
-        }
-        return file;
+        return EvalPrompts.in(dir);
     }
 
     private static JsonObject generate(Path policy, String prompt, String... extra) {

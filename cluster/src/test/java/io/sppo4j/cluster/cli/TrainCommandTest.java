@@ -28,24 +28,31 @@ class TrainCommandTest {
     @Test
     void asyncRunWritesCurvesAndASummary() throws Exception {
         Path out = dir.resolve("async");
-        CliRun.Result result = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=10");
+        // Evaluating every 5 versions puts the final version (v15) on the cadence as well as last.
+        CliRun.Result result = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=5");
         assertEquals(0, result.code(), result.err());
         JsonObject summary = result.lastJsonLine();
-        for (String field : List.of("winrate_vs_ref", "mean_len", "ref_mean_len", "steps", "samples", "dropped_stale", "wall_s")) {
+        for (String field : List.of("winrate_vs_ref", "mean_len", "ref_mean_len", "steps", "skipped_steps", "samples",
+                "dropped_stale", "wall_s")) {
             assertTrue(summary.has(field), "summary lacks " + field + ": " + summary);
         }
-        assertEquals(30, summary.get("steps").getAsInt());
+        assertEquals(30, summary.get("steps").getAsInt() + summary.get("skipped_steps").getAsInt(), summary.toString());
+        assertEquals(0, summary.get("skipped_steps").getAsInt(), "every step applied; the log says: "
+                + (result.out() + result.err()).lines().filter(line -> line.contains("skipped")).toList());
         assertEquals(30 * 4 * 4, summary.get("samples").getAsInt(), "4 groups of K=4 per step");
         double winRate = summary.get("winrate_vs_ref").getAsDouble();
         assertTrue(winRate >= 0 && winRate <= 1, "win rate " + winRate);
         List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
         assertTrue(csv.get(0).startsWith("step,version,loss"), csv.get(0));
-        assertTrue(csv.size() >= 31, "a row per step: " + csv.size());
+        assertTrue(csv.get(0).contains(",skipped_steps,"), csv.get(0));
+        List<String> steps = csv.subList(1, csv.size()).stream().map(line -> line.substring(0, line.indexOf(','))).toList();
+        assertEquals(31, steps.size(), "a row per step and the baseline evaluation's: " + steps);
+        assertEquals(31, new java.util.HashSet<>(steps).size(), "no step has two rows: " + steps);
         assertTrue(Files.size(out.resolve("curves.png")) > 1_000);
         assertTrue(Files.isDirectory(out.resolve("checkpoints")), "learner checkpoints");
 
         // Same settings again: the reference comes from the cache and the finished run resumes as finished.
-        CliRun.Result again = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=10");
+        CliRun.Result again = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=5");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.lastJsonLine().get("reference_reused").getAsBoolean());
         assertEquals(30, again.lastJsonLine().get("steps").getAsInt(), "totals come from the resumed learner");
@@ -78,6 +85,28 @@ class TrainCommandTest {
         double average = summary.get("exploitability_average").getAsDouble();
         assertTrue(average >= 0 && average < 0.5, "exploitability of the average policy " + average);
         assertTrue(!summary.has("reference_reused"), "a game needs no SFT reference");
+    }
+
+    @Test
+    void aRunThatSkipsPastItsBoundExitsWithTheFractionAndTheBoundInOneLine() throws Exception {
+        // DPO learns from a group's best and worst response; two samples of three moves are the
+        // same move a third of the time, and a step whose two groups are both ties has no pair.
+        Path out = dir.resolve("skipping");
+        CliRun.Result result = CliRun.run("train", "--json", "--out", out.toString(),
+                "--config", Path.of("..", "config", "game.conf").toString(), "--set", "sppo4j.algorithm=dpo",
+                "--set", "sppo4j.rollout.group-size=2", "--set", "sppo4j.learner.max-steps=300",
+                "--set", "sppo4j.learner.max-skipped-fraction=0", "--set", "sppo4j.learner.skipped-fraction-min-steps=1",
+                "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu");
+        assertEquals(1, result.code(), result.err());
+        List<String> errors = result.err().lines().filter(line -> line.startsWith("error:")).toList();
+        assertEquals(1, errors.size(), result.err());
+        assertTrue(errors.get(0).matches("error: learner failed: 1 of \\d+ steps \\([0-9.]+\\) were skipped without an update,"
+                + " past sppo4j.learner.max-skipped-fraction = 0.0; see the log for each step's cause"), errors.get(0));
+        assertTrue(!result.err().contains("\tat "), "no stack trace: " + result.err());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        String last = csv.get(csv.size() - 1);
+        int column = List.of(csv.get(0).split(",")).indexOf("skipped_steps");
+        assertEquals("1", last.split(",", -1)[column], "the curves so far are kept, the skipped step in them: " + last);
     }
 
     @Test

@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What the Dockerfile's runtime stage runs: its exec-form ENTRYPOINT and CMD, and what it copies. */
-record ImageEntryPoint(List<String> entrypoint, List<String> command, List<String> copies) {
+public record ImageEntryPoint(List<String> entrypoint, List<String> command, List<String> copies) {
 
-    static final Path DOCKERFILE = Manifests.ROOT.resolve("Dockerfile");
+    public static final Path DOCKERFILE = Manifests.ROOT.resolve("Dockerfile");
 
-    static ImageEntryPoint read() throws IOException {
+    public static ImageEntryPoint read() throws IOException {
         List<String> entrypoint = null;
         List<String> command = List.of();
         List<String> copies = new ArrayList<>();
@@ -36,12 +36,12 @@ record ImageEntryPoint(List<String> entrypoint, List<String> command, List<Strin
     }
 
     /** The path of the jar the entry point runs ({@code java ... -jar JAR ...}). */
-    String jar() {
+    public String jar() {
         return entrypoint.get(entrypoint.indexOf("-jar") + 1);
     }
 
     /** The CLI arguments the entry point passes before the container's own (after the jar). */
-    List<String> arguments() {
+    public List<String> arguments() {
         return entrypoint.subList(entrypoint.indexOf("-jar") + 2, entrypoint.size());
     }
 }

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.Pipeline;
+import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
 import io.sppo4j.actors.settings.AlgorithmSettings;
 import io.sppo4j.actors.settings.EvalSettings;
@@ -50,14 +51,14 @@ class PipelineMetricsEndpointTest {
             reference = WeightSnapshot.export(policy, 0, TensorEncoding.FP32);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
+        RunSetup run = new RunSetup(new SortTask(new SortTaskConfig(3, 5, 0.2, 0.1)), tokenizer,
+                PolicyFactory.transformer(TINY, 1), TINY, reference, AlgorithmSettings.sppo(2f), 1, 1);
         Pipeline.Setup setup = new Pipeline.Setup(
-                new SortTask(new SortTaskConfig(3, 5, 0.2, 0.1)), tokenizer, PolicyFactory.transformer(TINY, 1), TINY,
-                reference, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
+                run, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(8, 2, 4, 1, 1_000, 1, 12, AdamWConfig.DEFAULTS, 0, Duration.ofSeconds(60),
                         TensorEncoding.FP32),
-                new RolloutSettings(2, 3, 2, 4, SamplingConfig.ancestral(8)), 2, new EvalSettings(5, 16, 16),
-                AlgorithmSettings.sppo(2f), 1,
-                Device.cpu(), Device.cpu(), null, 1, PipelineMetrics.register(registry));
+                Device.cpu(), null, new RolloutSettings(2, 3, 2, 4, SamplingConfig.ancestral(8)), Device.cpu(), 2,
+                new EvalSettings(5, 16, 16), PipelineMetrics.register(registry));
         CompletableFuture<Monitor.Report> done = new CompletableFuture<>();
         ActorSystem<Pipeline.Command> system = ActorSystem.create(
                 Pipeline.create(setup, done), "metrics-test", ConfigFactory.defaultReference());

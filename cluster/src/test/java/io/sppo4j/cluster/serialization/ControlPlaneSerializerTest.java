@@ -87,8 +87,8 @@ class ControlPlaneSerializerTest {
     void actorRefsComeBackAsTheSameActor() {
         var probe = testKit.<Learner.Status>createTestProbe();
         Learner.GetStatus back = (Learner.GetStatus) roundTrip(new Learner.GetStatus(probe.ref()));
-        back.replyTo().tell(new Learner.Status(1, 2, 3, 4, 5, true));
-        assertEquals(new Learner.Status(1, 2, 3, 4, 5, true), probe.receiveMessage());
+        back.replyTo().tell(new Learner.Status(1, 2, 3, 4, 5, 6, 7, true));
+        assertEquals(new Learner.Status(1, 2, 3, 4, 5, 6, 7, true), probe.receiveMessage());
     }
 
     @Test
@@ -180,7 +180,7 @@ class ControlPlaneSerializerTest {
 
     @Test
     void otherRegistrationsAndGarbageAreRefused() {
-        byte[] bytes = serializer.toBinary(new Learner.Status(1, 2, 3, 4, 5, false));
+        byte[] bytes = serializer.toBinary(new Learner.Status(1, 2, 3, 4, 5, 6, 7, false));
         NotSerializableException other = assertThrows(NotSerializableException.class,
                 () -> serializer.fromBinary(bytes, "k00000000"));
         assertTrue(other.getMessage().contains("another control-plane registration"), other.getMessage());

@@ -11,7 +11,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.monitor.StepRecord;
 import io.sppo4j.model.weights.NamedTensor;
@@ -230,7 +230,7 @@ public final class WireFixtures {
     }
 
     public SnapshotHeader snapshotHeader() {
-        List<TensorHeader> tensors = new ArrayList<>();
+        List<TensorSpec> tensors = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int count = size(12);
         for (int i = 0; i < count; i++) {
@@ -240,7 +240,7 @@ public final class WireFixtures {
             for (int d = 0; d < shape.length; d++) {
                 shape[d] = random.nextInt(5) == 0 ? 0 : 1 + random.nextInt(4096);
             }
-            tensors.add(new TensorHeader(name, TensorDType.values()[random.nextInt(TensorDType.values().length)], shape));
+            tensors.add(new TensorSpec(name, TensorDType.values()[random.nextInt(TensorDType.values().length)], shape));
         }
         return new SnapshotHeader(anyLong(), TensorEncoding.values()[random.nextInt(2)], random.nextInt(), tensors);
     }
@@ -274,7 +274,7 @@ public final class WireFixtures {
 
     public StepRecord stepRecord() {
         return new StepRecord(anyLong(), anyLong(), anyDouble(), anyDouble(), anyLong(), anyDouble(), anyDouble(),
-                anyDouble(), anyLong(), anyDouble());
+                anyDouble(), anyLong(), anyLong(), anyDouble());
     }
 
     public EvalRecord evalRecord() {
@@ -282,7 +282,7 @@ public final class WireFixtures {
     }
 
     public Monitor.LearnerTotals totals() {
-        return new Monitor.LearnerTotals(anyLong(), anyLong(), anyLong(), anyLong());
+        return new Monitor.LearnerTotals(anyLong(), anyLong(), anyLong(), anyLong(), anyLong());
     }
 
     public Monitor.PolicyDistribution distribution() {
@@ -297,7 +297,7 @@ public final class WireFixtures {
                 new Learner.GroupFailed(anyLong(), text(60)),
                 new Learner.ReturnCredits(list(30, WireFixtures::anyLong)),
                 new Learner.GetStatus(ref()),
-                new Learner.Status(anyLong(), anyLong(), anyInt(), anyInt(), anyLong(), anyBoolean()),
+                new Learner.Status(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), anyLong(), anyLong(), anyBoolean()),
                 new WeightCache.Publish(weightSnapshot(), anyLong(), anyBoolean()),
                 new WeightCache.Subscribe(ref()),
                 new WeightCache.GetLatestVersion(ref()),
@@ -305,6 +305,8 @@ public final class WireFixtures {
                 new WeightCache.Have(anyLong(), ref()),
                 new WeightCache.Received(anyLong(), ref()),
                 new WeightCache.Update(weightSnapshot(), anyLong(), anyBoolean()),
+                new WeightCache.GetStatus(ref()),
+                new WeightCache.Status(anyLong(), anyLong(), anyLong(), anyLong(), anyLong()),
                 new Monitor.Stepped(stepRecord()),
                 new Monitor.Evaluated(evalRecord()),
                 new Monitor.LearnerFinished(totals()),

@@ -7,10 +7,11 @@ import ch.qos.logback.classic.Logger;
 import com.esotericsoftware.kryo.io.Output;
 import io.sppo4j.actors.WeightCache;
 import io.sppo4j.actors.data.SnapshotHeader;
-import io.sppo4j.actors.data.TensorHeader;
 import io.sppo4j.model.fuzz.Fuzzing;
 import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorEncoding;
+import io.sppo4j.model.weights.TensorSpec;
+import io.sppo4j.proto.WeightOffer;
 
 import java.io.NotSerializableException;
 import java.util.ArrayList;
@@ -150,8 +151,12 @@ class WireFuzzTest {
     @Example
     void anOfferOfAnUnsizableTensorIsRefused() throws Exception {
         SnapshotHeader header = new SnapshotHeader(3, TensorEncoding.FP32, 0,
-                List.of(new TensorHeader("huge", TensorDType.F32, new long[] {1L << 40, 1L << 40})));
-        byte[] bytes = dataPlane.toBinary(new WeightCache.Offer(header, 1, false, "127.0.0.1", 1, null));
+                List.of(new TensorSpec("huge", TensorDType.F32, new long[] {1, 1})));
+        // No TensorSpec holds 2^80 elements: a sender past its own checks (or a forger) writes the shape on the wire.
+        WeightOffer.Builder offer = WeightOffer.parseFrom(
+                dataPlane.toBinary(new WeightCache.Offer(header, 1, false, "127.0.0.1", 1, null))).toBuilder();
+        offer.getHeaderBuilder().getTensorsBuilder(0).clearShape().addShape(1L << 40).addShape(1L << 40);
+        byte[] bytes = offer.build().toByteArray();
         Fuzzing.Outcome outcome = Fuzzing.decodes("huge offer", Fuzzing.allocationBound(64), () -> dataPlane.fromBinary(bytes, DataPlaneSerializer.OFFER),
                 IllegalArgumentException.class);
         assertTrue(outcome.refused() && outcome.refusal().getMessage().contains("more bytes than a long counts"),

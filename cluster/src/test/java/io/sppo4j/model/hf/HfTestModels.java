@@ -3,6 +3,7 @@ package io.sppo4j.model.hf;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.sppo4j.model.checkpoint.SafeTensors;
+import io.sppo4j.model.text.RealTokenizers;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
 
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiConsumer;
 
 /**
  * The model module's test checkpoints ({@link TinyHfModels}, {@link NaiveReference}, the tiny
@@ -27,6 +29,9 @@ public final class HfTestModels {
     public static final int CHAT_VOCAB = 272;
     /** Its two stop tokens, {@code <|endoftext|>} and {@code <|eot_id|>} (generation_config.json). */
     public static final int[] CHAT_STOP_TOKENS = {265, 267};
+
+    /** Positions of the released-tokenizer models: room for the hard-strings chat prompt and a response. */
+    private static final int RELEASED_CONTEXT = 512;
 
     private static final String[] TOKENIZER_FILES = {
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"
@@ -78,24 +83,69 @@ public final class HfTestModels {
      *     wide margin: the model answers everything with the empty response
      */
     public static Path chatLlama(Path directory, long seed, boolean mute) throws IOException {
-        return overChatTokenizer(directory, TinyHfModels.Kind.LLAMA, seed, mute);
+        writeLlama(directory, TinyHfModels.Kind.LLAMA, CHAT_VOCAB, 128, TensorDType.F32, seed,
+                mute ? HfTestModels::silence : (name, values) -> {});
+        copyChatTokenizer(directory);
+        return directory;
     }
 
     /** A tiny random {@code LlamaForSequenceClassification} reward model over the same tokenizer. */
     public static Path chatRewardModel(Path directory, long seed) throws IOException {
-        return overChatTokenizer(directory, TinyHfModels.Kind.LLAMA_REWARD, seed, false);
+        writeLlama(directory, TinyHfModels.Kind.LLAMA_REWARD, CHAT_VOCAB, 128, TensorDType.F32, seed, (name, values) -> {});
+        copyChatTokenizer(directory);
+        return directory;
     }
 
-    private static Path overChatTokenizer(Path directory, TinyHfModels.Kind kind, long seed, boolean mute) throws IOException {
+    /**
+     * A tiny random Llama (bf16) whose embedding has a released model's rows, over that model's
+     * real tokenizer files: what a user's instruct-model directory looks like, minus the size.
+     */
+    public static Path releasedLlama(Path directory, RealTokenizers tokenizer, long seed) throws IOException {
+        writeLlama(directory, TinyHfModels.Kind.LLAMA, tokenizer.modelVocabSize(), RELEASED_CONTEXT, TensorDType.BF16, seed,
+                (name, values) -> {});
+        tokenizer.copyInto(directory);
+        return directory;
+    }
+
+    /**
+     * As {@link #releasedLlama}, rewired to answer {@code first} after any other token and
+     * {@code then} after {@code first}, each by about a thousand logits: feature 0 of the
+     * residual stream is the current token's embedding column (-1 for {@code first}, +1 for the
+     * rest) because no layer writes to it, the final norm keeps only that feature, and the head
+     * reads it as +1000 into {@code first} and -1000 into {@code then}.
+     */
+    public static Path answeringLlama(Path directory, RealTokenizers tokenizer, long seed, int first, int then)
+            throws IOException {
+        int hidden = TinyHfModels.HIDDEN;
+        writeLlama(directory, TinyHfModels.Kind.LLAMA, tokenizer.modelVocabSize(), RELEASED_CONTEXT, TensorDType.BF16, seed,
+                (name, values) -> {
+                    if (name.equals("model.embed_tokens.weight")) {
+                        for (int row = 0; row < values.length / hidden; row++) {
+                            values[row * hidden] = row == first ? -1f : 1f;
+                        }
+                    } else if (name.endsWith("self_attn.o_proj.weight") || name.endsWith("mlp.down_proj.weight")) {
+                        Arrays.fill(values, 0, values.length / hidden, 0f); // row 0 of (hidden, in)
+                    } else if (name.equals("model.norm.weight")) {
+                        Arrays.fill(values, 0f);
+                        values[0] = 1f;
+                    } else if (name.equals("lm_head.weight")) {
+                        Arrays.fill(values, 0f);
+                        values[first * hidden] = 1000f;
+                        values[then * hidden] = -1000f;
+                    }
+                });
+        tokenizer.copyInto(directory);
+        return directory;
+    }
+
+    /** Random Llama weights of the given vocabulary and context, each tensor passed through {@code rewire}. */
+    private static void writeLlama(Path directory, TinyHfModels.Kind kind, int vocab, int context, TensorDType dtype,
+            long seed, BiConsumer<String, float[]> rewire) throws IOException {
         Files.createDirectories(directory);
         JsonObject config = TinyHfModels.config(kind);
-        config.addProperty("vocab_size", CHAT_VOCAB);
-        config.addProperty("max_position_embeddings", 128);
+        config.addProperty("vocab_size", vocab);
+        config.addProperty("max_position_embeddings", context);
         Map<String, long[]> shapes = TinyHfModels.shapes(kind, config);
-        shapes.put("model.embed_tokens.weight", new long[] {CHAT_VOCAB, TinyHfModels.HIDDEN});
-        if (kind == TinyHfModels.Kind.LLAMA) {
-            shapes.put("lm_head.weight", new long[] {CHAT_VOCAB, TinyHfModels.HIDDEN});
-        }
         Random random = new Random(seed);
         List<NamedTensor> tensors = new ArrayList<>();
         for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
@@ -108,15 +158,11 @@ public final class HfTestModels {
             for (int i = 0; i < values.length; i++) {
                 values[i] = normScale ? 1f : (float) (0.3 * random.nextGaussian());
             }
-            if (mute) {
-                silence(entry.getKey(), values);
-            }
-            tensors.add(TinyHfModels.encode(entry.getKey(), entry.getValue(), values, TensorDType.F32));
+            rewire.accept(entry.getKey(), values);
+            tensors.add(TinyHfModels.encode(entry.getKey(), entry.getValue(), values, dtype));
         }
         SafeTensors.write(directory.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
         Files.writeString(directory.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n");
-        copyChatTokenizer(directory);
-        return directory;
     }
 
     /**

@@ -1,21 +1,19 @@
 package io.sppo4j.model.checkpoint;
 
 import io.sppo4j.model.optim.OptimizerState;
-import io.sppo4j.model.weights.CorruptSnapshotException;
-import io.sppo4j.model.weights.TensorEncoding;
+import io.sppo4j.model.weights.SnapshotChecksum;
+import io.sppo4j.model.weights.TensorSource;
+import io.sppo4j.model.weights.TensorSpec;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
@@ -45,7 +43,7 @@ public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final String TEMP_PREFIX = ".tmp-";
     private static final String REPLACED_PREFIX = ".replaced-";
-    private static final Pattern STEP_NAME = Pattern.compile("step-(\\d{10,19})");
+    static final Pattern STEP_NAME = Pattern.compile("step-(\\d{10,19})");
     private static final Pattern REPLACED_NAME = Pattern.compile("\\.replaced-step-(\\d{10,19})-[0-9a-f]+");
     /** Tells PyTorch loaders (transformers) that tensors are in PyTorch's layout. */
     private static final Map<String, String> SAFETENSORS_METADATA = Map.of("format", "pt");
@@ -90,7 +88,9 @@ public final class CheckpointStore {
      * @return the checkpoint's directory
      */
     public synchronized Path save(Checkpoint checkpoint) throws IOException {
-        checkpoint.weights().verify(); // never persist damaged weights under a fresh file checksum
+        if (checkpoint.weightSource() instanceof WeightSnapshot snapshot) {
+            snapshot.verify(); // never persist damaged weights under a fresh file checksum
+        }
         Files.createDirectories(directory);
         cleanUpAfterCrash();
         String name = stepName(checkpoint.step());
@@ -115,22 +115,44 @@ public final class CheckpointStore {
         return target;
     }
 
+    /** Each file streamed tensor by tensor from the checkpoint's sources, then meta.json with their digests. */
     private static void writeContents(Path temp, Checkpoint checkpoint) throws IOException {
         Map<String, FileDigest> files = new LinkedHashMap<>();
-        files.put(MODEL_FILE, DurableFiles.writeSynced(temp.resolve(MODEL_FILE),
-                out -> SafeTensors.write(out, checkpoint.weights().tensors(), SAFETENSORS_METADATA)));
+        TensorSource weights = checkpoint.weightSource();
+        SnapshotChecksum weightsChecksum = new SnapshotChecksum(checkpoint.version(), weights.specs().size());
+        files.put(MODEL_FILE, DurableFiles.writeChannelSynced(temp.resolve(MODEL_FILE),
+                out -> SafeTensors.write(out, checksummed(weights, weightsChecksum), SAFETENSORS_METADATA)));
         OptimizerState optimizer = checkpoint.optimizer();
         if (optimizer != null) {
-            files.put(OPTIMIZER_FILE, DurableFiles.writeSynced(temp.resolve(OPTIMIZER_FILE),
+            files.put(OPTIMIZER_FILE, DurableFiles.writeChannelSynced(temp.resolve(OPTIMIZER_FILE),
                     out -> SafeTensors.write(out, optimizer.tensors(), SAFETENSORS_METADATA)));
         }
         CheckpointMeta meta = new CheckpointMeta(checkpoint.step(), checkpoint.version(), checkpoint.rngSeed(),
-                checkpoint.policyConfig(), checkpoint.weights().checksum(),
+                checkpoint.policyConfig(), weightsChecksum.value(),
                 optimizer == null ? null : optimizer.algorithm(),
                 optimizer == null ? Map.of() : optimizer.scalars(),
                 checkpoint.extra(), files);
         byte[] json = meta.toJson();
         DurableFiles.writeSynced(temp.resolve(META_FILE), out -> out.write(json));
+    }
+
+    /** {@code source}, feeding every tensor it hands over into {@code checksum} on the way. */
+    private static TensorSource checksummed(TensorSource source, SnapshotChecksum checksum) {
+        return new TensorSource() {
+            @Override
+            public List<TensorSpec> specs() {
+                return source.specs();
+            }
+
+            @Override
+            public void forEach(Visitor visitor) throws IOException {
+                source.forEach(tensor -> {
+                    checksum.tensor(tensor.spec());
+                    checksum.data(tensor.bytes());
+                    visitor.visit(tensor);
+                });
+            }
+        };
     }
 
     private void publish(Path temp, Path target, String name) throws IOException {
@@ -229,94 +251,13 @@ public final class CheckpointStore {
 
     /**
      * Loads a checkpoint directory: meta.json first, then each data file's length and CRC32C
-     * against meta.json, then the safetensors contents and the weights' own checksum.
+     * against meta.json, then the safetensors headers and the weights' own checksum. The tensors
+     * stay in their files, read one at a time when the checkpoint is restored.
      *
      * @throws CorruptCheckpointException naming the file at fault and what is wrong with it
      */
     public Checkpoint load(Path checkpointDirectory) throws IOException {
-        Path metaFile = checkpointDirectory.resolve(META_FILE);
-        byte[] metaBytes;
-        try {
-            metaBytes = Files.readAllBytes(metaFile);
-        } catch (NoSuchFileException e) {
-            throw new CorruptCheckpointException(
-                    metaFile, "missing: " + checkpointDirectory + " is not a complete checkpoint", e);
-        }
-        CheckpointMeta meta = CheckpointMeta.parse(metaBytes, metaFile);
-        checkStepMatchesName(checkpointDirectory, meta, metaFile);
-        checkFileList(meta, metaFile);
-        for (Map.Entry<String, FileDigest> file : meta.files().entrySet()) {
-            checkDigest(checkpointDirectory.resolve(file.getKey()), file.getValue());
-        }
-        Path modelFile = checkpointDirectory.resolve(MODEL_FILE);
-        WeightSnapshot weights = readWeights(modelFile, meta);
-        OptimizerState optimizer = null;
-        if (meta.optimizerAlgorithm() != null) {
-            SafeTensors.Contents state = SafeTensors.read(checkpointDirectory.resolve(OPTIMIZER_FILE));
-            optimizer = new OptimizerState(meta.optimizerAlgorithm(), meta.optimizerScalars(), state.tensors());
-        }
-        try {
-            return new Checkpoint(meta.policyConfig(), meta.version(), meta.step(), weights, optimizer,
-                    meta.rngSeed(), meta.extra());
-        } catch (IllegalArgumentException e) {
-            throw new CorruptCheckpointException(metaFile, e.getMessage(), e);
-        }
-    }
-
-    private static WeightSnapshot readWeights(Path modelFile, CheckpointMeta meta) throws IOException {
-        SafeTensors.Contents contents = SafeTensors.read(modelFile);
-        try {
-            WeightSnapshot weights = WeightSnapshot.withClaimedChecksum(
-                    meta.version(), TensorEncoding.FP32, contents.tensors(), meta.weightsChecksum());
-            weights.verify();
-            return weights;
-        } catch (IllegalArgumentException | CorruptSnapshotException e) {
-            throw new CorruptCheckpointException(modelFile, e.getMessage(), e);
-        }
-    }
-
-    private static void checkStepMatchesName(Path checkpointDirectory, CheckpointMeta meta, Path metaFile)
-            throws CorruptCheckpointException {
-        Matcher name = STEP_NAME.matcher(checkpointDirectory.getFileName().toString());
-        if (name.matches() && parseStep(name.group(1)).orElse(-1L) != meta.step()) {
-            throw new CorruptCheckpointException(metaFile, "says step " + meta.step() + " but lies in "
-                    + checkpointDirectory.getFileName());
-        }
-    }
-
-    private static void checkFileList(CheckpointMeta meta, Path metaFile) throws CorruptCheckpointException {
-        Set<String> expected = new HashSet<>();
-        expected.add(MODEL_FILE);
-        if (meta.optimizerAlgorithm() != null) {
-            expected.add(OPTIMIZER_FILE);
-        }
-        if (!meta.files().keySet().equals(expected)) {
-            throw new CorruptCheckpointException(metaFile, "files lists " + meta.files().keySet()
-                    + " but a checkpoint " + (meta.optimizerAlgorithm() == null ? "without" : "with")
-                    + " optimizer state has " + expected);
-        }
-    }
-
-    private static void checkDigest(Path file, FileDigest recorded) throws IOException {
-        long bytes;
-        try {
-            bytes = Files.size(file);
-        } catch (NoSuchFileException e) {
-            throw new CorruptCheckpointException(file, "missing (meta.json lists it with " + recorded.bytes() + " bytes)", e);
-        }
-        if (bytes < recorded.bytes()) {
-            throw new CorruptCheckpointException(file, "truncated: meta.json says " + recorded.bytes()
-                    + " bytes but the file has " + bytes);
-        }
-        if (bytes > recorded.bytes()) {
-            throw new CorruptCheckpointException(file, "has " + bytes + " bytes but meta.json says "
-                    + recorded.bytes());
-        }
-        FileDigest actual = FileDigest.of(file);
-        if (actual.crc32c() != recorded.crc32c()) {
-            throw new CorruptCheckpointException(file, "corrupt: CRC32C " + actual.crc32cHex()
-                    + " does not match " + recorded.crc32cHex() + " recorded in meta.json");
-        }
+        return CheckpointReader.read(checkpointDirectory);
     }
 
     private static boolean isComplete(Path candidate) {
@@ -328,7 +269,7 @@ public final class CheckpointStore {
         return name.matches() ? parseStep(name.group(1)).orElse(-1L) : -1L;
     }
 
-    private static Optional<Long> parseStep(String digits) {
+    static Optional<Long> parseStep(String digits) {
         try {
             return Optional.of(Long.parseLong(digits));
         } catch (NumberFormatException e) {

@@ -4,8 +4,10 @@ import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * File operations that survive a power cut at any instant: data reaches the disk before the
@@ -30,17 +31,47 @@ public final class DurableFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** What a file's content is, written to a channel: large buffers (native views, mappings) go in without a copy. */
+    @FunctionalInterface
+    public interface ChannelContent {
+        void writeTo(WritableByteChannel out) throws IOException;
+    }
+
     private DurableFiles() {}
 
     /** Creates {@code file} (which must not exist), writes it, fsyncs it, and digests what was written. */
     public static FileDigest writeSynced(Path file, Content content) throws IOException {
-        CRC32C crc = new CRC32C();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        return writeChannelSynced(file, channel -> {
             // Not closed: closing the stream would close the channel before force().
-            OutputStream out = new CheckedOutputStream(
-                    new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), crc);
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
             content.writeTo(out);
             out.flush();
+        });
+    }
+
+    /** {@link #writeSynced(Path, Content)} for content written to a channel. */
+    public static FileDigest writeChannelSynced(Path file, ChannelContent content) throws IOException {
+        CRC32C crc = new CRC32C();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            content.writeTo(new WritableByteChannel() {
+                @Override
+                public int write(ByteBuffer source) throws IOException {
+                    ByteBuffer written = source.duplicate();
+                    int count = channel.write(source);
+                    crc.update(written.limit(written.position() + count)); // in place, direct buffers too
+                    return count;
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return channel.isOpen();
+                }
+
+                @Override
+                public void close() {
+                    // The file is closed (after its fsync) by writeChannelSynced, not by its content.
+                }
+            });
             channel.force(true);
             return new FileDigest(channel.size(), (int) crc.getValue());
         }

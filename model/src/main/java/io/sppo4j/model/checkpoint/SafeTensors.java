@@ -1,23 +1,22 @@
 package io.sppo4j.model.checkpoint;
 
 import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorSource;
 
-import java.io.BufferedOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The safetensors format (Hugging Face), read and written exactly: an 8-byte little-endian
@@ -26,6 +25,9 @@ import java.util.Map;
  * "data_offsets": [begin, end]}, ...}}), then the tensors' little-endian bytes back to back,
  * offsets counted from the end of the header. Files written here load in PyTorch with
  * {@code safetensors.torch.load_file}, and theirs load here (for F32, BF16, F16 and I64).
+ *
+ * <p>Tensors are written one at a time from a {@link TensorSource} and read by mapping (see
+ * {@link SafeTensorsFile}), so neither direction holds a file's data on the Java heap.
  */
 public final class SafeTensors {
 
@@ -47,91 +49,56 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes {@code tensors} contiguously in list order. Does not close or sync {@code out}.
+     * Writes the header, then each tensor as the source hands it over. Does not close or sync {@code out}.
      *
      * @throws IllegalArgumentException before writing anything if a name repeats or is
      *     {@code __metadata__}
      */
-    public static void write(OutputStream out, List<NamedTensor> tensors, Map<String, String> metadata) throws IOException {
-        byte[] header = SafeTensorsHeader.encode(tensors, metadata);
-        out.write(ByteBuffer.allocate(LENGTH_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
-        out.write(header);
-        for (NamedTensor tensor : tensors) {
-            out.write(tensor.data());
-        }
-    }
-
-    /** Writes a new file (replacing any), without syncing it: see {@link CheckpointStore} for durability. */
-    public static void write(Path file, List<NamedTensor> tensors, Map<String, String> metadata) throws IOException {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            write(out, tensors, metadata);
-        }
+    public static void write(WritableByteChannel out, TensorSource tensors, Map<String, String> metadata)
+            throws IOException {
+        byte[] header = SafeTensorsHeader.encode(tensors.specs(), metadata);
+        writeFully(out, ByteBuffer.allocate(LENGTH_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
+        writeFully(out, ByteBuffer.wrap(header));
+        tensors.forEach(tensor -> writeFully(out, tensor.bytes()));
     }
 
     /**
-     * Reads and validates a whole file: the header length lies within the file, the header is
-     * valid JSON whose offsets match each dtype × shape and tile the data section without
-     * overlap or gap, and the file is exactly as long as the header says.
+     * Writes a new file, replacing any by rename, without syncing it (see {@link CheckpointStore}
+     * for durability). Never truncates the old file in place: it may be mapped, even by
+     * {@code tensors} themselves, and a mapping whose file shrinks faults when read.
+     */
+    public static void write(Path file, TensorSource tensors, Map<String, String> metadata) throws IOException {
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp-" + UUID.randomUUID());
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                write(out, tensors, metadata);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** {@link #write(Path, TensorSource, Map)} of tensors already in memory. */
+    public static void write(Path file, List<NamedTensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, TensorSource.of(tensors), metadata);
+    }
+
+    /**
+     * Validates a whole file and maps its tensors (see {@link SafeTensorsFile#open} and
+     * {@link SafeTensorsFile#mapped()}).
      *
      * @throws CorruptCheckpointException naming the file and the problem
      */
     public static Contents read(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return read(channel, file);
-        } catch (NoSuchFileException e) {
-            throw new CorruptCheckpointException(file, "missing", e);
-        }
+        SafeTensorsFile opened = SafeTensorsFile.open(file);
+        return new Contents(opened.mapped(), opened.metadata());
     }
 
-    private static Contents read(FileChannel channel, Path file) throws IOException {
-        long fileBytes = channel.size();
-        if (fileBytes < LENGTH_BYTES) {
-            throw new CorruptCheckpointException(
-                    file, "truncated: the file has " + fileBytes + " bytes, fewer than the 8-byte header length");
+    /** Writes all of {@code bytes}' remaining bytes: a channel may take fewer per call. */
+    static void writeFully(WritableByteChannel out, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
         }
-        long headerBytes = readFully(channel, 0, LENGTH_BYTES, file).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (headerBytes < 0 || headerBytes > SafeTensorsHeader.MAX_HEADER_BYTES) {
-            throw new CorruptCheckpointException(file, "header length " + Long.toUnsignedString(headerBytes)
-                    + " exceeds the limit of " + SafeTensorsHeader.MAX_HEADER_BYTES + " bytes; not a safetensors file?");
-        }
-        long dataStart = LENGTH_BYTES + headerBytes;
-        if (dataStart > fileBytes) {
-            throw new CorruptCheckpointException(file, "truncated: header length says the header ends at byte "
-                    + dataStart + " but the file has " + fileBytes + " bytes");
-        }
-        ByteBuffer headerBuffer = readFully(channel, LENGTH_BYTES, (int) headerBytes, file);
-        SafeTensorsHeader header = SafeTensorsHeader.parse(headerBuffer.array(), file);
-        long dataEnd = dataStart + header.dataBytes();
-        if (dataEnd > fileBytes) {
-            throw new CorruptCheckpointException(file, "truncated: header says data ends at byte " + dataEnd
-                    + " but the file has " + fileBytes + " bytes");
-        }
-        if (dataEnd < fileBytes) {
-            throw new CorruptCheckpointException(file, (fileBytes - dataEnd)
-                    + " bytes follow the last tensor's data (header says data ends at byte " + dataEnd + ")");
-        }
-        List<NamedTensor> tensors = new ArrayList<>(header.entries().size());
-        for (SafeTensorsHeader.Entry entry : header.entries()) {
-            long length = entry.end() - entry.begin();
-            if (length > Integer.MAX_VALUE - 8) {
-                throw new CorruptCheckpointException(
-                        file, "tensor '" + entry.name() + "' has " + length + " bytes, more than one Java array holds");
-            }
-            byte[] data = readFully(channel, dataStart + entry.begin(), (int) length, file).array();
-            tensors.add(new NamedTensor(entry.name(), entry.dtype(), entry.shape(), data));
-        }
-        return new Contents(tensors, header.metadata());
-    }
-
-    private static ByteBuffer readFully(FileChannel channel, long position, int length, Path file) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(length);
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer, position + buffer.position()) < 0) {
-                // Sizes were checked against channel.size(): the file shrank while being read.
-                throw new CorruptCheckpointException(file, "truncated while reading at byte "
-                        + (position + buffer.position()), new EOFException());
-            }
-        }
-        return buffer.flip();
     }
 }

@@ -4,8 +4,8 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
-import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
+import io.sppo4j.model.weights.TensorSpec;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -45,13 +45,17 @@ record SafeTensorsHeader(List<Entry> entries, Map<String, String> metadata, long
     static final int ALIGNMENT = 8;
 
     /** One tensor's entry; offsets are relative to the start of the data section. */
-    record Entry(String name, TensorDType dtype, long[] shape, long begin, long end) {}
+    record Entry(String name, TensorDType dtype, long[] shape, long begin, long end) {
+        TensorSpec spec() {
+            return new TensorSpec(name, dtype, shape);
+        }
+    }
 
     /**
      * The header for {@code tensors} laid out contiguously in list order, as UTF-8 JSON padded
      * with spaces to a multiple of {@value #ALIGNMENT} bytes.
      */
-    static byte[] encode(List<NamedTensor> tensors, Map<String, String> metadata) {
+    static byte[] encode(List<TensorSpec> tensors, Map<String, String> metadata) {
         Set<String> names = new HashSet<>();
         StringWriter json = new StringWriter();
         try (JsonWriter writer = new JsonWriter(json)) {
@@ -65,7 +69,7 @@ record SafeTensorsHeader(List<Entry> entries, Map<String, String> metadata, long
                 writer.endObject();
             }
             long offset = 0;
-            for (NamedTensor tensor : tensors) {
+            for (TensorSpec tensor : tensors) {
                 if (tensor.name().equals(METADATA_KEY) || !names.add(tensor.name())) {
                     throw new IllegalArgumentException(
                             "safetensors: tensor name '" + tensor.name() + "' is reserved or used twice");
@@ -77,9 +81,9 @@ record SafeTensorsHeader(List<Entry> entries, Map<String, String> metadata, long
                     writer.value(dim);
                 }
                 writer.endArray();
-                writer.name("data_offsets").beginArray().value(offset).value(offset + tensor.data().length).endArray();
+                writer.name("data_offsets").beginArray().value(offset).value(offset + tensor.byteSize()).endArray();
                 writer.endObject();
-                offset += tensor.data().length;
+                offset += tensor.byteSize();
             }
             writer.endObject();
         } catch (IOException e) {

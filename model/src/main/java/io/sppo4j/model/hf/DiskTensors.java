@@ -1,21 +1,19 @@
 package io.sppo4j.model.hf;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.NativeTensors;
 import io.sppo4j.model.weights.TensorDType;
-import io.sppo4j.model.weights.TensorEncoding;
+import io.sppo4j.model.weights.TensorSource;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.io.IOException;
 
 /**
- * Tensors between their on-disk dtype (F32, BF16, F16) and the float32 parameters computed with.
- * Widening is exact; narrowing rounds to nearest even, so a weight that was not changed is saved
- * with the bits it was loaded with.
+ * Tensors between their on-disk dtype (F32, BF16, F16) and the float32 parameters computed with,
+ * converted by the engine one tensor at a time in native memory (a mapped file's bytes go
+ * straight to the engine). Widening is exact; narrowing rounds to nearest even, so a weight that
+ * was not changed is saved with the bits it was loaded with.
  */
 final class DiskTensors {
 
@@ -23,52 +21,21 @@ final class DiskTensors {
 
     /** A float32 copy of {@code tensor} on {@code owner}'s device, owned by {@code owner}. */
     static NDArray toFloat32(NamedTensor tensor, NDManager owner) {
-        byte[] littleEndian = switch (tensor.dtype()) {
-            case F32, BF16 -> TensorEncoding.FP32.encode(tensor).data(); // bit patterns, no float rounding
-            case F16 -> {
-                float[] values = tensor.toFloats();
-                ByteBuffer f32 = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                f32.asFloatBuffer().put(values);
-                yield f32.array();
-            }
-            case I64 -> throw new IllegalArgumentException(
+        if (tensor.dtype() == TensorDType.I64) {
+            throw new IllegalArgumentException(
                     "tensor '" + tensor.name() + "' is I64; model parameters must be F32, BF16 or F16");
-        };
-        ByteBuffer direct = ByteBuffer.allocateDirect(littleEndian.length).order(ByteOrder.nativeOrder());
-        direct.asFloatBuffer().put(ByteBuffer.wrap(littleEndian).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
-        try (NDManager scope = owner.newSubManager(owner.getDevice())) {
-            // DJL may keep a created array on the Java buffer's memory; the copy lives in native memory of its own.
-            NDArray view = scope.create(direct, new Shape(tensor.shape()), DataType.FLOAT32);
-            NDArray owned = view.duplicate();
-            owned.attach(owner);
-            return owned;
         }
+        return NativeTensors.toFloat32(tensor, owner);
     }
 
-    /** {@code array} (float32, any device) as a tensor of {@code dtype}. */
-    static NamedTensor fromFloat32(String name, NDArray array, TensorDType dtype) {
-        NamedTensor f32;
-        if (array.getDevice().equals(Device.cpu())) {
-            f32 = NamedTensor.fromArray(name, array);
-        } else {
-            try (NDManager scope = array.getManager().newSubManager(Device.cpu())) {
-                NDArray host = array.toDevice(Device.cpu(), true);
-                host.attach(scope);
-                f32 = NamedTensor.fromArray(name, host);
-            }
+    /**
+     * Visits {@code array} (float32, any device) as a host tensor of {@code dtype}, valid during
+     * the visit only. The caller pauses autograd.
+     */
+    static void visitAs(String name, NDArray array, TensorDType dtype, TensorSource.Visitor visitor) throws IOException {
+        if (dtype == TensorDType.I64) {
+            throw new IllegalArgumentException("tensor '" + name + "': cannot save a parameter as I64");
         }
-        return switch (dtype) {
-            case F32 -> f32;
-            case BF16 -> TensorEncoding.BF16.encode(f32);
-            case F16 -> {
-                float[] values = f32.toFloats();
-                ByteBuffer f16 = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-                for (float value : values) {
-                    f16.putShort(HalfFloat.fromFloat(value));
-                }
-                yield new NamedTensor(name, TensorDType.F16, f32.shape(), f16.array());
-            }
-            case I64 -> throw new IllegalArgumentException("tensor '" + name + "': cannot save a parameter as I64");
-        };
+        NativeTensors.visitOnHost(name, array, dtype, visitor);
     }
 }

@@ -23,6 +23,10 @@ import java.util.TreeSet;
  * every tensor with the file, position and on-disk dtype it came in, so a save can reproduce the
  * same layout.
  *
+ * <p>Tensors are mapped from their files, not read into memory (see
+ * {@link io.sppo4j.model.checkpoint.SafeTensorsFile#mapped()}): loading converts one at a time
+ * into the model's native parameters, and pages nobody touches are never read.
+ *
  * <p>Only safetensors weights are read ({@code model.safetensors}, or the shards a
  * {@code model.safetensors.index.json} names); {@code pytorch_model.bin} is not.
  */
@@ -151,7 +155,7 @@ public final class HfCheckpoint {
     }
 
     /** The index's {@code weight_map}: tensor name to shard file name. */
-    private static Map<String, String> weightMap(byte[] index, Path file) {
+    static Map<String, String> weightMap(byte[] index, Path file) {
         ConfigJson json = ConfigJson.parse(index, file);
         ConfigJson map = json.optionalObject("weight_map");
         if (map == null) {

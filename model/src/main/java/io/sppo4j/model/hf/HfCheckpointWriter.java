@@ -5,6 +5,8 @@ import io.sppo4j.model.checkpoint.DurableFiles;
 import io.sppo4j.model.checkpoint.SafeTensors;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorSource;
+import io.sppo4j.model.weights.TensorSpec;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -21,6 +23,9 @@ import java.util.UUID;
  * Writes an {@link HfModel} as a Hugging Face directory in the layout it was loaded from: the
  * same safetensors files holding the same tensors in the same order and on-disk dtype (a BF16
  * weight is saved as BF16), the same file metadata, and the companion files byte for byte.
+ *
+ * <p>Each shard is written tensor by tensor: a parameter is converted to its on-disk dtype on
+ * its own and written, so a save holds one tensor's copy at a time, never the model.
  *
  * <p>Atomic: everything is written and fsynced in a temporary sibling directory, which then
  * replaces the target by rename, so a failed save leaves the previous directory as it was.
@@ -79,23 +84,42 @@ final class HfCheckpointWriter {
         HfCheckpoint layout = model.checkpoint();
         Map<String, Parameter> parameters = model.namedParameters();
         for (HfCheckpoint.Shard shard : layout.shards()) {
-            List<NamedTensor> tensors = new ArrayList<>(shard.tensorNames().size());
-            // Paused: reading a parameter that records gradients must not add to a graph.
-            try (Autograd.Scope paused = Autograd.paused()) {
-                for (String tensorName : shard.tensorNames()) {
-                    Parameter parameter = parameters.get(tensorName);
-                    NamedTensor kept = layout.tensors().get(tensorName);
-                    if (parameter == null && kept == null) {
-                        throw new IllegalStateException("tensor '" + tensorName + "' of " + shard.fileName()
-                                + " is neither a parameter nor kept from " + layout.directory());
-                    }
-                    tensors.add(parameter != null
-                            ? DiskTensors.fromFloat32(tensorName, parameter.getArray(), layout.dtypes().get(tensorName))
-                            : kept);
+            List<TensorSpec> specs = new ArrayList<>(shard.tensorNames().size());
+            for (String tensorName : shard.tensorNames()) {
+                Parameter parameter = parameters.get(tensorName);
+                NamedTensor kept = layout.tensors().get(tensorName);
+                if (parameter == null && kept == null) {
+                    throw new IllegalStateException("tensor '" + tensorName + "' of " + shard.fileName()
+                            + " is neither a parameter nor kept from " + layout.directory());
                 }
+                specs.add(parameter != null
+                        ? new TensorSpec(tensorName, layout.dtypes().get(tensorName), parameter.getArray().getShape().getShape())
+                        : kept.spec());
             }
+            TensorSource tensors = new TensorSource() {
+                @Override
+                public List<TensorSpec> specs() {
+                    return specs;
+                }
+
+                @Override
+                public void forEach(Visitor visitor) throws IOException {
+                    // Paused: reading a parameter that records gradients must not add to a graph.
+                    try (Autograd.Scope paused = Autograd.paused()) {
+                        for (TensorSpec spec : specs) {
+                            Parameter parameter = parameters.get(spec.name());
+                            if (parameter != null) {
+                                DiskTensors.visitAs(spec.name(), parameter.getArray(), spec.dtype(), visitor);
+                            } else {
+                                visitor.visit(layout.tensors().get(spec.name()));
+                            }
+                        }
+                    }
+                }
+            };
             Map<String, String> metadata = new LinkedHashMap<>(shard.metadata());
-            DurableFiles.writeSynced(directory.resolve(shard.fileName()), out -> SafeTensors.write(out, tensors, metadata));
+            DurableFiles.writeChannelSynced(directory.resolve(shard.fileName()),
+                    out -> SafeTensors.write(out, tensors, metadata));
         }
         for (Map.Entry<String, byte[]> companion : layout.companions().entrySet()) {
             byte[] bytes = companion.getValue();

@@ -38,11 +38,20 @@ public final class BradleyTerryJudge implements PreferenceModel, AutoCloseable {
                 throw new IllegalArgumentException("judge " + name + ": reward of response " + i + " is " + rewards[i]);
             }
         }
+        return fromScores(rewards);
+    }
+
+    /**
+     * The Bradley–Terry matrix of scores: {@code P[i][j] = σ(s_i − s_j)}, {@code P[i][i] = 1/2}.
+     * PairRM's judge uses it too, on its scores from both orders of every pair.
+     */
+    public static double[][] fromScores(double[] scores) {
+        int k = scores.length;
         double[][] p = new double[k][k];
         for (int i = 0; i < k; i++) {
             p[i][i] = 0.5;
             for (int j = i + 1; j < k; j++) {
-                p[i][j] = sigmoid(rewards[i] - rewards[j]);
+                p[i][j] = sigmoid(scores[i] - scores[j]);
                 // Computed from the other cell so that P[i][j] + P[j][i] = 1 holds exactly.
                 p[j][i] = 1 - p[i][j];
             }

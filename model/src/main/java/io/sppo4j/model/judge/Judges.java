@@ -5,6 +5,8 @@ import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
 import io.sppo4j.model.judge.http.HttpPairwiseJudge;
+import io.sppo4j.model.judge.pairrm.PairRmJudge;
+import io.sppo4j.model.judge.pairrm.PairRmSettings;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -20,7 +22,9 @@ public final class Judges {
         /** Bradley–Terry over a scalar reward model: σ(r_i − r_j). */
         REWARD_MODEL("reward-model"),
         /** An LLM behind an OpenAI-compatible chat-completions API, asked about each pair in both orders. */
-        HTTP("http");
+        HTTP("http"),
+        /** LLM-Blender's PairRM (a DeBERTa-v2 pairwise ranker), both orders, as the SPPO paper judged. */
+        PAIRRM("pairrm");
 
         private final String configName;
 
@@ -40,13 +44,14 @@ public final class Judges {
         ConfigReader judge = new ConfigReader(config, "sppo4j.judge");
         String value = judge.getString("type").trim().toLowerCase(Locale.ROOT);
         Type found = Arrays.stream(Type.values()).filter(type -> type.configName.equals(value)).findFirst().orElse(null);
-        judge.check(found != null, "type", "must be rule, reward-model or http, got '" + value + "'");
+        judge.check(found != null, "type", "must be rule, reward-model, http or pairrm, got '" + value + "'");
         return found;
     }
 
     /**
      * The judge the configuration asks for. Only the chosen kind is built: the reward model is
-     * loaded only for {@code reward-model}, no HTTP client exists unless {@code http}. A judge
+     * loaded only for {@code reward-model}, PairRM only for {@code pairrm}, no HTTP client exists
+     * unless {@code http}. A judge
      * that is {@link AutoCloseable} belongs to the caller, who closes it at the end of the run.
      *
      * @param ruleJudge the task's own judge ({@code task::judge})
@@ -60,6 +65,7 @@ public final class Judges {
             case RULE -> ruleJudge.get();
             case REWARD_MODEL -> new BradleyTerryJudge(Type.REWARD_MODEL.configName(), rewardScorer.get());
             case HTTP -> new HttpPairwiseJudge(HttpJudgeSettings.from(config), observer);
+            case PAIRRM -> PairRmJudge.load(PairRmSettings.from(config));
         };
     }
 }

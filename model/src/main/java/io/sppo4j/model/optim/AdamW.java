@@ -8,12 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
-import io.sppo4j.model.weights.NamedTensor;
-import io.sppo4j.model.weights.TensorDType;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,9 +62,6 @@ public final class AdamW implements AutoCloseable {
     public static final String FIRST_MOMENT_PREFIX = "m.";
     /** Prefix of second-moment tensors: {@code v.<parameter>}. */
     public static final String SECOND_MOMENT_PREFIX = "v.";
-
-    /** Doubles represent every integer step count up to 2^53 exactly. */
-    private static final double MAX_EXACT_STEP = 0x1p53;
 
     private final AdamWConfig config;
     private final LearningRateSchedule schedule;
@@ -162,95 +155,38 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * The step count and, for every parameter stepped so far, its moments as float32 host
-     * tensors {@code m.<name>} and {@code v.<name>}, in the order the parameters first got state
-     * (the model's parameter order, unless some were frozen at first).
+     * The step count and, for every parameter stepped so far, its moments as float32 tensors
+     * {@code m.<name>} and {@code v.<name>}, in the order the parameters first got state (the
+     * model's parameter order, unless some were frozen at first). The tensors are a view of the
+     * live moments, handed over one at a time (on the CPU without a copy): write them out before
+     * the next {@link #step} or {@link #close}.
      */
     public OptimizerState exportState() {
         ensureOpen();
-        List<NamedTensor> tensors = new ArrayList<>(2 * moments.size());
-        for (Map.Entry<String, Moments> entry : moments.entrySet()) {
-            tensors.add(NamedTensor.fromArray(FIRST_MOMENT_PREFIX + entry.getKey(), entry.getValue().first()));
-            tensors.add(NamedTensor.fromArray(SECOND_MOMENT_PREFIX + entry.getKey(), entry.getValue().second()));
-        }
-        return new OptimizerState(ALGORITHM, Map.of(STEP_SCALAR, (double) step), tensors);
+        return AdamWState.export(moments, step, this::ensureOpen);
     }
 
     /**
      * Replaces this optimiser's state with {@code state}, exported by an AdamW for a model with
-     * the same parameter names and shapes as {@code model}. Everything is validated before
-     * anything changes, so a refused state leaves the optimiser as it was. Parameters without
-     * moments in {@code state} start from zero moments when first stepped.
+     * the same parameter names and shapes as {@code model}. Names, types and shapes are validated
+     * before any tensor is read, and the moments are read one at a time into new arrays that
+     * replace the old ones only once all are in, so a refused or unreadable state leaves the
+     * optimiser as it was. Parameters without moments in {@code state} start from zero moments
+     * when first stepped.
      *
      * @throws IllegalArgumentException naming the first mismatch: algorithm, scalars, tensor
      *     names, pairing of m and v, element type or shape
+     * @throws java.io.UncheckedIOException if the state's tensors cannot be read
      */
     public void restoreState(OptimizerState state, LanguageModel model) {
         ensureOpen();
-        if (!ALGORITHM.equals(state.algorithm())) {
-            throw new IllegalArgumentException(
-                    "optimizer state was written by '" + state.algorithm() + "', not '" + ALGORITHM + "'");
-        }
-        long restoredStep = restoredStep(state.scalars());
-        LinkedHashMap<String, Parameter> parameters = model.namedParameters();
-        Map<String, NamedTensor> first = new HashMap<>();
-        Map<String, NamedTensor> second = new HashMap<>();
-        for (NamedTensor tensor : state.tensors()) {
-            String name = tensor.name();
-            Map<String, NamedTensor> into;
-            String parameterName;
-            if (name.startsWith(FIRST_MOMENT_PREFIX)) {
-                into = first;
-                parameterName = name.substring(FIRST_MOMENT_PREFIX.length());
-            } else if (name.startsWith(SECOND_MOMENT_PREFIX)) {
-                into = second;
-                parameterName = name.substring(SECOND_MOMENT_PREFIX.length());
-            } else {
-                throw new IllegalArgumentException(
-                        "AdamW state tensor '" + name + "' is neither m.<parameter> nor v.<parameter>");
-            }
-            Parameter parameter = parameters.get(parameterName);
-            if (parameter == null) {
-                throw new IllegalArgumentException(
-                        "AdamW state tensor '" + name + "' names parameter '" + parameterName
-                                + "', which the model does not have");
-            }
-            if (tensor.dtype() != TensorDType.F32) {
-                throw new IllegalArgumentException(
-                        "AdamW state tensor '" + name + "' is " + tensor.dtype() + ", expected F32");
-            }
-            Shape expected = parameter.getArray().getShape();
-            if (!Arrays.equals(tensor.shape(), expected.getShape())) {
-                throw new IllegalArgumentException(
-                        "AdamW state tensor '" + name + "' has shape " + Arrays.toString(tensor.shape())
-                                + " but parameter '" + parameterName + "' has shape " + expected);
-            }
-            if (into.put(parameterName, tensor) != null) {
-                throw new IllegalArgumentException("AdamW state tensor '" + name + "' appears twice");
-            }
-        }
-        for (String name : parameters.keySet()) {
-            if (first.containsKey(name) != second.containsKey(name)) {
-                throw new IllegalArgumentException(
-                        "AdamW state has " + (first.containsKey(name) ? "m." : "v.") + name + " without its "
-                                + (first.containsKey(name) ? "v." : "m.") + name);
-            }
-        }
-        for (String name : first.keySet()) {
-            checkParameter(name, parameters.get(name).getArray(), model.device());
-        }
-        NDManager restored = newStateManager(model);
-        Map<String, Moments> restoredMoments = new LinkedHashMap<>();
-        for (String name : parameters.keySet()) {
-            if (first.containsKey(name)) {
-                restoredMoments.put(
-                        name, new Moments(first.get(name).toArray(restored), second.get(name).toArray(restored)));
-            }
-        }
+        AdamWState.Restored restored = AdamWState.restore(state, model,
+                name -> checkParameter(name, model.namedParameters().get(name).getArray(), model.device()),
+                () -> newStateManager(model));
         releaseState();
-        stateManager = restored;
-        moments.putAll(restoredMoments);
-        step = restoredStep;
+        stateManager = restored.manager();
+        moments.putAll(restored.moments());
+        step = restored.step();
     }
 
     /** Frees the moments; the optimiser cannot be used afterwards. */
@@ -328,23 +264,6 @@ public final class AdamW implements AutoCloseable {
         return model.manager().getEngine().newBaseManager(model.device());
     }
 
-    private static long restoredStep(Map<String, Double> scalars) {
-        Double value = scalars.get(STEP_SCALAR);
-        if (value == null) {
-            throw new IllegalArgumentException("AdamW state has no '" + STEP_SCALAR + "' scalar");
-        }
-        if (!(value >= 0 && value <= MAX_EXACT_STEP) || value != Math.rint(value)) {
-            throw new IllegalArgumentException("AdamW state has step " + value + ", not a non-negative integer");
-        }
-        for (String name : scalars.keySet()) {
-            if (!STEP_SCALAR.equals(name)) {
-                throw new IllegalArgumentException(
-                        "AdamW state has an unknown scalar '" + name + "' (expected only '" + STEP_SCALAR + "')");
-            }
-        }
-        return value.longValue();
-    }
-
     private static void zeroGradients(List<Trainable> trainable) {
         for (Trainable parameter : trainable) {
             Autograd.zeroGradient(parameter.array());
@@ -373,5 +292,5 @@ public final class AdamW implements AutoCloseable {
     private record Trainable(String name, NDArray array) {}
 
     /** @param first m, @param second v, both shaped like the parameter, float32 */
-    private record Moments(NDArray first, NDArray second) {}
+    record Moments(NDArray first, NDArray second) {}
 }

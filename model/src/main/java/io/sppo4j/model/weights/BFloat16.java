@@ -1,9 +1,17 @@
 package io.sppo4j.model.weights;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
+
 /**
  * Conversions between float32 and bfloat16 bit patterns. bfloat16 is the upper half of a float32
  * (same sign and 8-bit exponent, 7 mantissa bits), so it keeps float32's range and needs no
  * special handling of overflow; only the rounding of the dropped half matters.
+ *
+ * <p>Conversions run here, not in the engine: DJL 0.35's PyTorch binding aborts the process on
+ * any bfloat16 array (creating one, or converting to or from one).
  */
 public final class BFloat16 {
 
@@ -37,5 +45,34 @@ public final class BFloat16 {
     /** The float32 value of a bfloat16. */
     public static float toFloat(short bfloat16) {
         return Float.intBitsToFloat(toFloatBits(bfloat16));
+    }
+
+    /**
+     * Rounds every float32 of {@code f32} into {@code bf16} (both little-endian, from position 0,
+     * sized alike), in place: native buffers are converted without a copy on the Java heap.
+     */
+    public static void narrow(ByteBuffer f32, ByteBuffer bf16) {
+        IntBuffer source = f32.duplicate().rewind().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        ShortBuffer target = bf16.duplicate().rewind().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        checkSizes(source.remaining(), target.remaining());
+        for (int i = 0, n = source.remaining(); i < n; i++) {
+            target.put(i, fromFloatBits(source.get(i)));
+        }
+    }
+
+    /** Widens every bfloat16 of {@code bf16} into {@code f32}, exactly; the layout of {@link #narrow}. */
+    public static void widen(ByteBuffer bf16, ByteBuffer f32) {
+        ShortBuffer source = bf16.duplicate().rewind().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        IntBuffer target = f32.duplicate().rewind().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        checkSizes(target.remaining(), source.remaining());
+        for (int i = 0, n = source.remaining(); i < n; i++) {
+            target.put(i, toFloatBits(source.get(i)));
+        }
+    }
+
+    private static void checkSizes(int floats, int bfloats) {
+        if (floats != bfloats) {
+            throw new IllegalArgumentException(floats + " float32 values against " + bfloats + " bfloat16 ones");
+        }
     }
 }

@@ -1,16 +1,12 @@
 package io.sppo4j.model.weights;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,68 +15,74 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Copies a model's parameters to host bytes and back, in the model's parameter order. */
-final class ModelParameters {
+/**
+ * A model's parameters as a stream of host tensors, and back: tensor by tensor, so at most one
+ * parameter's host copy exists at a time (none at all for float32 parameters on the CPU, which
+ * are handed out as views of their own memory).
+ */
+public final class ModelParameters {
 
     /** How many offending names an error lists before it only counts the rest. */
     private static final int NAMES_SHOWN = 5;
 
     private ModelParameters() {}
 
-    /** Every parameter as float32 host bytes, in {@link LanguageModel#namedParameters()} order. */
-    static List<NamedTensor> read(LanguageModel model) {
-        List<NamedTensor> tensors = new ArrayList<>();
-        // Paused: copying a parameter that requires grad must not add a node to the graph.
-        try (Autograd.Scope paused = Autograd.paused(); NDManager scope = model.manager().newSubManager()) {
-            for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
-                tensors.add(NamedTensor.fromArray(entry.getKey(), onHost(entry.getValue().getArray(), scope)));
-            }
-        }
-        return tensors;
-    }
-
     /**
-     * The array itself on the CPU. Elsewhere a host copy owned by {@code scope}: DJL would copy
-     * it anyway inside toByteBuffer, into the parameter's long-lived manager, and never free it.
+     * The parameters as they are now, as float32, in {@link LanguageModel#namedParameters()}
+     * order. Live: read it (save it, send it) before anything changes the model.
      */
-    private static NDArray onHost(NDArray array, NDManager scope) {
-        if (array.getDevice().equals(Device.cpu())) {
-            return array;
-        }
-        NDArray copy = array.toDevice(Device.cpu(), true);
-        copy.attach(scope);
-        return copy;
+    public static TensorSource source(LanguageModel model) {
+        return new TensorSource() {
+            @Override
+            public List<TensorSpec> specs() {
+                List<TensorSpec> specs = new ArrayList<>();
+                model.namedParameters().forEach((name, parameter) ->
+                        specs.add(new TensorSpec(name, TensorDType.F32, parameter.getArray().getShape().getShape())));
+                return specs;
+            }
+
+            @Override
+            public void forEach(Visitor visitor) throws IOException {
+                // Paused: reading a parameter that requires grad must not add a node to the graph.
+                try (Autograd.Scope paused = Autograd.paused()) {
+                    for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
+                        NativeTensors.visitOnHost(entry.getKey(), entry.getValue().getArray(), TensorDType.F32, visitor);
+                    }
+                }
+            }
+        };
     }
 
     /**
-     * Overwrites the model's parameters in place with {@code tensors} (F32, or BF16 widened).
-     * Everything is checked before the first write, so a refused snapshot leaves the model as it
-     * was. The Parameter objects and their arrays stay the same objects, so optimiser state
-     * keyed by name and the requires-grad flag survive.
+     * Overwrites the model's parameters in place with {@code tensors} (F32, or BF16 and F16
+     * widened), streaming them one at a time. Names, order, shapes and types are checked before
+     * the first write, so a refused source leaves the model as it was (an I/O error half way
+     * through does not). The Parameter objects and their arrays stay the same objects, so
+     * optimiser state keyed by name and the requires-grad flag survive.
      *
      * @param source names the tensors' origin in error messages, e.g. "weight snapshot v12"
      * @throws IllegalArgumentException naming the first offending tensor when names, order,
      *     count, shapes or element types do not match the model
      */
-    static void write(LanguageModel model, List<NamedTensor> tensors, String source) {
+    public static void write(LanguageModel model, TensorSource tensors, String source) throws IOException {
         LinkedHashMap<String, Parameter> parameters = model.namedParameters();
-        checkNames(parameters, tensors, source);
-        List<NDArray> targets = new ArrayList<>(tensors.size());
-        for (NamedTensor tensor : tensors) {
-            NDArray target = parameters.get(tensor.name()).getArray();
-            checkFits(target, tensor, source);
+        List<TensorSpec> specs = tensors.specs();
+        checkNames(parameters, specs, source);
+        List<NDArray> targets = new ArrayList<>(specs.size());
+        for (TensorSpec spec : specs) {
+            NDArray target = parameters.get(spec.name()).getArray();
+            checkFits(target, spec, source);
             targets.add(target);
         }
         try (Autograd.Scope paused = Autograd.paused()) {
-            for (int i = 0; i < tensors.size(); i++) {
-                copyInto(targets.get(i), tensors.get(i), model.manager());
-            }
+            int[] index = {0};
+            tensors.forEach(tensor -> NativeTensors.copyInto(targets.get(index[0]++), tensor));
         }
     }
 
-    private static void checkNames(Map<String, Parameter> parameters, List<NamedTensor> tensors, String source) {
+    private static void checkNames(Map<String, Parameter> parameters, List<TensorSpec> tensors, String source) {
         List<String> expected = new ArrayList<>(parameters.keySet());
-        List<String> actual = tensors.stream().map(NamedTensor::name).toList();
+        List<String> actual = tensors.stream().map(TensorSpec::name).toList();
         if (expected.equals(actual)) {
             return;
         }
@@ -110,7 +112,7 @@ final class ModelParameters {
         }
     }
 
-    private static void checkFits(NDArray target, NamedTensor tensor, String source) {
+    private static void checkFits(NDArray target, TensorSpec tensor, String source) {
         long[] modelShape = target.getShape().getShape();
         if (!Arrays.equals(modelShape, tensor.shape())) {
             throw new IllegalArgumentException(
@@ -123,37 +125,10 @@ final class ModelParameters {
                     source + ": parameter '" + tensor.name() + "' is " + target.getDataType()
                             + "; snapshots load into float32 parameters only");
         }
-        if (tensor.dtype() != TensorDType.F32 && tensor.dtype() != TensorDType.BF16) {
+        if (tensor.dtype() == TensorDType.I64) {
             throw new IllegalArgumentException(
-                    source + ": tensor '" + tensor.name() + "' is " + tensor.dtype() + "; expected F32 or BF16");
+                    source + ": tensor '" + tensor.name() + "' is " + tensor.dtype() + "; expected F32, BF16 or F16");
         }
-    }
-
-    /**
-     * Copies into the parameter's existing storage (torch's copy_). DJL's set(Buffer) would
-     * instead swap, on the CPU, the parameter's storage for the Java buffer, leaving any live
-     * view of the old storage (a retained autograd graph, say) on memory the GC may free.
-     */
-    private static void copyInto(NDArray target, NamedTensor tensor, NDManager owner) {
-        try (NDManager scope = owner.newSubManager(target.getDevice())) {
-            NDArray source = scope.create(nativeFloat32(tensor), target.getShape(), DataType.FLOAT32);
-            target.set(new NDIndex("..."), source); // every element, in place
-        }
-    }
-
-    /**
-     * A direct buffer in native order, as DJL's create(Buffer) wants it. Built from bit patterns so
-     * an F32 tensor arrives bit for bit (a float round trip may quieten NaN payloads).
-     */
-    private static ByteBuffer nativeFloat32(NamedTensor tensor) {
-        NamedTensor f32 = TensorEncoding.FP32.encode(tensor);
-        ByteBuffer buffer = ByteBuffer.allocateDirect(f32.data().length).order(ByteOrder.nativeOrder());
-        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            buffer.put(f32.data());
-        } else {
-            buffer.asIntBuffer().put(ByteBuffer.wrap(f32.data()).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer());
-        }
-        return buffer.rewind();
     }
 
     private static String names(Set<String> names) {

@@ -1,62 +1,90 @@
 package io.sppo4j.model.weights;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A tensor as host bytes: name, element type, shape and little-endian data. Independent of the
- * device the values came from, so a GPU learner feeds CPU workers and the reverse.
+ * A tensor as little-endian bytes with its name, element type and shape. The bytes are a view,
+ * never copied here: of a Java array (small tensors, tests), of native memory (a weight
+ * snapshot, a parameter on the CPU) or of a mapped file (a safetensors file). A view of native or
+ * mapped memory is valid only as long as its owner says (see {@link TensorSource#forEach}).
+ * Independent of the device the values came from, so a GPU learner feeds CPU workers and the reverse.
  */
-public record NamedTensor(String name, TensorDType dtype, long[] shape, byte[] data) {
+public final class NamedTensor {
 
-    public NamedTensor {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(dtype, "dtype");
-        shape = shape.clone();
-        long elements = elementCount(shape);
-        if (data.length != elements * dtype.bytes()) {
-            throw new IllegalArgumentException(
-                    "tensor " + name + ": " + data.length + " bytes for shape " + Arrays.toString(shape)
-                            + " of " + dtype + " (expected " + elements * dtype.bytes() + ")");
-        }
+    private final TensorSpec spec;
+    private final ByteBuffer bytes;
+
+    /** Wraps {@code data} without copying it. */
+    public NamedTensor(String name, TensorDType dtype, long[] shape, byte[] data) {
+        this(new TensorSpec(name, dtype, shape), ByteBuffer.wrap(data));
     }
 
-    /** Copies an FP32 array off its device. */
-    public static NamedTensor fromArray(String name, NDArray array) {
-        if (array.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("tensor " + name + ": expected float32, got " + array.getDataType());
-        }
-        ByteBuffer buffer = array.toByteBuffer().order(ByteOrder.nativeOrder());
-        byte[] bytes = new byte[buffer.remaining()];
-        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            buffer.get(bytes);
-        } else {
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(buffer.asFloatBuffer());
-        }
-        return new NamedTensor(name, TensorDType.F32, array.getShape().getShape(), bytes);
+    /** Wraps {@code data}'s remaining bytes without copying them. */
+    public NamedTensor(String name, TensorDType dtype, long[] shape, ByteBuffer data) {
+        this(new TensorSpec(name, dtype, shape), data);
     }
 
-    /** The values as an FP32 array on {@code manager}'s device (BF16 and F16 are widened). */
-    public NDArray toArray(NDManager manager) {
-        return manager.create(toFloats(), new Shape(shape));
+    public NamedTensor(TensorSpec spec, ByteBuffer data) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        if (data.remaining() != spec.byteSize()) {
+            throw new IllegalArgumentException("tensor " + spec.name() + ": " + data.remaining() + " bytes for "
+                    + spec + " (expected " + spec.byteSize() + ")");
+        }
+        this.bytes = data.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** The values as floats, widening BF16 and F16. */
+    public TensorSpec spec() {
+        return spec;
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public TensorDType dtype() {
+        return spec.dtype();
+    }
+
+    public long[] shape() {
+        return spec.shape();
+    }
+
+    public long elementCount() {
+        return spec.elementCount();
+    }
+
+    public long byteSize() {
+        return bytes.capacity();
+    }
+
+    /** The bytes, read-only and little-endian, from position 0: a view, not a copy. */
+    public ByteBuffer bytes() {
+        return bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Whether the bytes live outside the Java heap (native memory or a mapped file). */
+    public boolean isDirect() {
+        return bytes.isDirect();
+    }
+
+    /** A copy of the bytes on the Java heap: for small tensors and tests only. */
+    public byte[] data() {
+        byte[] copy = new byte[bytes.capacity()];
+        bytes().get(copy);
+        return copy;
+    }
+
+    /** The values as floats on the Java heap, widening BF16 and F16: for small tensors and tests only. */
     public float[] toFloats() {
-        ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        float[] values = new float[Math.toIntExact(elementCount(shape))];
-        switch (dtype) {
+        ByteBuffer buffer = bytes();
+        float[] values = new float[Math.toIntExact(spec.elementCount())];
+        switch (spec.dtype()) {
             case F32 -> buffer.asFloatBuffer().get(values);
             case BF16 -> {
                 for (int i = 0; i < values.length; i++) {
-                    values[i] = Float.intBitsToFloat((buffer.getShort(2 * i) & 0xFFFF) << 16);
+                    values[i] = BFloat16.toFloat(buffer.getShort(2 * i));
                 }
             }
             case F16 -> {
@@ -89,42 +117,20 @@ public record NamedTensor(String name, TensorDType dtype, long[] shape, byte[] d
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
-    public long elementCount() {
-        return elementCount(shape);
-    }
-
-    private static long elementCount(long[] shape) {
-        long count = 1;
-        for (long dim : shape) {
-            if (dim < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            }
-            count = Math.multiplyExact(count, dim);
-        }
-        return count;
-    }
-
-    @Override
-    public long[] shape() {
-        return shape.clone();
-    }
-
+    /** Same name, type, shape and bytes, wherever the bytes live. */
     @Override
     public boolean equals(Object other) {
-        return other instanceof NamedTensor that
-                && name.equals(that.name)
-                && dtype == that.dtype
-                && Arrays.equals(shape, that.shape)
-                && Arrays.equals(data, that.data);
+        return other instanceof NamedTensor that && spec.equals(that.spec) && bytes().equals(that.bytes());
     }
 
+    /** From the spec only: hashing would otherwise read every byte. */
     @Override
     public int hashCode() {
-        return Objects.hash(name, dtype, Arrays.hashCode(shape), Arrays.hashCode(data));
+        return spec.hashCode();
     }
 
     @Override
     public String toString() {
-        return "NamedTensor[" + name + ", " + dtype + ", " + Arrays.toString(shape) + "]";
+        return "NamedTensor[" + spec + "]";
     }
 }

@@ -33,9 +33,19 @@ public final class SnapshotChecksum {
         updateLong(dataLength);
     }
 
+    /** Everything about a tensor that precedes its data. */
+    public void tensor(TensorSpec spec) {
+        tensor(spec.name(), spec.dtype(), spec.shape(), spec.byteSize());
+    }
+
     /** The next bytes of the current tensor's data. */
     public void data(byte[] bytes, int offset, int length) {
         crc.update(bytes, offset, length);
+    }
+
+    /** The next bytes of the current tensor's data: {@code bytes}' remaining ones, read in place (native memory is not copied). */
+    public void data(ByteBuffer bytes) {
+        crc.update(bytes.duplicate());
     }
 
     public int value() {

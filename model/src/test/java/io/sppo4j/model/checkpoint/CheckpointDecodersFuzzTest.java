@@ -7,6 +7,7 @@ import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.fuzz.Fuzzing;
 import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorSource;
 import io.sppo4j.model.weights.TensorDType;
 
 import java.io.ByteArrayOutputStream;
@@ -52,9 +53,9 @@ class CheckpointDecodersFuzzTest {
         headers = new ArrayList<>();
         files = new ArrayList<>();
         for (List<NamedTensor> tensors : tensorSets) {
-            headers.add(SafeTensorsHeader.encode(tensors, Map.of("format", "pt")));
+            headers.add(SafeTensorsHeader.encode(tensors.stream().map(NamedTensor::spec).toList(), Map.of("format", "pt")));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            SafeTensors.write(out, tensors, Map.of("format", "pt"));
+            SafeTensors.write(java.nio.channels.Channels.newChannel(out), TensorSource.of(tensors), Map.of("format", "pt"));
             files.add(out.toByteArray());
         }
         // A real meta.json, as the checkpoint store writes it for a policy with optimiser state.

@@ -1,9 +1,13 @@
 package io.sppo4j.model.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import io.sppo4j.model.optim.OptimizerState;
 import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
+import io.sppo4j.model.weights.WeightFixtures;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +24,27 @@ final class CheckpointFixtures {
 
     static Checkpoint checkpoint(TransformerPolicy policy, long step, Map<String, String> extra) {
         return Checkpoint.capture(policy, step / 2, step, adamState(policy, step), 1234L + step, extra);
+    }
+
+    /**
+     * Asserts that two checkpoints hold the same counters, config, seed, extras, weight bytes and
+     * optimiser state (a loaded checkpoint streams from its files, so equality is by content).
+     */
+    static void assertSameCheckpoint(Checkpoint expected, Checkpoint actual) {
+        assertEquals(expected.policyConfig(), actual.policyConfig(), "policy config");
+        assertEquals(expected.version(), actual.version(), "version");
+        assertEquals(expected.step(), actual.step(), "step");
+        assertEquals(expected.rngSeed(), actual.rngSeed(), "seed");
+        assertEquals(expected.extra(), actual.extra(), "extra");
+        assertEquals(WeightFixtures.onHeap(expected.weightSource()), WeightFixtures.onHeap(actual.weightSource()),
+                "weight bytes");
+        if (expected.optimizer() == null || actual.optimizer() == null) {
+            assertNull(actual.optimizer(), "optimizer state");
+            assertNull(expected.optimizer(), "optimizer state");
+        } else {
+            assertEquals(WeightFixtures.onHeap(expected.optimizer()), WeightFixtures.onHeap(actual.optimizer()),
+                    "optimizer tensors, scalars and algorithm");
+        }
     }
 
     /** First and second moments for every parameter, plus scalars including ones JSON cannot spell. */

@@ -12,11 +12,14 @@ import com.google.gson.JsonParser;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.policy.TransformerPolicy;
 import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorSource;
 import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -134,8 +137,11 @@ class SafeTensorsTest {
         NamedTensor t = new NamedTensor("x", TensorDType.F32, new long[] {1}, new byte[4]);
         NamedTensor reserved = new NamedTensor("__metadata__", TensorDType.F32, new long[] {1}, new byte[4]);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(out, List.of(t, t), Map.of()));
-        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(out, List.of(reserved), Map.of()));
+        WritableByteChannel channel = Channels.newChannel(out);
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(channel, TensorSource.of(List.of(t, t)), Map.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(channel, TensorSource.of(List.of(reserved)), Map.of()));
         assertEquals(0, out.size(), "nothing written before the check");
     }
 

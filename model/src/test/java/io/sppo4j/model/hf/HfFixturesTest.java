@@ -10,6 +10,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
+import io.sppo4j.model.judge.pairrm.PairRmFixtures;
+import io.sppo4j.model.judge.pairrm.RandomPairRm;
 import io.sppo4j.model.weights.TensorDType;
 
 import java.io.IOException;
@@ -66,6 +68,32 @@ class HfFixturesTest {
         assertTrue(mismatch.getMessage().contains("max |logit - transformers|"), mismatch.getMessage());
     }
 
+    /** The same for a PairRM fixture: logits of whole comparisons, checked against the plain-Java reference here. */
+    @Test
+    void aPairRmFixtureIsComparedToo(@TempDir Path temp) throws IOException {
+        Path directory = temp.resolve("pairrm");
+        RandomPairRm.write(directory, new RandomPairRm.Shape(32, 2, 4, 48, 8, 16, true, List.of("p2c", "c2p"), true, 2, 120),
+                TensorDType.F32, 13);
+        int[][] sequences = {
+            {1, 121, 17, 42, 2, 1, 122, 5, 2, 1, 123, 63, 9, 29, 2},
+            {1, 121, 2, 1, 122, 8, 51, 12, 3, 95, 2, 1, 123, 2},
+        };
+        double[] logits = PairRmFixtures.naiveLogits(directory, sequences);
+        Gson gson = new Gson();
+        JsonObject reference = new JsonObject();
+        reference.addProperty("transformers", "naive-java");
+        reference.add("pairrm_sequences", gson.toJsonTree(sequences));
+        reference.add("pairrm_logits", gson.toJsonTree(logits));
+        Files.writeString(directory.resolve("reference.json"), reference.toString());
+        check(directory);
+
+        logits[1] += 1e-3;
+        reference.add("pairrm_logits", gson.toJsonTree(logits));
+        Files.writeString(directory.resolve("reference.json"), reference.toString());
+        AssertionFailedError mismatch = assertThrows(AssertionFailedError.class, () -> check(directory));
+        assertTrue(mismatch.getMessage().contains("max |logit - transformers|"), mismatch.getMessage());
+    }
+
     private static List<Path> fixtures() throws IOException {
         if (!Files.isDirectory(FIXTURES)) {
             return List.of();
@@ -77,6 +105,20 @@ class HfFixturesTest {
 
     private static void check(Path directory) throws IOException {
         JsonObject reference = JsonParser.parseString(Files.readString(directory.resolve("reference.json"))).getAsJsonObject();
+        if (reference.has("pairrm_logits")) {
+            JsonArray sequences = reference.getAsJsonArray("pairrm_sequences");
+            int[][] ids = new int[sequences.size()][];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = ints(sequences.get(i).getAsJsonArray());
+            }
+            double[] actual = PairRmFixtures.logits(directory, ids);
+            double worst = 0;
+            for (int i = 0; i < ids.length; i++) {
+                worst = Math.max(worst, Math.abs(reference.getAsJsonArray("pairrm_logits").get(i).getAsDouble() - actual[i]));
+            }
+            assertTrue(worst <= HfLogitsTest.TOLERANCE, directory + ": max |logit - transformers| = " + worst);
+            return;
+        }
         if (reference.has("rewards")) {
             JsonArray sequences = reference.getAsJsonArray("sequences");
             int[][] ids = new int[sequences.size()][];

@@ -12,11 +12,18 @@ import io.sppo4j.model.judge.http.HttpJudgeObserver;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
 import io.sppo4j.model.judge.http.HttpPairwiseJudge;
 import io.sppo4j.model.judge.http.PairwiseTemplate;
+import io.sppo4j.model.judge.pairrm.PairRmJudge;
+import io.sppo4j.model.judge.pairrm.PairRmSettings;
+import io.sppo4j.model.judge.pairrm.RandomPairRm;
+import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.task.sort.SortJudge;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JudgesTest {
 
@@ -65,7 +72,29 @@ class JudgesTest {
     }
 
     @Test
+    void pairRmLoadsTheDirectoryItsSettingsName(@TempDir Path dir) throws IOException {
+        RandomPairRm.write(dir, new RandomPairRm.Shape(16, 1, 2, 24, 4, 10, true, List.of("p2c", "c2p"), true, 1, 120),
+                TensorDType.F32, 3);
+        PreferenceModel judge = Judges.fromConfig(with("sppo4j.judge.type=pairrm", "sppo4j.judge.pairrm.path=\"" + dir + "\"",
+                "sppo4j.judge.pairrm.device=cpu", "sppo4j.judge.pairrm.batch-size=20"), SortJudge::new, () -> null,
+                HttpJudgeObserver.NONE);
+        try (PairRmJudge pairRm = assertInstanceOf(PairRmJudge.class, judge)) {
+            assertEquals("pairrm", pairRm.name());
+            assertEquals(20, pairRm.settings().batchSize());
+            assertEquals(1224, pairRm.settings().maxSourceTokens());
+            assertEquals(412, pairRm.settings().maxCandidateTokens());
+            PreferenceMatrices.validate(pairRm.preferences("hello", List.of("yes", "no", "hello world")), "pairrm");
+        }
+    }
+
+    @Test
     void wrongValuesFailNamingTheirKey() {
+        assertKey("sppo4j.judge.pairrm.path", () -> Judges.fromConfig(with("sppo4j.judge.type=pairrm"), SortJudge::new,
+                () -> null, HttpJudgeObserver.NONE));
+        assertKey("sppo4j.judge.pairrm.dtype", () -> PairRmSettings.from(with("sppo4j.judge.pairrm.path=x",
+                "sppo4j.judge.pairrm.dtype=bf16")));
+        assertKey("sppo4j.judge.pairrm.batch-size", () -> PairRmSettings.from(with("sppo4j.judge.pairrm.path=x",
+                "sppo4j.judge.pairrm.batch-size=0")));
         assertKey("sppo4j.judge.type", () -> Judges.type(with("sppo4j.judge.type=oracle")));
         assertKey("sppo4j.judge.http.base-url", () -> HttpJudgeSettings.from(with("sppo4j.judge.http.base-url=\"ftp://x/v1\"")));
         assertKey("sppo4j.judge.http.template", () -> HttpJudgeSettings.from(with("sppo4j.judge.http.template=\"{prompt} {response_a}\"")));

@@ -3,10 +3,15 @@ package io.sppo4j.model.weights;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.TestPolicies;
 import io.sppo4j.model.nd.Autograd;
+import io.sppo4j.model.optim.OptimizerState;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.TokenBatch;
 import io.sppo4j.model.tokenizer.ByteTokenizer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Observations of a model's weights and outputs shared by the weight and checkpoint tests. */
@@ -24,8 +29,24 @@ public final class WeightFixtures {
         }
     }
 
-    /** The model's parameters as F32 host bytes, in parameter order. */
+    /** The model's parameters as F32 bytes copied onto the heap, in parameter order (tiny models only). */
     public static List<NamedTensor> parameters(LanguageModel model) {
-        return ModelParameters.read(model);
+        return onHeap(ModelParameters.source(model));
+    }
+
+    /** Every tensor of {@code source} copied onto the heap, so that it outlives the source (tiny models only). */
+    public static List<NamedTensor> onHeap(TensorSource source) {
+        List<NamedTensor> copies = new ArrayList<>();
+        try {
+            source.forEach(tensor -> copies.add(new NamedTensor(tensor.spec(), ByteBuffer.wrap(tensor.data()))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return copies;
+    }
+
+    /** {@code state} with its tensors copied onto the heap: comparable, and independent of later steps. */
+    public static OptimizerState onHeap(OptimizerState state) {
+        return new OptimizerState(state.algorithm(), state.scalars(), onHeap(state.tensors()));
     }
 }

@@ -1,9 +1,7 @@
-package io.sppo4j.cluster.setup;
+package io.sppo4j.model.task;
 
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.sft.Demonstrations;
-import io.sppo4j.model.task.FiniteResponses;
-import io.sppo4j.model.task.Task;
 import io.sppo4j.model.tokenizer.Tokenizer;
 
 import java.util.List;
@@ -11,10 +9,10 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * A task judged by the judge {@code sppo4j.judge.type} names instead of its own: the prompts,
- * demonstrations and response set stay the task's.
+ * A task judged by another judge than its own (the one {@code sppo4j.judge.type} names: a reward
+ * model, an LLM behind HTTP): the prompts, demonstrations and response set stay the task's.
  */
-record JudgedTask(Task task, PreferenceModel judge) implements Task {
+public record JudgedTask(Task task, PreferenceModel judge) implements Task {
 
     @Override
     public String name() {

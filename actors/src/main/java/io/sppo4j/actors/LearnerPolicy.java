@@ -1,0 +1,96 @@
+package io.sppo4j.actors;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.sppo4j.actors.data.JudgedGroup;
+import io.sppo4j.actors.settings.LearnerSettings;
+import io.sppo4j.actors.training.GroupTrainer;
+import io.sppo4j.actors.training.PolicyAverage;
+import io.sppo4j.model.checkpoint.Checkpoint;
+import io.sppo4j.model.nd.TorchThreads;
+import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.LearningRateSchedule;
+import io.sppo4j.model.policy.LanguageModel;
+import io.sppo4j.model.train.UpdateResult;
+import io.sppo4j.model.weights.TensorEncoding;
+import io.sppo4j.model.weights.WeightSnapshot;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The learner's tensors, with one owner: the policy in training (starting from the reference
+ * weights), the frozen reference where the method needs one, the optimiser and the method's
+ * trainer. Every call limits PyTorch's threads on the calling thread first (the README's
+ * threading rule), so the learner's handlers need not remember to.
+ */
+final class LearnerPolicy implements AutoCloseable {
+
+    private final RunSetup run;
+    private final NDManager manager;
+    private final LanguageModel policy;
+    private final AdamW optimizer;
+    private final GroupTrainer trainer;
+    private final PolicyAverage average;
+
+    LearnerPolicy(RunSetup run, LearnerSettings settings, Device device) {
+        this.run = run;
+        TorchThreads.limit(run.torchThreads());
+        this.manager = NDManager.newBaseManager(device);
+        this.optimizer = new AdamW(settings.optimizer(), learningRates(settings));
+        try {
+            this.policy = run.policyFactory().create(manager, device);
+            policy.setTrainable(true);
+            run.reference().importInto(policy);
+            LanguageModel reference =
+                    run.algorithm().algorithm().usesReference() ? run.frozenReference(manager, device) : null;
+            this.trainer = GroupTrainer.create(run.algorithm(), policy, reference, optimizer, run.tokenizer().pad());
+            this.average = run.task().finiteResponses().map(PolicyAverage::new).orElse(null);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static LearningRateSchedule learningRates(LearnerSettings settings) {
+        float peak = settings.optimizer().learningRate();
+        if (settings.warmupSteps() == 0) {
+            return new LearningRateSchedule.Constant(peak);
+        }
+        // Warm up linearly, then hold the peak: an online learner has no planned end to decay toward.
+        return new LearningRateSchedule.CosineWithWarmup(peak, settings.warmupSteps(), settings.warmupSteps() + 1L, peak);
+    }
+
+    /** One optimiser step of the configured method on {@code groups}. */
+    UpdateResult train(List<JudgedGroup> groups) {
+        TorchThreads.limit(run.torchThreads());
+        return trainer.train(groups);
+    }
+
+    /** The current weights as version {@code version}. */
+    WeightSnapshot export(long version, TensorEncoding encoding) {
+        TorchThreads.limit(run.torchThreads());
+        return WeightSnapshot.export(policy, version, encoding);
+    }
+
+    /** For a task with a finite response set: the policy's distribution now and the average over versions. */
+    Optional<PolicyAverage.Distributions> distribution(long version) {
+        return average == null ? Optional.empty() : Optional.of(average.record(policy, version));
+    }
+
+    LearnerCheckpoints.Resumed restore(LearnerCheckpoints checkpoints, Checkpoint checkpoint) {
+        TorchThreads.limit(run.torchThreads());
+        return checkpoints.restore(checkpoint, policy, optimizer);
+    }
+
+    void save(LearnerCheckpoints checkpoints, long step, long version, LearnerProgress progress, String schedule) {
+        TorchThreads.limit(run.torchThreads());
+        checkpoints.save(policy, optimizer, step, version, progress, run.task().name(), schedule);
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        manager.close();
+    }
+}
