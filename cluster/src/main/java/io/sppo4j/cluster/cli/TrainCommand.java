@@ -149,14 +149,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Config loadConfig() {
-        Path home = Path.of(System.getProperty("sppo4j.home", "."));
-        Path profile = home.resolve(DEFAULT_PROFILE);
-        List<Path> files = new ArrayList<>();
-        if (Files.isRegularFile(profile)) {
-            files.add(profile);
-        }
-        files.addAll(configOptions.files);
-        return io.sppo4j.model.config.Settings.load(files, configOptions.overrides);
+        return configOptions.loadOver(DEFAULT_PROFILE);
     }
 
     /**
