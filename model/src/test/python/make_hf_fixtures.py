@@ -8,10 +8,11 @@ rewards) against the ones transformers computed, within 1e-4. The checkpoints ar
 Run from the repository root, in an environment with torch and transformers (no network needed):
 
     pip install torch transformers safetensors
-    python model/src/test/python/make_hf_fixtures.py
+    python model/src/test/python/make_hf_fixtures.py [OUT_DIR]
     mvn -B -q -pl model -am test -Dtest=HfFixturesTest -Dsurefire.failIfNoSpecifiedTests=false
 
-Each model/src/test/resources/hf-fixtures/<name>/ holds the save_pretrained output plus reference.json:
+OUT_DIR defaults to model/src/test/resources/hf-fixtures (scripts/device-check.sh writes elsewhere).
+Each OUT_DIR/<name>/ holds the save_pretrained output plus reference.json:
     {"transformers": "<version>", "input_ids": [...], "logits": [[...], ...]}      causal LMs, (T, V)
     {"transformers": "<version>", "sequences": [[...], ...], "rewards": [...]}     reward models
     {"transformers": "<version>", "pairrm_sequences": [[...], ...], "pairrm_logits": [...]}   PairRM
@@ -26,6 +27,7 @@ right-padded with 0 in one batch with an attention mask, as its tokenize_pair pa
 """
 import json
 import pathlib
+import sys
 
 import torch
 import transformers
@@ -104,7 +106,7 @@ def pairrm_sequences():
             for s, a, b in [(5, 3, 9), (1, 12, 0), (8, 8, 8), (2, 0, 15)]]
 
 
-def write_pairrm_fixtures():
+def write_pairrm_fixtures(out):
     sequences = pairrm_sequences()
     width = max(map(len, sequences))
     input_ids = torch.tensor([row + [0] * (width - len(row)) for row in sequences])
@@ -118,7 +120,7 @@ def write_pairrm_fixtures():
             for parameter in model.parameters():
                 parameter.normal_(0.0, 0.2)
             logits = model(input_ids, attention_mask).tolist()
-        directory = OUT / name
+        directory = out / name
         directory.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(directory, safe_serialization=True)
         reference = {"transformers": transformers.__version__, "pairrm_sequences": sequences, "pairrm_logits": logits}
@@ -127,7 +129,8 @@ def write_pairrm_fixtures():
 
 
 def main():
-    write_pairrm_fixtures()
+    out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
+    write_pairrm_fixtures(out)
     for name, (model_class, config, dtype) in FIXTURES.items():
         torch.manual_seed(sum(map(ord, name)))
         model = model_class(config).eval()
@@ -135,7 +138,7 @@ def main():
             for parameter in model.parameters():  # larger than the default init, so logits differ visibly
                 parameter.normal_(0.0, 0.2)
         model = model.to(dtype).float()  # the reference uses exactly the weights that get saved
-        directory = OUT / name
+        directory = out / name
         directory.mkdir(parents=True, exist_ok=True)
         reference = {"transformers": transformers.__version__}
         with torch.no_grad():

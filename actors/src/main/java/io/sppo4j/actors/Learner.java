@@ -303,6 +303,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private void grantCredits() {
         for (var grant : ledger.grant(this::room, schedule::nextPrompt, System.nanoTime())) {
             grant.worker().tell(new RolloutWorker.Credits(grant.credits()));
+            setup.metrics().issued(grant.credits().size());
         }
         setup.metrics().occupancy(ledger.inFlight(), schedule.buffered());
     }

@@ -4,7 +4,7 @@ import io.sppo4j.actors.metrics.LearnerMetrics;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.checkpoint.CorruptCheckpointException;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
 import io.sppo4j.model.weights.ModelParameters;
@@ -99,7 +99,7 @@ final class LearnerCheckpoints {
      *
      * @throws ResumeFailed naming the checkpoint when it does not fit the policy
      */
-    Resumed restore(Checkpoint checkpoint, LanguageModel policy, AdamW optimizer) {
+    Resumed restore(Checkpoint checkpoint, LanguageModel policy, Optimizer optimizer) {
         try {
             LearnerProgress progress = LearnerProgress.fromExtras(checkpoint.extra());
             checkpoint.restoreInto(policy);
@@ -118,7 +118,7 @@ final class LearnerCheckpoints {
      * Saves the learner's state. A failed save is logged and training goes on: the previous
      * checkpoint is intact and the next save tries again.
      */
-    void save(LanguageModel policy, AdamW optimizer, long step, long version, LearnerProgress progress,
+    void save(LanguageModel policy, Optimizer optimizer, long step, long version, LearnerProgress progress,
             String task, String schedule) {
         if (store == null) {
             return;

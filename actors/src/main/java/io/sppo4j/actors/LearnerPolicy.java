@@ -8,7 +8,7 @@ import io.sppo4j.actors.training.GroupTrainer;
 import io.sppo4j.actors.training.PolicyAverage;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.nd.TorchThreads;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.optim.LearningRateSchedule;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.train.UpdateResult;
@@ -29,7 +29,7 @@ final class LearnerPolicy implements AutoCloseable {
     private final RunSetup run;
     private final NDManager manager;
     private final LanguageModel policy;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final GroupTrainer trainer;
     private final PolicyAverage average;
 
@@ -37,7 +37,7 @@ final class LearnerPolicy implements AutoCloseable {
         this.run = run;
         TorchThreads.limit(run.torchThreads());
         this.manager = NDManager.newBaseManager(device);
-        this.optimizer = new AdamW(settings.optimizer(), learningRates(settings));
+        this.optimizer = settings.optimizer().create(learningRates(settings));
         try {
             this.policy = run.policyFactory().in(settings.precision()).create(manager, device);
             policy.setTrainable(true);

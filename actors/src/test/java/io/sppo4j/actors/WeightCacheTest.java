@@ -159,6 +159,11 @@ class WeightCacheTest {
             newServer.serve(newer);
             receiver.offer(SnapshotHeader.of(older), stalled.host(), stalled.port());
             receiver.awaitStatus(status -> status.fetching() == 4, "the fetch of v4 under way");
+            // The fetch counts as under way before its connection reaches the link: wait for that too.
+            testKit.createTestProbe().awaitAssert(patience(30), () -> {
+                assertEquals(1, stalled.connections().size(), "the v4 fetch's connection");
+                return null;
+            });
 
             receiver.offer(SnapshotHeader.of(newer), newServer.host(), newServer.port());
             receiver.awaitInstalled(newer);

@@ -18,6 +18,7 @@ public final class LearnerMetrics {
     final Histogram staleness;
     final Counter droppedStale;
     final Counter reclaimedCredits;
+    final Counter issuedCredits;
     final Gauge creditsInFlight;
     final Gauge bufferDepth;
     final Gauge version;
@@ -40,6 +41,8 @@ public final class LearnerMetrics {
                 .help("Groups dropped for being older than max-staleness versions.").register(registry);
         reclaimedCredits = Counter.builder().name("sppo_learner_reclaimed_credits_total")
                 .help("Credits taken back from workers that stopped or timed out.").register(registry);
+        issuedCredits = Counter.builder().name("sppo_learner_credits_issued_total")
+                .help("Credits granted to rollout workers by this process (each is one group to sample).").register(registry);
         creditsInFlight = Gauge.builder().name("sppo_learner_credits_in_flight")
                 .help("Credits granted whose groups have not arrived.").register(registry);
         bufferDepth = Gauge.builder().name("sppo_learner_buffer_depth")
@@ -90,6 +93,10 @@ public final class LearnerMetrics {
 
     public void dropped(long groups) {
         droppedStale.inc(groups);
+    }
+
+    public void issued(long credits) {
+        issuedCredits.inc(credits);
     }
 
     public void reclaimed(long credits) {

@@ -11,14 +11,20 @@ import io.sppo4j.model.train.Algorithm;
  * @param eta SPPO's step size η (sppo, sppo-pair)
  * @param beta the regularisation toward the reference (dpo, ipo, slic, ipo-md, nash-md)
  * @param alpha weight of the reference in the sampling mixture (ipo-md, nash-md)
+ * @param winRate how SPPO forms p̂ from a group's preferences (sppo, sppo-pair)
  */
-public record AlgorithmSettings(Algorithm algorithm, float eta, float beta, float alpha) {
+public record AlgorithmSettings(Algorithm algorithm, float eta, float beta, float alpha, WinRate winRate) {
+
+    /** With the win rate over the other samples. */
+    public AlgorithmSettings(Algorithm algorithm, float eta, float beta, float alpha) {
+        this(algorithm, eta, beta, alpha, WinRate.OTHERS);
+    }
 
     public static AlgorithmSettings from(Config config) {
         Algorithm algorithm = Algorithm.parse(config.getString("sppo4j.algorithm"), "sppo4j.algorithm");
         float eta = new ConfigReader(config, "sppo4j.sppo").floatIn("eta", 1e-6, 1e6);
         return switch (algorithm) {
-            case SPPO, SPPO_PAIR -> new AlgorithmSettings(algorithm, eta, Float.NaN, Float.NaN);
+            case SPPO, SPPO_PAIR -> new AlgorithmSettings(algorithm, eta, Float.NaN, Float.NaN, WinRate.from(config));
             case DPO, IPO, SLIC -> new AlgorithmSettings(
                     algorithm, eta, new ConfigReader(config, "sppo4j." + algorithm.configName()).floatIn("beta", 1e-6, 1e6),
                     Float.NaN);

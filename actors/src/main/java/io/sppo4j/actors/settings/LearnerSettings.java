@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.optim.AdamWConfig;
+import io.sppo4j.model.optim.OptimizerConfig;
+import io.sppo4j.model.optim.RmsPropConfig;
 import io.sppo4j.model.weights.TensorEncoding;
 
 import java.time.Duration;
@@ -19,7 +21,8 @@ import java.util.Locale;
  * @param checkpointEvery write a checkpoint every this many steps
  * @param checkpointKeep checkpoints kept on disk
  * @param maxSteps optimiser steps of an async run
- * @param optimizer AdamW settings (peak learning rate, decay, clipping)
+ * @param optimizer AdamW or RMSProp settings (peak learning rate, decay, clipping), by
+ *     {@code sppo4j.learner.optimizer}
  * @param warmupSteps linear learning-rate warm-up
  * @param creditTimeout a credit unanswered this long is taken back (its worker or judge is gone)
  * @param weightEncoding FP32 (bit-exact) or BF16 (half the bytes) for published weights
@@ -37,7 +40,7 @@ public record LearnerSettings(
         int checkpointEvery,
         int checkpointKeep,
         int maxSteps,
-        AdamWConfig optimizer,
+        OptimizerConfig optimizer,
         int warmupSteps,
         Duration creditTimeout,
         TensorEncoding weightEncoding,
@@ -48,7 +51,7 @@ public record LearnerSettings(
     /** Without a status log, with the default bound on skipped steps. */
     public LearnerSettings(
             int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
-            int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
+            int maxSteps, OptimizerConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
         this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
                 warmupSteps, creditTimeout, weightEncoding, Duration.ZERO, SkippedStepBound.DEFAULT, Precision.FP32);
     }
@@ -94,15 +97,30 @@ public record LearnerSettings(
                 learner.positiveInt("checkpoint-every"),
                 learner.positiveInt("checkpoint-keep"),
                 learner.positiveInt("max-steps"),
-                learner.build(() -> AdamWConfig.DEFAULTS
-                        .withLearningRate(learner.floatIn("learning-rate", 1e-9, 1))
-                        .withWeightDecay(learner.floatIn("weight-decay", 0, 1))
-                        .withMaxGradNorm(learner.floatIn("max-grad-norm", 0, 1e6))),
+                optimizer(learner),
                 learner.nonNegativeInt("warmup-steps"),
                 config.getDuration("sppo4j.learner.credit-timeout"),
                 transportEncoding(config),
                 config.getDuration("sppo4j.learner.status-interval"),
                 SkippedStepBound.from(config),
                 Precision.parse(learner.getString("dtype"), true, learner.path("dtype")));
+    }
+
+    /** {@code optimizer = adamw | rmsprop} with the shared rate, decay and clipping, and RMSProp's own section. */
+    private static OptimizerConfig optimizer(ConfigReader learner) {
+        String name = learner.getString("optimizer").toLowerCase(Locale.ROOT);
+        learner.check(name.equals("adamw") || name.equals("rmsprop"),
+                "optimizer", "expected adamw or rmsprop, got '" + name + "'");
+        float learningRate = learner.floatIn("learning-rate", 1e-9, 1);
+        float weightDecay = learner.floatIn("weight-decay", 0, 1);
+        float maxGradNorm = learner.floatIn("max-grad-norm", 0, 1e6);
+        if (name.equals("adamw")) {
+            return learner.build(() -> AdamWConfig.DEFAULTS
+                    .withLearningRate(learningRate).withWeightDecay(weightDecay).withMaxGradNorm(maxGradNorm));
+        }
+        ConfigReader rmsprop = learner.section("rmsprop");
+        float alpha = rmsprop.floatIn("alpha", 0, 0.999999);
+        float epsilon = rmsprop.floatIn("epsilon", 1e-12, 1);
+        return learner.build(() -> new RmsPropConfig(learningRate, alpha, epsilon, weightDecay, maxGradNorm));
     }
 }

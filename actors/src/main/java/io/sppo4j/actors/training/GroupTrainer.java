@@ -7,7 +7,7 @@ import io.sppo4j.model.loss.IpoLoss;
 import io.sppo4j.model.loss.NashMdLoss;
 import io.sppo4j.model.loss.SlicLoss;
 import io.sppo4j.model.loss.SppoLoss;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.train.NashMdUpdate;
 import io.sppo4j.model.train.PairwiseUpdate;
@@ -28,13 +28,13 @@ public interface GroupTrainer {
      * @param reference the frozen reference policy; required when the method uses one
      */
     static GroupTrainer create(
-            AlgorithmSettings settings, LanguageModel policy, LanguageModel reference, AdamW optimizer, int padId) {
+            AlgorithmSettings settings, LanguageModel policy, LanguageModel reference, Optimizer optimizer, int padId) {
         if (settings.algorithm().usesReference() && reference == null) {
             throw new IllegalArgumentException(settings.algorithm().configName() + " needs the reference policy");
         }
         return switch (settings.algorithm()) {
-            case SPPO -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), false);
-            case SPPO_PAIR -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), true);
+            case SPPO -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), false, settings.winRate());
+            case SPPO_PAIR -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), true, settings.winRate());
             case DPO -> new PairGroupTrainer(new PairwiseUpdate(policy, reference, optimizer, new DpoLoss(settings.beta()), padId));
             case IPO, IPO_MD -> new PairGroupTrainer(
                     new PairwiseUpdate(policy, reference, optimizer, new IpoLoss(settings.beta()), padId));

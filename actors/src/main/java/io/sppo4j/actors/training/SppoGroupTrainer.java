@@ -2,6 +2,7 @@ package io.sppo4j.actors.training;
 
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.Sample;
+import io.sppo4j.actors.settings.WinRate;
 import io.sppo4j.model.train.PreferenceBatch;
 import io.sppo4j.model.train.SppoUpdate;
 import io.sppo4j.model.train.UpdateResult;
@@ -11,16 +12,20 @@ import java.util.List;
 
 /**
  * SPPO: every response of a group is regressed toward η(p̂ − ½) relative to the policy that
- * sampled it; {@code sppo-pair} keeps only the group's best and worst response.
+ * sampled it; {@code sppo-pair} keeps only the group's best and worst response (the argmax and
+ * argmin of p̂, as the official code takes chosen and rejected), each with its own target.
+ * p̂ is formed as {@code sppo4j.sppo.win-rate} says; both forms order the responses alike.
  */
 final class SppoGroupTrainer implements GroupTrainer {
 
     private final SppoUpdate update;
     private final boolean bestAndWorstOnly;
+    private final WinRate winRate;
 
-    SppoGroupTrainer(SppoUpdate update, boolean bestAndWorstOnly) {
+    SppoGroupTrainer(SppoUpdate update, boolean bestAndWorstOnly, WinRate winRate) {
         this.update = update;
         this.bestAndWorstOnly = bestAndWorstOnly;
+        this.winRate = winRate;
     }
 
     @Override
@@ -32,12 +37,13 @@ final class SppoGroupTrainer implements GroupTrainer {
         List<Integer> groupIds = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             JudgedGroup group = groups.get(g);
+            double[] groupRates = winRate == WinRate.OTHERS ? group.winRates() : winRate.of(group.preferences());
             for (int i : selected(group)) {
                 Sample sample = group.group().samples().get(i);
                 prompts.add(group.group().promptTokens());
                 responses.add(sample.tokens());
                 samplerLogProbs.add(sample.policyLogProb());
-                winRates.add((float) group.winRates()[i]);
+                winRates.add((float) groupRates[i]);
                 groupIds.add(g);
             }
         }

@@ -15,6 +15,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.WinRate;
 import io.sppo4j.model.judge.PreferenceMatrices;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.AdamW;
@@ -81,6 +82,17 @@ class GroupTrainerTest {
     }
 
     @Test
+    void sppoPairTakesTheArgmaxAndArgminWithTheOfficialTargets() {
+        // p̂ official = (Σ_{j≠i} P_ij + ½)/3 = (0.6667, 0.3, 0.5333); others = (0.75, 0.2, 0.55).
+        double[][] preferences = {{0.5, 0.9, 0.6}, {0.1, 0.5, 0.3}, {0.4, 0.7, 0.5}};
+        JudgedGroup group = group(preferences, false, false, false);
+        // Chosen 0 and rejected 1, η = 2: targets 2·(0.6667 − ½) and 2·(0.3 − ½), mean −1/30.
+        assertEquals(-1.0 / 30, train(Algorithm.SPPO_PAIR, List.of(group), WinRate.OFFICIAL).result().meanTarget(), 1e-6);
+        // Over the others: 2·0.25 and 2·(−0.3), mean −0.05.
+        assertEquals(-0.05, train(Algorithm.SPPO_PAIR, List.of(group), WinRate.OTHERS).result().meanTarget(), 1e-6);
+    }
+
+    @Test
     void aBatchWithoutAnyPairIsSkippedWithoutAStep() {
         JudgedGroup tied = group(new double[][] {
             {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}}, false, false, false);
@@ -121,7 +133,11 @@ class GroupTrainerTest {
     }
 
     private static Step train(Algorithm algorithm, List<JudgedGroup> groups) {
-        AlgorithmSettings settings = new AlgorithmSettings(algorithm, 2f, 0.1f, 0.125f);
+        return train(algorithm, groups, WinRate.OTHERS);
+    }
+
+    private static Step train(Algorithm algorithm, List<JudgedGroup> groups, WinRate winRate) {
+        AlgorithmSettings settings = new AlgorithmSettings(algorithm, 2f, 0.1f, 0.125f, winRate);
         int responses = groups.get(0).group().size();
         try (NDManager manager = NDManager.newBaseManager();
                 HfCausalModel policy = HfModels.builtIn(TINY, 1, manager, Device.cpu(), Precision.FP32);

@@ -117,7 +117,7 @@ public final class GameBenchmark {
         PolicyConfig policyConfig = new PolicyConfig(task.tokenizer().vocabSize(), budget.width(), 1, 2, 4, 0f);
         PolicyFactory factory = PolicyFactory.constrained(HfModels.builtIn(policyConfig, seed), responseIds);
         WeightSnapshot reference;
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
                 LanguageModel initial = factory.create(manager, Device.cpu())) {
             reference = WeightSnapshot.export(initial, 0, TensorEncoding.FP32);
         }

@@ -11,7 +11,7 @@ import io.sppo4j.actors.training.GroupTrainer;
 import io.sppo4j.model.judge.PreferenceMatrices;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.nd.TorchThreads;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.optim.LearningRateSchedule;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.sampling.Generation;
@@ -60,7 +60,7 @@ final class SyncLoop implements AutoCloseable {
     private final SplittableRandom prompts;
     private final NDManager manager;
     private final LanguageModel policy;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final GroupTrainer trainer;
     private final PolicyLogits source;
     private long step;
@@ -75,7 +75,7 @@ final class SyncLoop implements AutoCloseable {
         prompts = new SplittableRandom(run.seed());
         manager = NDManager.newBaseManager(Device.cpu());
         policy = run.policyFactory().create(manager, Device.cpu());
-        optimizer = new AdamW(setup.learner().optimizer(),
+        optimizer = setup.learner().optimizer().create(
                 new LearningRateSchedule.Constant(setup.learner().optimizer().learningRate()));
         run.reference().importInto(policy);
         policy.setTrainable(true);

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Benchmarks that print JSON (measured side by side in one run).",
         subcommands = {GenerateCommand.class, GameBenchCommand.class, AlgorithmsBenchCommand.class,
-            BroadcastBenchCommand.class, PipelineBenchCommand.class, PairRmBenchCommand.class, LlmBenchCommand.class})
+            BroadcastBenchCommand.class, PipelineBenchCommand.class, FailoverBenchCommand.class,
+            ChaosBenchCommand.class, SoakBenchCommand.class, PairRmBenchCommand.class, LlmBenchCommand.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

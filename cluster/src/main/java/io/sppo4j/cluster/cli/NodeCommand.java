@@ -9,9 +9,12 @@ import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.cluster.metrics.ClusterMembershipMetrics;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.metrics.NodeMetrics;
+import io.sppo4j.cluster.node.CheckpointFence;
 import io.sppo4j.cluster.node.LearnerDeletionCost;
+import io.sppo4j.cluster.node.LearnerHandover;
 import io.sppo4j.cluster.node.NodeConfig;
 import io.sppo4j.cluster.node.NodeDiscovery;
+import io.sppo4j.cluster.node.NodeExit;
 import io.sppo4j.cluster.node.NodeGuardian;
 import io.sppo4j.cluster.node.NodeWeights;
 import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
@@ -20,6 +23,7 @@ import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
 import io.sppo4j.cluster.setup.MemoryPlan;
 import io.sppo4j.cluster.setup.TaskSetup;
 import io.sppo4j.model.checkpoint.CheckpointStore;
+import io.sppo4j.model.checkpoint.CommitGuard;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
@@ -71,14 +75,21 @@ final class NodeCommand implements Callable<Integer> {
         String name = settings.getString("sppo4j.cluster.host") + ":" + boundPort;
         LearnerSettings learner = LearnerSettings.from(settings);
         PrometheusRegistry registry = NodeMetrics.newRegistry();
+        Path checkpoints = Path.of(settings.getString("sppo4j.node.checkpoints"));
+        LearnerHandover handover = LearnerHandover.from(settings, true);
+        CommitGuard fence = CommitGuard.NONE;
+        if (handover.leased() && nodeRoles.contains(NodeGuardian.LEARNER)) {
+            CheckpointFence checkpointFence = CheckpointFence.forDirectory(checkpoints);
+            checkpointFence.registerMetrics(registry);
+            fence = checkpointFence;
+        }
         Pipeline.Setup pipeline = task.pipeline(reference(settings, task),
-                new CheckpointStore(Path.of(settings.getString("sppo4j.node.checkpoints")), learner.checkpointKeep()),
-                registry);
+                new CheckpointStore(checkpoints, learner.checkpointKeep(), fence), registry);
         Config config = NodeConfig.of(settings, nodeRoles, port, seeds, ControlPlaneRegistry.registrationFingerprint());
         WeightCache.Settings weights = NodeWeights.settings(settings);
         JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings, registry) : null;
         ActorSystem<Void> system = ActorSystem.create(
-                NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog)),
+                NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog, handover)),
                 NodeConfig.SYSTEM_NAME, config);
         ClusterMembershipMetrics.register(registry, system);
         if (nodeRoles.contains(NodeGuardian.LEARNER) && LearnerDeletionCost.enabled(settings)) {
@@ -91,7 +102,7 @@ final class NodeCommand implements Callable<Integer> {
             if (server != null) {
                 system.log().info("metrics on http://{}:{}/metrics", settings.getString("sppo4j.metrics.host"), server.port());
             }
-            system.getWhenTerminated().toCompletableFuture().get();
+            NodeExit.awaitEnd(system);
         }
         return 0;
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SppoCli.Version.class,
         description = "Self-play preference optimisation of language models, as a cluster of actors.",
-        subcommands = {TrainCommand.class, SftCommand.class, GenerateTextCommand.class, ScoreCommand.class, EvalCommand.class, NodeCommand.class, CertsCommand.class, BenchCommand.class, MakeModelCommand.class, LogCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SftCommand.class, GenerateTextCommand.class, ScoreCommand.class, EvalCommand.class, NodeCommand.class, CertsCommand.class, BenchCommand.class, MakeModelCommand.class, LogCommand.class, CheckFixturesCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class SppoCli implements Runnable {
 
     @CommandLine.Spec

@@ -22,6 +22,7 @@ import io.sppo4j.cluster.local.LocalRun;
 import io.sppo4j.cluster.metrics.MetricsServer;
 import io.sppo4j.cluster.report.TrainingReport;
 import io.sppo4j.model.checkpoint.CheckpointStore;
+import io.sppo4j.model.nd.DeviceChoice;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.sft.SftConfig;
 import io.sppo4j.model.task.game.Exploitability;
@@ -78,8 +79,10 @@ final class TrainCommand implements Callable<Integer> {
         Config config = setup.config();
         Path outDir = out != null ? out : Path.of(config.getString("sppo4j.train.out"));
         Files.createDirectories(outDir);
-        Device learnerDevice = setup.device("sppo4j.learner.device");
-        Device rolloutDevice = setup.device("sppo4j.rollout.device");
+        DeviceChoice learnerChoice = setup.deviceChoice("sppo4j.learner.device");
+        DeviceChoice rolloutChoice = setup.deviceChoice("sppo4j.rollout.device");
+        Device learnerDevice = learnerChoice.device();
+        Device rolloutDevice = rolloutChoice.device();
         Schedule schedule = Schedule.from(config);
         LearnerSettings learner = LearnerSettings.from(config);
         RolloutSettings rollout = RolloutSettings.from(config);
@@ -105,6 +108,11 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "train: %s, %d rollout worker(s) (K=%d), %d judge(s), learner on %s, rollouts on %s%n",
                 title, rollout.workers(), rollout.groupSize(), pipeline.judges(), Devices.describe(learnerDevice),
                 Devices.describe(rolloutDevice));
+        for (DeviceChoice choice : List.of(learnerChoice, rolloutChoice)) {
+            if (choice.automatic()) {
+                System.err.println("train: " + choice.line());
+            }
+        }
 
         Monitor.Report report;
         try (MetricsServer server = metricsPort == null ? null
@@ -129,8 +137,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
         Path exported = exportPolicy(setup, pipeline.checkpoints(), outDir.resolve("policy"));
-        Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerDevice,
-                rolloutDevice, written, (System.nanoTime() - started) / 1e9);
+        Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerChoice,
+                rolloutChoice, written, (System.nanoTime() - started) / 1e9);
         if (exported != null) {
             summary.put("policy_dir", exported.toString());
             System.err.println("train: trained policy saved as a Hugging Face directory in " + exported);
@@ -145,14 +153,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Config loadConfig() {
-        Path home = Path.of(System.getProperty("sppo4j.home", "."));
-        Path profile = home.resolve(DEFAULT_PROFILE);
-        List<Path> files = new ArrayList<>();
-        if (Files.isRegularFile(profile)) {
-            files.add(profile);
-        }
-        files.addAll(configOptions.files);
-        return io.sppo4j.model.config.Settings.load(files, configOptions.overrides);
+        return configOptions.loadOver(DEFAULT_PROFILE);
     }
 
     /**
@@ -183,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private static Map<String, Object> summarize(
             TaskSetup setup, Monitor.Report report, ReferenceTraining.Result reference, Schedule schedule, String algorithm,
-            Device learnerDevice, Device rolloutDevice, TrainingReport.Written written, double wallSeconds) {
+            DeviceChoice learnerDevice, DeviceChoice rolloutDevice, TrainingReport.Written written, double wallSeconds) {
         EvalRecord last = report.evals().isEmpty() ? null : report.evals().get(report.evals().size() - 1);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("task", setup.task().name());
@@ -223,8 +224,12 @@ final class TrainCommand implements Callable<Integer> {
             summary.put("exploitability_last", Exploitability.of(preferences, report.distribution().last()));
             summary.put("exploitability_average", Exploitability.of(preferences, report.distribution().average()));
         }
-        summary.put("learner_device", Devices.describe(learnerDevice));
-        summary.put("rollout_device", Devices.describe(rolloutDevice));
+        summary.put("learner_device", learnerDevice.name());
+        summary.put("rollout_device", rolloutDevice.name());
+        Map<String, Object> devices = new LinkedHashMap<>();
+        devices.put("learner", learnerDevice.summary());
+        devices.put("rollout", rolloutDevice.summary());
+        summary.put("devices", devices);
         summary.put("metrics_csv", written.csv().toString());
         summary.put("plot", written.plot().toString());
         summary.put("wall_s", wallSeconds);

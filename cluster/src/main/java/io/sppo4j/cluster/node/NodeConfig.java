@@ -49,8 +49,8 @@ public final class NodeConfig {
         NodeDiscovery.configure(settings, seedAddresses, pekko);
         pekko.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
         pekko.put("pekko.cluster.split-brain-resolver.active-strategy", settings.getString("sppo4j.cluster.downing"));
-        pekko.put("pekko.cluster.split-brain-resolver.stable-after",
-                settings.getDuration("sppo4j.cluster.stable-after").toMillis() + "ms");
+        LearnerHandover.configure(settings, pekko);
+        KubernetesLeaseDowning.configure(settings, pekko);
         pekko.put("pekko.cluster.configuration-compatibility-check.checkers.sppo4j", ProtocolCompatibility.class.getName());
         pekko.put(ProtocolCompatibility.REGISTRATION_KEY, registration);
         // pekko-discovery comes in another 1.x release than the other Pekko modules (see the parent

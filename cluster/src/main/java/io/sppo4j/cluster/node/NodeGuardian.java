@@ -38,10 +38,17 @@ public final class NodeGuardian {
      * @param name this node's name in worker names and logs
      * @param weights how this node's weight cache exchanges versions
      * @param groupLog where the learner appends judged groups (null: no rollout log)
+     * @param handover how the learner singleton moves between learner-role nodes
      */
     public record Setup(
             Pipeline.Setup pipeline, Set<String> roles, String name, WeightCache.Settings weights,
-            JudgedGroupSink groupLog) {
+            JudgedGroupSink groupLog, LearnerHandover handover) {
+
+        /** A node without a checkpoint lease: Pekko's removal margin (in-process clusters). */
+        public Setup(Pipeline.Setup pipeline, Set<String> roles, String name, WeightCache.Settings weights,
+                JudgedGroupSink groupLog) {
+            this(pipeline, roles, name, weights, groupLog, LearnerHandover.UNLEASED);
+        }
 
         public Setup {
             roles = Set.copyOf(roles);
@@ -66,6 +73,7 @@ public final class NodeGuardian {
             ClusterSingleton singletons = ClusterSingleton.get(context.getSystem());
             ClusterSingletonSettings onLearnerNodes =
                     ClusterSingletonSettings.create(context.getSystem()).withRole(LEARNER);
+            ClusterSingletonSettings learnerHandover = setup.handover().apply(onLearnerNodes);
             // Every node initialises the singleton: learner nodes host it (one at a time), the
             // others only get the proxy that routes to wherever it runs.
             ActorRef<Learner.Command> learner = singletons.init(SingletonActor.of(
@@ -73,7 +81,7 @@ public final class NodeGuardian {
                                     .onFailure(SupervisorStrategy.restartWithBackoff(
                                             Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
                             "learner")
-                    .withSettings(onLearnerNodes)
+                    .withSettings(learnerHandover)
                     .withStopMessage(Learner.Handover.INSTANCE)
                     .withProps(compute));
             if (setup.roles().contains(LEARNER)) {

@@ -88,8 +88,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest {
         Object message = read(bytes);
         if (!(message instanceof SppoMessage)) {
             WireRefusals.count(WireRefusals.Reason.MALFORMED);
-            throw new IllegalArgumentException("sppo-control: the bytes hold a " + message.getClass().getName()
-                    + ", not a message");
+            throw new IllegalArgumentException("sppo-control: the bytes hold "
+                    + (message == null ? "null" : "a " + message.getClass().getName()) + ", not a message");
         }
         return message;
     }

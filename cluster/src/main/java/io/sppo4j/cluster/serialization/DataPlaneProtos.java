@@ -186,10 +186,28 @@ public final class DataPlaneProtos {
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = tensor.getShape(i);
             }
-            tensors.add(new TensorSpec(tensor.getName(), fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape));
+            tensors.add(sizedSpec(tensor.getName(), fromProto(tensor.getDtype(), tensor.getDtypeValue(), tensor.getName()), shape));
         }
         return new SnapshotHeader(proto.getVersion(), fromProto(proto.getEncoding(), proto.getEncodingValue()),
                 proto.getChecksum(), tensors);
+    }
+
+    /**
+     * A receiver sizes each offered tensor from its shape before the bytes arrive: refuse a shape
+     * whose size is no number of bytes at all (a negative dimension, a product past a long) here,
+     * at decoding and naming the tensor, rather than as a crash of the weight cache that would act on it.
+     */
+    private static TensorSpec sizedSpec(String name, TensorDType dtype, long[] shape) {
+        try {
+            TensorSpec spec = new TensorSpec(name, dtype, shape); // refuses a negative dimension
+            spec.byteSize();
+            return spec;
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
+                    + " has more bytes than a long counts", overflow);
+        } catch (IllegalArgumentException badShape) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + badShape.getMessage(), badShape);
+        }
     }
 
     /** @param source the offering cache in {@link org.apache.pekko.actor.typed.ActorRefResolver} format, "" for none */

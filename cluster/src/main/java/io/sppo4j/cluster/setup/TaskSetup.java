@@ -15,6 +15,8 @@ import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.cluster.metrics.DeviceMetrics;
+import io.sppo4j.model.nd.DeviceChoice;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.judge.Judges;
@@ -27,7 +29,9 @@ import io.sppo4j.model.text.PromptTask;
 import io.sppo4j.model.text.PromptsConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
@@ -45,6 +49,8 @@ import io.sppo4j.model.weights.TensorEncoding;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every command derives from the configuration for the task it runs ({@code sppo4j.task}):
@@ -56,6 +62,8 @@ import java.nio.file.Path;
 public record TaskSetup(
         Config config, Tokenizer tokenizer, PolicyConfig policyConfig, Task task, PolicyFactory policyFactory,
         long seed, boolean needsSft) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskSetup.class);
 
     public static TaskSetup from(Config config) {
         long seed = config.getLong("sppo4j.seed");
@@ -155,12 +163,17 @@ public record TaskSetup(
 
     /** The device a role's setting names, e.g. {@code sppo4j.learner.device}. */
     public Device device(String key) {
-        return Devices.parse(config.getString(key), key);
+        return deviceChoice(key).device();
+    }
+
+    /** The device a role's setting names, with the setting and why (what {@code auto} found). */
+    public DeviceChoice deviceChoice(String key) {
+        return Devices.choose(config.getString(key), key);
     }
 
     /** The policy as initialised from the seed, as version 0. */
     public WeightSnapshot initialWeights() {
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
                 LanguageModel policy = policyFactory.create(manager, Device.cpu())) {
             return WeightSnapshot.export(policy, 0, TensorEncoding.FP32);
         }
@@ -173,11 +186,18 @@ public record TaskSetup(
      */
     public Pipeline.Setup pipeline(WeightSnapshot reference, CheckpointStore checkpoints, PrometheusRegistry registry) {
         PipelineMetrics metrics = PipelineMetrics.register(registry);
+        DeviceChoice learnerDevice = deviceChoice("sppo4j.learner.device");
+        DeviceChoice rolloutDevice = deviceChoice("sppo4j.rollout.device");
+        Map<String, DeviceChoice> devices = new LinkedHashMap<>();
+        devices.put("learner", learnerDevice);
+        devices.put("rollout", rolloutDevice);
+        devices.values().forEach(choice -> LOG.info("{}", choice.line()));
+        DeviceMetrics.register(registry, devices);
         RunSetup run = new RunSetup(judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig,
                 reference, AlgorithmSettings.from(config), seed, config.getInt("sppo4j.torch.threads-per-actor"));
         return new Pipeline.Setup(
-                run, Schedule.from(config), LearnerSettings.from(config), device("sppo4j.learner.device"), checkpoints,
-                RolloutSettings.from(config), device("sppo4j.rollout.device"),
+                run, Schedule.from(config), LearnerSettings.from(config), learnerDevice.device(), checkpoints,
+                RolloutSettings.from(config), rolloutDevice.device(),
                 new ConfigReader(config, "sppo4j.judge").positiveInt("workers"), EvalSettings.from(config), metrics);
     }
 

@@ -47,7 +47,9 @@ class BenchCommandsTest {
             }
         }
         double sppoAverage = json.getAsJsonObject("results").getAsJsonObject("sppo").get("exploitability_average").getAsDouble();
-        assertTrue(sppoAverage <= 0.05, "SPPO's average policy exploitability " + sppoAverage);
+        // Uniform play scores 0.067 here and IPO's average about 0.08; SPPO's average reaches about 0.008.
+        double uniform = Exploitability.of(preferences, new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3});
+        assertTrue(sppoAverage <= 0.02, "SPPO's average policy exploitability " + sppoAverage + " (uniform: " + uniform + ")");
     }
 
     @Test
@@ -82,6 +84,50 @@ class BenchCommandsTest {
                 assertTrue(entry.has(field), algorithm + " lacks " + field);
             }
         }
+    }
+
+    /**
+     * A short broadcast smoke run, in this JVM (a child JVM's output would not reach the captured
+     * streams): every timed version reached the nodes, and the figures are consistent.
+     */
+    @Test
+    void broadcastPrintsConsistentFiguresOnASmallSnapshot() {
+        CliRun.Result result = CliRun.run("bench", "broadcast", "--in-this-jvm", "--mb", "1", "--nodes", "2", "--repeats", "2", "--json");
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
+        assertEquals("broadcast", json.get("benchmark").getAsString());
+        assertEquals(1, json.get("mb").getAsInt());
+        assertEquals(2, json.get("nodes").getAsInt());
+        double p50 = json.get("p50_ms").getAsDouble();
+        double p99 = json.get("p99_ms").getAsDouble();
+        assertTrue(p50 > 0 && p99 >= p50, json.toString());
+        assertEquals(1 / (p50 / 1e3), json.get("mb_per_s_per_node").getAsDouble(), 1e-6 * json.get("mb_per_s_per_node").getAsDouble());
+        double raw = json.get("raw_tcp_mb_per_s").getAsDouble();
+        assertTrue(raw > 0, json.toString());
+        assertEquals(json.get("mb_per_s_per_node").getAsDouble() / raw, json.get("ratio_to_raw").getAsDouble(), 1e-9);
+        assertTrue(result.err().contains("run 2/2"), result.err());
+    }
+
+    /** A short pipeline smoke run: both modes trained and the derived figures follow from the measured ones. */
+    @Test
+    void pipelinePrintsConsistentFiguresOnAShortRun() {
+        CliRun.Result result = CliRun.run("bench", "pipeline", "--seconds", "2", "--window", "1", "--json",
+                "--out", dir.resolve("pipeline").toString(),
+                "--set", "sppo4j.policy.width=32", "--set", "sppo4j.policy.layers=1", "--set", "sppo4j.policy.heads=2",
+                "--set", "sppo4j.policy.context-length=48", "--set", "sppo4j.tasks.sort.max-digits=5",
+                "--set", "sppo4j.sampling.max-new-tokens=10");
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
+        assertEquals("pipeline", json.get("benchmark").getAsString());
+        double sync = json.get("sync_samples_per_s").getAsDouble();
+        double async = json.get("async_samples_per_s").getAsDouble();
+        assertTrue(sync > 0 && async > 0, "both modes produced samples: " + json);
+        assertEquals(async / sync, json.get("speedup").getAsDouble(), 1e-9);
+        assertEquals(json.get("speedup").getAsDouble() / json.get("ideal_speedup").getAsDouble(),
+                json.get("fraction_of_ideal").getAsDouble(), 1e-9);
+        double busy = json.get("learner_busy_sync").getAsDouble();
+        assertTrue(busy > 0 && busy <= 1, "the lockstep learner's busy fraction " + busy);
+        assertTrue(result.err().contains("round 2/2"), result.err());
     }
 
     private static double[] doubles(JsonArray array) {

@@ -150,7 +150,12 @@ class HfCommandsTest {
             assertEquals(0.0, json.get("ref_mean_len").getAsDouble());
             assertTrue(json.get("mean_len").getAsDouble() > 0);
             double winRate = json.get("winrate").getAsDouble();
-            assertTrue(winRate > 0.5, result.out());
+            // The judge gives the longer response 0.9 and the reference says nothing: 0.9 on every
+            // prompt where the policy answered, 0.5 (a tie of two empty answers) elsewhere. Allowing
+            // one such prompt of the n is a tolerance of 0.4 / n; a flipped preference would give 0.1.
+            int prompts = json.get("prompts").getAsInt();
+            assertEquals(6, prompts);
+            assertEquals(0.9, winRate, 0.4 / prompts + 1e-9, result.out());
             JsonArray ci = json.getAsJsonArray("ci95");
             assertTrue(ci.get(0).getAsDouble() <= winRate && winRate <= ci.get(1).getAsDouble(), ci.toString());
             assertTrue(judge.requests() > 0);

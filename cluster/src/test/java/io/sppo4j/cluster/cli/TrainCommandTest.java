@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import io.sppo4j.model.task.game.BuiltinGames;
+import io.sppo4j.model.task.game.Exploitability;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,32 +24,45 @@ class TrainCommandTest {
             "--set", "sppo4j.sft.steps=60", "--set", "sppo4j.sft.warmup-steps=5", "--set", "sppo4j.sft.eval-prompts=16",
             "--set", "sppo4j.eval.prompts=32", "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu");
 
+    /** Long enough for the policy to learn past the margin below. */
+    private static final int ASYNC_STEPS = 60;
+    /** Enough evaluation prompts for three standard errors of the win rate to stay below 0.14. */
+    private static final int ASYNC_EVAL_PROMPTS = 128;
+
     @TempDir
     Path dir;
 
     @Test
     void asyncRunWritesCurvesAndASummary() throws Exception {
         Path out = dir.resolve("async");
-        // Evaluating every 5 versions puts the final version (v15) on the cadence as well as last.
-        CliRun.Result result = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=5");
+        // Evaluating every 15 versions puts the final version (v30) on the cadence as well as last.
+        CliRun.Result result = train(out, "--set", "sppo4j.learner.max-steps=" + ASYNC_STEPS, "--set", "sppo4j.eval.every=15",
+                "--set", "sppo4j.eval.prompts=" + ASYNC_EVAL_PROMPTS);
         assertEquals(0, result.code(), result.err());
         JsonObject summary = result.lastJsonLine();
         for (String field : List.of("winrate_vs_ref", "mean_len", "ref_mean_len", "steps", "skipped_steps", "samples",
                 "dropped_stale", "wall_s")) {
             assertTrue(summary.has(field), "summary lacks " + field + ": " + summary);
         }
-        assertEquals(30, summary.get("steps").getAsInt() + summary.get("skipped_steps").getAsInt(), summary.toString());
+        assertEquals(ASYNC_STEPS, summary.get("steps").getAsInt() + summary.get("skipped_steps").getAsInt(), summary.toString());
         assertEquals(0, summary.get("skipped_steps").getAsInt(), "every step applied; the log says: "
                 + (result.out() + result.err()).lines().filter(line -> line.contains("skipped")).toList());
-        assertEquals(30 * 4 * 4, summary.get("samples").getAsInt(), "4 groups of K=4 per step");
+        assertEquals(ASYNC_STEPS * 4 * 4, summary.get("samples").getAsInt(), "4 groups of K=4 per step");
         double winRate = summary.get("winrate_vs_ref").getAsDouble();
-        assertTrue(winRate >= 0 && winRate <= 1, "win rate " + winRate);
+        // Against the SFT reference a policy that learned nothing wins half its comparisons; the
+        // standard error of a win rate over n prompts is at most sqrt(1/4n), and 3 of them is the margin.
+        double margin = 3 * Math.sqrt(0.25 / ASYNC_EVAL_PROMPTS);
+        assertTrue(winRate > 0.5 + margin, "win rate " + winRate + " not above 1/2 + " + margin + ": the policy did not learn");
+        // The wins are not bought with silence or with rambling: the policy still answers, within
+        // the 10 new tokens allowed.
+        double meanLength = summary.get("mean_len").getAsDouble();
+        assertTrue(meanLength >= 1 && meanLength <= 10, "mean length " + meanLength);
         List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
         assertTrue(csv.get(0).startsWith("step,version,loss"), csv.get(0));
         assertTrue(csv.get(0).contains(",skipped_steps,"), csv.get(0));
         List<String> steps = csv.subList(1, csv.size()).stream().map(line -> line.substring(0, line.indexOf(','))).toList();
-        assertEquals(31, steps.size(), "a row per step and the baseline evaluation's: " + steps);
-        assertEquals(31, new java.util.HashSet<>(steps).size(), "no step has two rows: " + steps);
+        assertEquals(ASYNC_STEPS + 1, steps.size(), "a row per step and the baseline evaluation's: " + steps);
+        assertEquals(ASYNC_STEPS + 1, new java.util.HashSet<>(steps).size(), "no step has two rows: " + steps);
         assertTrue(Files.size(out.resolve("curves.png")) > 1_000);
         assertTrue(Files.isDirectory(out.resolve("checkpoints")), "learner checkpoints");
         // The built-in policy leaves as a GPT-2 directory transformers loads.
@@ -56,23 +71,32 @@ class TrainCommandTest {
         assertTrue(Files.size(policy.resolve("model.safetensors")) > 4L * 20_000, "the weights");
 
         // Same settings again: the reference comes from the cache and the finished run resumes as finished.
-        CliRun.Result again = train(out, "--set", "sppo4j.learner.max-steps=30", "--set", "sppo4j.eval.every=5");
+        CliRun.Result again = train(out, "--set", "sppo4j.learner.max-steps=" + ASYNC_STEPS, "--set", "sppo4j.eval.every=15",
+                "--set", "sppo4j.eval.prompts=" + ASYNC_EVAL_PROMPTS);
         assertEquals(0, again.code(), again.err());
         assertTrue(again.lastJsonLine().get("reference_reused").getAsBoolean());
-        assertEquals(30, again.lastJsonLine().get("steps").getAsInt(), "totals come from the resumed learner");
+        assertEquals(ASYNC_STEPS, again.lastJsonLine().get("steps").getAsInt(), "totals come from the resumed learner");
         assertEquals(0, again.lastJsonLine().get("steps_this_run").getAsInt());
     }
 
     @Test
     void iterationsScheduleReportsTheWinRateOfEachIteration() throws Exception {
         CliRun.Result result = train(dir.resolve("iterations"),
-                "--set", "sppo4j.schedule=iterations", "--set", "sppo4j.iterations.count=2",
-                "--set", "sppo4j.iterations.prompts=16", "--set", "sppo4j.iterations.epochs=1");
+                "--set", "sppo4j.schedule=iterations", "--set", "sppo4j.iterations.count=3",
+                "--set", "sppo4j.iterations.prompts=64", "--set", "sppo4j.iterations.epochs=1",
+                "--set", "sppo4j.eval.prompts=" + ASYNC_EVAL_PROMPTS);
         assertEquals(0, result.code(), result.err());
         JsonObject summary = result.lastJsonLine();
-        assertEquals(2, summary.getAsJsonArray("winrate_by_iteration").size(), summary.toString());
-        assertEquals(2 * 16 / 4, summary.get("steps").getAsInt(), "16 groups per iteration, 4 per step");
-        assertEquals(2, summary.get("versions").getAsInt());
+        com.google.gson.JsonArray winRates = summary.getAsJsonArray("winrate_by_iteration");
+        assertEquals(3, winRates.size(), summary.toString());
+        assertEquals(3 * 64 / 4, summary.get("steps").getAsInt(), "64 groups per iteration, 4 per step");
+        assertEquals(3, summary.get("versions").getAsInt());
+        // Each iteration trains on from the last: the win rate over the SFT reference rises, and the
+        // last is above 1/2 by three standard errors of a win rate over the evaluation prompts.
+        double first = winRates.get(0).getAsDouble();
+        double last = winRates.get(2).getAsDouble();
+        assertTrue(last > first, "win rates by iteration " + winRates);
+        assertTrue(last > 0.5 + 3 * Math.sqrt(0.25 / ASYNC_EVAL_PROMPTS), "win rates by iteration " + winRates);
     }
 
     @Test
@@ -80,14 +104,27 @@ class TrainCommandTest {
         Path profile = Path.of("..", "config", "game.conf");
         CliRun.Result result = CliRun.run("train", "--json", "--out", dir.resolve("game").toString(),
                 "--config", profile.toString(), "--set", "sppo4j.tasks.game.name=weighted-rps",
-                "--set", "sppo4j.learner.max-steps=200", "--set", "sppo4j.eval.every=100",
-                "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu");
+                "--set", "sppo4j.learner.max-steps=1500", "--set", "sppo4j.eval.every=500",
+                "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=auto");
         assertEquals(0, result.code(), result.err());
         JsonObject summary = result.lastJsonLine();
         assertEquals("game", summary.get("task").getAsString());
+        // What auto chose, and why, in the summary and on stderr (this machine has no GPU).
+        JsonObject devices = summary.getAsJsonObject("devices");
+        assertEquals("cpu", devices.getAsJsonObject("learner").get("device").getAsString());
+        assertEquals("cpu", devices.getAsJsonObject("learner").get("setting").getAsString());
+        JsonObject rollout = devices.getAsJsonObject("rollout");
+        assertEquals("cpu", rollout.get("device").getAsString());
+        assertEquals("auto", rollout.get("setting").getAsString());
+        assertTrue(rollout.get("reason").getAsString().startsWith("no usable GPU: "), rollout.toString());
+        assertEquals("cpu", summary.get("rollout_device").getAsString());
+        assertTrue(result.err().contains("train: sppo4j.rollout.device = auto: cpu (no usable GPU: "), result.err());
         assertEquals(3, summary.getAsJsonArray("nash").size());
         double average = summary.get("exploitability_average").getAsDouble();
-        assertTrue(average >= 0 && average < 0.5, "exploitability of the average policy " + average);
+        // The untrained policy is uniform; its exploitability here is 0.067, and the worst policy's is 0.4.
+        double uniform = Exploitability.of(BuiltinGames.get("weighted-rps").preferences(), new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3});
+        assertTrue(average >= 0 && average < uniform / 2,
+                "exploitability of the average policy " + average + ", not below half the uniform policy's " + uniform);
         assertTrue(!summary.has("reference_reused"), "a game needs no SFT reference");
     }
 
@@ -118,6 +155,15 @@ class TrainCommandTest {
         CliRun.Result result = train(dir.resolve("bad"), "--set", "sppo4j.schedule=sometimes");
         assertEquals(2, result.code());
         assertTrue(result.err().contains("sppo4j.schedule"), result.err());
+    }
+
+    @Test
+    void aGpuLearnerWithoutAGpuFailsAtStartNamingWhatIsMissing() {
+        CliRun.Result result = train(dir.resolve("gpu"), "--set", "sppo4j.learner.device=gpu");
+        assertEquals(2, result.code(), result.err());
+        assertTrue(result.err().contains("error: sppo4j.learner.device = gpu, but DJL sees no GPU: "), result.err());
+        assertTrue(result.err().contains("is a CPU build"), result.err());
+        assertTrue(!Files.exists(dir.resolve("gpu").resolve("reference")), "nothing ran");
     }
 
     private CliRun.Result train(Path out, String... extra) {

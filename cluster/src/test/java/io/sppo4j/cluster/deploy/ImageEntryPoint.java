@@ -9,17 +9,24 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What the Dockerfile's runtime stage runs: its exec-form ENTRYPOINT and CMD, and what it copies. */
+/** What a Dockerfile's runtime stage runs: its exec-form ENTRYPOINT and CMD, and what it copies. */
 public record ImageEntryPoint(List<String> entrypoint, List<String> command, List<String> copies) {
 
     public static final Path DOCKERFILE = Manifests.ROOT.resolve("Dockerfile");
 
+    /** The GPU image: the lean jar on PyTorch's CUDA runtime image. */
+    public static final Path CUDA_DOCKERFILE = Manifests.ROOT.resolve("Dockerfile.cuda");
+
     public static ImageEntryPoint read() throws IOException {
+        return read(DOCKERFILE);
+    }
+
+    public static ImageEntryPoint read(Path dockerfile) throws IOException {
         List<String> entrypoint = null;
         List<String> command = List.of();
         List<String> copies = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(DOCKERFILE)) {
+        for (String line : Files.readAllLines(dockerfile)) {
             String trimmed = line.strip();
             if (trimmed.startsWith("ENTRYPOINT ")) {
                 entrypoint = json.readValue(trimmed.substring("ENTRYPOINT ".length()), new TypeReference<List<String>>() {});
@@ -30,7 +37,7 @@ public record ImageEntryPoint(List<String> entrypoint, List<String> command, Lis
             }
         }
         if (entrypoint == null) {
-            throw new IllegalStateException(DOCKERFILE + " has no exec-form ENTRYPOINT");
+            throw new IllegalStateException(dockerfile + " has no exec-form ENTRYPOINT");
         }
         return new ImageEntryPoint(entrypoint, command, copies);
     }

@@ -61,6 +61,8 @@ import picocli.CommandLine;
 class KubernetesManifestsTest {
 
     private static final Set<String> ROLES = Set.of("learner", "judge", "rollout");
+    /** The Lease the production overlay's lease-majority resolver takes (sppo4j.cluster.lease-majority.lease-name). */
+    private static final String SBR_LEASE = "sppo4j-pekko-sbr";
     private static Set<String> exported;
 
     @BeforeAll
@@ -88,6 +90,10 @@ class KubernetesManifestsTest {
     void productionOverlayPutsTheLearnerOnAGpuAndScalesRollouts() throws Exception {
         Manifests production = render("overlays/production");
         checkWorkloads(production, Map.of("learner", 2, "judge", 2, "rollout", 4));
+        for (Deployment deployment : production.all(Deployment.class)) {
+            assertTrue(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()
+                    .contains("sppo4j.cluster.downing=lease-majority"), deployment.getMetadata().getName() + " decides splits by a Lease");
+        }
         checkConfigMapMountedWhereTheCliReadsIt(production);
         PodSpec learner = production.named(Deployment.class, "sppo4j-learner").getSpec().getTemplate().getSpec();
         Container container = learner.getContainers().get(0);
@@ -96,6 +102,10 @@ class KubernetesManifestsTest {
         assertFalse(learner.getNodeSelector().isEmpty(), "the learner selects GPU nodes");
         assertTrue(learner.getTolerations().stream().anyMatch(t -> "nvidia.com/gpu".equals(t.getKey())),
                 "the learner tolerates the GPU nodes' taint");
+        checkGpuImage(production, "learner", "sppo4j.learner.device=gpu");
+        for (String role : List.of("judge", "rollout")) {
+            assertEquals("registry.example.com/sppo4j:0.1.0", container(production, role).getImage(), role + " keeps the CPU image");
+        }
 
         HorizontalPodAutoscaler hpa = production.named(HorizontalPodAutoscaler.class, "sppo4j-rollout");
         assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
@@ -114,6 +124,40 @@ class KubernetesManifestsTest {
                 .replace("<<.GroupBy>>", "namespace")));
         assertEquals(Set.of("sppo_learner_busy_seconds_total"), ruleMetrics);
         assertTrue(exported.containsAll(ruleMetrics), "a node exports " + ruleMetrics);
+    }
+
+    @Test
+    void theGpuWorkersOverlayPutsEveryRoleOnAGpuWithTheCudaImage() throws Exception {
+        Manifests gpuWorkers = render("overlays/production-gpu-workers");
+        checkWorkloads(gpuWorkers, Map.of("learner", 2, "judge", 2, "rollout", 4));
+        checkGpuImage(gpuWorkers, "learner", "sppo4j.learner.device=gpu");
+        checkGpuImage(gpuWorkers, "rollout", "sppo4j.rollout.device=gpu");
+        checkGpuImage(gpuWorkers, "judge", "sppo4j.judge.reward-model.device=gpu");
+    }
+
+    /**
+     * The role's pod runs the CUDA image (Dockerfile.cuda, as the production overlay names it) on
+     * one GPU of a GPU node, and its arguments, which the CUDA image's entry point accepts, demand
+     * the GPU so a pod without one fails at start instead of computing on the CPU.
+     */
+    private static void checkGpuImage(Manifests manifests, String role, String deviceSetting) throws Exception {
+        Container container = container(manifests, role);
+        assertEquals("registry.example.com/sppo4j-cuda:0.1.0", container.getImage(), role + " image");
+        assertEquals(new Quantity("1"), container.getResources().getLimits().get("nvidia.com/gpu"), role + " GPU limit");
+        PodSpec pod = manifests.named(Deployment.class, "sppo4j-" + role).getSpec().getTemplate().getSpec();
+        assertEquals("true", pod.getNodeSelector().get("nvidia.com/gpu.present"), role + " selects GPU nodes");
+        List<String> args = new ArrayList<>(ImageEntryPoint.read(ImageEntryPoint.CUDA_DOCKERFILE).arguments());
+        args.addAll(container.getArgs());
+        CommandLine.ParseResult parsed = new CommandLine(new SppoCli()).parseArgs(args.toArray(String[]::new));
+        assertEquals(List.of(role), parsed.subcommand().matchedOptionValue("--roles", List.of()), role + " role");
+        assertEquals(List.of(deviceSetting), parsed.subcommand().matchedOptionValue("--set", List.of()), role + " device");
+        Config settings = Settings.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
+                List.of("POD_IP=\"10.1.2.3\"", deviceSetting));
+        assertEquals("gpu", settings.getString(deviceSetting.substring(0, deviceSetting.indexOf('='))), "the key exists and loads");
+    }
+
+    private static Container container(Manifests manifests, String role) {
+        return manifests.named(Deployment.class, "sppo4j-" + role).getSpec().getTemplate().getSpec().getContainers().get(0);
     }
 
     @Test
@@ -163,8 +207,9 @@ class KubernetesManifestsTest {
     }
 
     private static Manifests render(String kustomization) throws Exception {
-        int minor = Manifests.kubectlMinorVersion();
-        assumeTrue(minor >= Manifests.KUBECTL_MIN_MINOR, (minor < 0 ? "kubectl is not on the PATH"
+        Manifests.Kubectl kubectl = Manifests.kubectl();
+        int minor = kubectl.minor();
+        assumeTrue(minor >= Manifests.KUBECTL_MIN_MINOR, (minor < 0 ? kubectl.problem()
                 : "kubectl 1." + minor + " bundles a kustomize too old for k8s/ (1." + Manifests.KUBECTL_MIN_MINOR
                         + "+ needed)") + ", so k8s/" + kustomization + " is not rendered here; the base is checked without it");
         return Manifests.render(kustomization);
@@ -218,23 +263,42 @@ class KubernetesManifestsTest {
 
     /**
      * Discovery reads pods: rollout and judge pods run as an account bound to get, watch and list
-     * on pods alone; the learner's account may also patch pods (its own deletion cost), nothing more.
+     * on pods alone; the learner's account may also patch pods (its own deletion cost). Where
+     * every pod runs {@code downing = lease-majority}, both accounts may also create Leases and
+     * get and update the resolver's one Lease; elsewhere they have no Lease rights at all.
      */
     private static void checkRbac(Manifests manifests) {
-        Map<String, Set<String>> verbsByAccount = new java.util.HashMap<>();
+        Map<String, Set<String>> podVerbs = new java.util.HashMap<>();
+        Map<String, Set<String>> leaseVerbs = new java.util.HashMap<>();
         for (RoleBinding binding : manifests.all(RoleBinding.class)) {
             assertEquals("Role", binding.getRoleRef().getKind(), "namespaced roles only");
             Role role = manifests.named(Role.class, binding.getRoleRef().getName());
             for (PolicyRule rule : role.getRules()) {
-                assertEquals(List.of(""), rule.getApiGroups(), role.getMetadata().getName() + " API groups");
-                assertEquals(List.of("pods"), rule.getResources(), role.getMetadata().getName() + " resources");
+                String name = role.getMetadata().getName();
+                Map<String, Set<String>> verbs;
+                if (rule.getApiGroups().equals(List.of("")) && rule.getResources().equals(List.of("pods"))) {
+                    verbs = podVerbs;
+                } else if (rule.getApiGroups().equals(List.of("coordination.k8s.io")) && rule.getResources().equals(List.of("leases"))) {
+                    verbs = leaseVerbs;
+                    // Only create cannot name its object; reading and updating are for the resolver's Lease alone.
+                    assertTrue(rule.getVerbs().equals(List.of("create")) || rule.getResourceNames().equals(List.of(SBR_LEASE)),
+                            name + " limits " + rule.getVerbs() + " to the Lease " + SBR_LEASE);
+                } else {
+                    throw new AssertionError(name + " grants " + rule.getResources() + " in " + rule.getApiGroups());
+                }
                 for (var subject : binding.getSubjects()) {
-                    verbsByAccount.computeIfAbsent(subject.getName(), a -> new TreeSet<>()).addAll(rule.getVerbs());
+                    verbs.computeIfAbsent(subject.getName(), a -> new TreeSet<>()).addAll(rule.getVerbs());
                 }
             }
         }
-        assertEquals(Set.of("get", "list", "watch"), verbsByAccount.get("sppo4j"), "the workers' account");
-        assertEquals(Set.of("get", "list", "watch", "patch"), verbsByAccount.get("sppo4j-learner"), "the learner's account");
+        assertEquals(Set.of("get", "list", "watch"), podVerbs.get("sppo4j"), "the workers' account");
+        assertEquals(Set.of("get", "list", "watch", "patch"), podVerbs.get("sppo4j-learner"), "the learner's account");
+        boolean leaseMajority = manifests.all(Deployment.class).stream().allMatch(deployment -> deployment.getSpec()
+                .getTemplate().getSpec().getContainers().get(0).getArgs().contains("sppo4j.cluster.downing=lease-majority"));
+        Map<String, Set<String>> expectedLeaseVerbs = leaseMajority
+                ? Map.of("sppo4j", Set.of("create", "get", "update"), "sppo4j-learner", Set.of("create", "get", "update"))
+                : Map.of();
+        assertEquals(expectedLeaseVerbs, leaseVerbs, "Lease rights exactly where lease-majority downing runs");
         for (Deployment deployment : manifests.all(Deployment.class)) {
             String account = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
             boolean learner = deployment.getMetadata().getName().equals("sppo4j-learner");

@@ -35,6 +35,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,32 +70,54 @@ final class Manifests {
         this.objects = objects;
     }
 
-    /** Whether {@code kubectl} (with its built-in kustomize) is on the PATH. */
     /** The oldest kubectl whose built-in kustomize (v4+) reads these kustomizations. */
     static final int KUBECTL_MIN_MINOR = 21;
 
     /**
-     * The client's minor version ("1.27" gives 27), or -1 without kubectl. Debian bookworm's
+     * The client's minor version ("1.27" gives 27), or -1 with what went wrong: kubectl missing,
+     * failing, hanging, or printing no version (each said as it is). Debian bookworm's
      * kubernetes-client is 1.20, whose kustomize v2.0.3 knows neither {@code patches} nor
      * {@code replicas} nor {@code labels}.
      */
-    static int kubectlMinorVersion() {
+    static Kubectl kubectl() {
+        Process process;
         try {
-            Process process = new ProcessBuilder("kubectl", "version", "--client", "-o", "json")
-                    .redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                return -1;
+            process = new ProcessBuilder("kubectl", "version", "--client", "-o", "json").redirectErrorStream(true).start();
+        } catch (IOException e) {
+            // ProcessBuilder fails to start a program only when it cannot find or execute it.
+            return new Kubectl(-1, "kubectl is not on the PATH (" + e.getMessage() + ")");
+        }
+        try {
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "(unreadable output: " + e.getMessage() + ")";
+                }
+            });
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return new Kubectl(-1, "kubectl version --client did not answer within 30 s");
+            }
+            String out = output.get(5, TimeUnit.SECONDS).strip();
+            if (process.exitValue() != 0) {
+                return new Kubectl(-1, "kubectl version --client exited with code " + process.exitValue() + ": "
+                        + out.substring(0, Math.min(out.length(), 400)));
             }
             java.util.regex.Matcher minor = java.util.regex.Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)").matcher(out);
-            return minor.find() ? Integer.parseInt(minor.group(1)) : -1;
-        } catch (IOException e) {
-            return -1;
+            return minor.find() ? new Kubectl(Integer.parseInt(minor.group(1)), null)
+                    : new Kubectl(-1, "kubectl version --client printed no minor version: "
+                            + out.substring(0, Math.min(out.length(), 400)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return new Kubectl(-1, "interrupted while asking kubectl for its version");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return new Kubectl(-1, "kubectl version --client: " + e);
         }
     }
+
+    /** The kubectl found, or why none can render: its minor version (-1 when unusable) and what went wrong. */
+    record Kubectl(int minor, String problem) {}
 
     /** {@code kubectl kustomize k8s/<kustomization>}, parsed. */
     static Manifests render(String kustomization) throws Exception {

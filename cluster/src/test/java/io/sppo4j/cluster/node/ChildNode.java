@@ -1,46 +1,37 @@
 package io.sppo4j.cluster.node;
 
+import io.sppo4j.cluster.TestTime;
 import io.sppo4j.cluster.bench.LoopbackPorts;
+import io.sppo4j.cluster.bench.NodeProcess;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * A cluster node in a JVM of its own, started the way a user starts one ({@code sppo node}),
  * observed through its Prometheus endpoint and its log, and killed with SIGKILL when a test
- * needs a crash.
+ * needs a crash (a {@link NodeProcess} under the names the tests use).
  */
 final class ChildNode implements AutoCloseable {
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     final String name;
     final int port;
     final int metricsPort;
     final Path log;
-    private final Process process;
+    final NodeProcess process;
 
-    private ChildNode(String name, int port, int metricsPort, Path log, Process process) {
-        this.name = name;
-        this.port = port;
-        this.metricsPort = metricsPort;
-        this.log = log;
+    private ChildNode(NodeProcess process) {
         this.process = process;
+        this.name = process.name();
+        this.port = process.spec().port();
+        this.metricsPort = process.spec().metricsPort();
+        this.log = process.log();
     }
 
     /** Starts {@code sppo node} with the test's classpath, logging to {@code dir/name.log}. */
@@ -59,20 +50,12 @@ final class ChildNode implements AutoCloseable {
      */
     static ChildNode start(Path dir, String name, String roles, int port, Path config, List<String> arguments,
             Map<String, String> environment) throws IOException {
-        int metricsPort = freePort();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"),
-                "io.sppo4j.cluster.cli.SppoCli", "node",
-                "--roles", roles, "--port", Integer.toString(port), "--metrics-port", Integer.toString(metricsPort),
-                "--config", config.toString()));
-        command.addAll(arguments);
-        Path log = dir.resolve(name + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        return new ChildNode(name, port, metricsPort, log, process);
+        return start(dir, NodeProcess.Spec.loopback(name, roles, port, freePort(), config, arguments)
+                .withEnvironment(environment));
+    }
+
+    static ChildNode start(Path dir, NodeProcess.Spec spec) throws IOException {
+        return new ChildNode(NodeProcess.start(dir, spec));
     }
 
     /**
@@ -105,15 +88,17 @@ final class ChildNode implements AutoCloseable {
     }
 
     /**
-     * Polls {@code condition} until it holds; after {@code timeout} fails with {@code what} and
-     * the last lines of every node's log, which is where a child JVM's trouble shows.
+     * Polls {@code condition} until it holds; after {@code timeout} (scaled by {@link TestTime})
+     * fails with {@code what} and the last lines of every node's log, which is where a child
+     * JVM's trouble shows.
      */
     static void await(List<ChildNode> nodes, String what, Duration timeout, BooleanSupplier condition)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration limit = TestTime.scaled(timeout);
+        long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw failure(nodes, "timed out after " + timeout.toSeconds() + " s waiting until " + what);
+                throw failure(nodes, "timed out after " + limit.toSeconds() + " s waiting until " + what);
             }
             Thread.sleep(250);
         }
@@ -137,71 +122,39 @@ final class ChildNode implements AutoCloseable {
 
     /** SIGTERM, as Kubernetes stops a pod: the shutdown hook runs and the node leaves; returns its exit code. */
     int terminate() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            throw new AssertionError(name + " did not stop within 60 s of SIGTERM");
+        try {
+            return process.terminate(TestTime.seconds(60));
+        } catch (IllegalStateException e) {
+            throw new AssertionError(e.getMessage());
         }
-        return process.exitValue();
     }
 
     /** SIGKILL: no shutdown hook, no leaving the cluster — a crash. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        process.kill();
     }
 
     boolean alive() {
-        return process.isAlive();
+        return process.alive();
     }
 
     /** The log so far; a character the node is still writing comes out as a replacement character. */
     String logText() {
-        try {
-            return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return process.logText();
     }
 
     /** Every sample of the node's metrics, by series (name with labels), or empty if it does not answer. */
     Map<String, Double> metrics() {
-        Map<String, Double> samples = new HashMap<>();
-        try {
-            HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
-                            .timeout(Duration.ofSeconds(3)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            for (String line : response.body().split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        } catch (IOException | RuntimeException e) {
-            return Map.of();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return samples;
+        return process.metrics();
     }
 
     /** The largest value of a metric over its series (labels ignored), if the node reports it. */
     OptionalDouble metric(String metric) {
-        return metrics().entrySet().stream()
-                .filter(e -> e.getKey().equals(metric) || e.getKey().startsWith(metric + "{"))
-                .mapToDouble(Map.Entry::getValue)
-                .max();
+        return process.metric(metric);
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroy(); // SIGTERM: the node leaves the cluster gracefully
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        process.close();
     }
 }

@@ -21,9 +21,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 /**
- * The part of the Kubernetes API server that pod discovery uses, on loopback: HTTPS with its own
- * CA, a service-account token, and {@code GET /api/v1/namespaces/NS/pods?labelSelector=...}
- * answered with a PodList of the pods the test declares, shaped as the API server shapes them.
+ * The part of the Kubernetes API server that pod discovery and leases use, on loopback: HTTPS
+ * with its own CA, a service-account token, {@code GET /api/v1/namespaces/NS/pods?labelSelector=...}
+ * answered with a PodList of the pods the test declares, shaped as the API server shapes them,
+ * and {@code coordination.k8s.io/v1} Leases (get, create, and update guarded by
+ * {@code resourceVersion}, a stale one answered 409 Conflict as the API server does).
  */
 final class FakeKubernetesApi implements AutoCloseable {
 
@@ -40,11 +42,13 @@ final class FakeKubernetesApi implements AutoCloseable {
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private final Map<String, String> patches = new ConcurrentHashMap<>();
+    private final LeaseStore leases;
     private final HttpsServer server;
 
     FakeKubernetesApi(Path dir, String namespace, String labelSelector) throws IOException {
         this.namespace = namespace;
         this.labelSelector = labelSelector;
+        this.leases = new LeaseStore("/apis/coordination.k8s.io/v1/namespaces/" + namespace + "/leases");
         DevelopmentCertificates certificates = new DevelopmentCertificates();
         DevelopmentCertificates.Authority ca = certificates.newAuthority("test API CA", Duration.ofDays(1));
         // The discovery client checks the server's name: the certificate carries "localhost".
@@ -80,6 +84,11 @@ final class FakeKubernetesApi implements AutoCloseable {
         return patches;
     }
 
+    /** Every holder each Lease had, in order (an empty holder: released). */
+    Map<String, List<String>> leaseHolders() {
+        return leases.holders();
+    }
+
     /** Requests answered with an error: a wrong path, namespace, selector or token. */
     List<String> refused() {
         return refused;
@@ -102,6 +111,11 @@ final class FakeKubernetesApi implements AutoCloseable {
             patches.put(pod, new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             status = 200;
             body = pod(pods.get(pod));
+        } else if (leases.handles(path)) {
+            LeaseStore.Answer answer = leases.answer(exchange.getRequestMethod(), path,
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            status = answer.status();
+            body = answer.body();
         } else if (!"GET".equals(exchange.getRequestMethod())
                 || !path.equals("/api/v1/namespaces/" + namespace + "/pods")
                 || !query.equals("labelSelector=" + labelSelector)) {
@@ -111,7 +125,9 @@ final class FakeKubernetesApi implements AutoCloseable {
             status = 200;
             body = podList();
         }
-        if (status != 200) {
+        // A missing lease (404) and a stale resourceVersion (409) are how the lease protocol goes.
+        boolean leaseProtocol = leases.handles(path) && (status == 404 || status == 409);
+        if (status >= 400 && !leaseProtocol) {
             refused.add(status + " " + exchange.getRequestMethod() + " " + path + "?" + query);
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

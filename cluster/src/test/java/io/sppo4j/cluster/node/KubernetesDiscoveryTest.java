@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * service-account token and CA on disk, the TLS Secret's files, no seed anywhere) find each other through a loopback
  * server answering the Kubernetes pods API, and form one cluster by cluster bootstrap alone. A
  * fourth pod joins later; a pod that is killed and leaves the list is downed by the Split Brain
- * Resolver; a pod stopped with SIGTERM leaves gracefully. The active learner marks its own pod
+ * Resolver, which (with {@code downing = lease-majority}, the production overlay's choice) first
+ * takes a Lease through the same API; a pod stopped with SIGTERM leaves gracefully. The active learner marks its own pod
  * with a deletion cost through the same API. Readiness and liveness are the
  * management endpoint's {@code /ready} and {@code /alive}.
  */
@@ -66,12 +67,12 @@ class KubernetesDiscoveryTest {
         await("three pods form one cluster by bootstrap", Duration.ofSeconds(90),
                 () -> upMembers(learner) == 3 && upMembers(judge) == 3 && upMembers(rollout) == 3);
         for (Pod pod : List.of(learner, judge, rollout)) {
-            await(pod.node.name + " is ready and alive", Duration.ofSeconds(30),
+            await(pod.node.name + " is ready and alive", Duration.ofSeconds(60),
                     () -> status(pod, "/ready") == 200 && status(pod, "/alive") == 200);
         }
         await("the cluster trains", Duration.ofSeconds(120), () -> learner.node.metric("sppo_learner_step").orElse(0) >= 5);
         // The active learner marks its pod so that a scale-down takes a standby first.
-        await("the active learner's pod is marked", Duration.ofSeconds(30), () -> api.patches().containsKey(learner.name));
+        await("the active learner's pod is marked", Duration.ofSeconds(60), () -> api.patches().containsKey(learner.name));
         assertEquals("{\"metadata\":{\"annotations\":{\"controller.kubernetes.io/pod-deletion-cost\":\"100\"}}}",
                 api.patches().get(learner.name));
         assertEquals(Set.of(learner.name), api.patches().keySet(), "only the learner's pod is marked");
@@ -84,15 +85,20 @@ class KubernetesDiscoveryTest {
         api.remove(rollout.name);
         rollout.node.kill();
         // Only downing removes an unreachable member: seen unreachable, then gone, is the resolver's work.
-        await("the failure detector marks the crashed pod unreachable", Duration.ofSeconds(30),
+        await("the failure detector marks the crashed pod unreachable", Duration.ofSeconds(60),
                 () -> unreachable(learner) == 1);
-        await("the Split Brain Resolver downs the vanished pod", Duration.ofSeconds(60),
+        await("the Split Brain Resolver downs the vanished pod", Duration.ofSeconds(90),
                 () -> upMembers(learner) == 3 && unreachable(learner) == 0);
+        // lease-majority: the surviving side decided only once it held the Lease in the API server.
+        List<String> holders = api.leaseHolders().getOrDefault("sppo4j-test-sbr", List.of());
+        assertTrue(holders.stream().anyMatch(holder -> holder.startsWith("sppo4j@127.0.0.1:")
+                        && !holder.endsWith(":" + rollout.node.port)),
+                "a surviving node took the resolver's Lease before downing: " + api.leaseHolders());
 
         // A scale-down: SIGTERM runs coordinated shutdown, and the node leaves the cluster itself.
         api.remove(late.name);
         assertEquals(143, late.node.terminate(), "SIGTERM ends the JVM through its shutdown hook");
-        await("the terminated pod left", Duration.ofSeconds(30), () -> upMembers(learner) == 2);
+        await("the terminated pod left", Duration.ofSeconds(60), () -> upMembers(learner) == 2);
         String leaveLog = late.node.logText();
         assertTrue(leaveLog.contains("Exiting completed"), "the stopped pod left the cluster gracefully:\n"
                 + leaveLog.substring(Math.max(0, leaveLog.length() - 6000)));
@@ -142,6 +148,8 @@ class KubernetesDiscoveryTest {
         return ChildNode.writeTinySortProfile(dir.resolve("kubernetes-test.conf"), dir.resolve("checkpoints"), 100000, """
                 host = "127.0.0.1"
                 stable-after = 5s
+                downing = lease-majority
+                lease-majority.lease-name = "sppo4j-test-sbr"
                 discovery-method = kubernetes-api
                 tls { enabled = true, directory = "%s" }
                 kubernetes {

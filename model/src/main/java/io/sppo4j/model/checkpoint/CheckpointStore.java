@@ -50,17 +50,27 @@ public final class CheckpointStore {
 
     private final Path directory;
     private final int keep;
+    private final CommitGuard guard;
 
     /**
      * @param directory where the checkpoints live; created on the first save
      * @param keep how many of the newest checkpoints survive a save (at least 1)
      */
     public CheckpointStore(Path directory, int keep) {
+        this(directory, keep, CommitGuard.NONE);
+    }
+
+    /**
+     * @param guard runs each save's rename into place and removal of old checkpoints; it may
+     *     refuse them (a learner superseded by another must not write)
+     */
+    public CheckpointStore(Path directory, int keep, CommitGuard guard) {
         if (keep < 1) {
             throw new IllegalArgumentException("a checkpoint store must keep at least 1 checkpoint, got " + keep);
         }
         this.directory = directory;
         this.keep = keep;
+        this.guard = guard;
     }
 
     public Path directory() {
@@ -90,7 +100,10 @@ public final class CheckpointStore {
         try {
             writeContents(temp, checkpoint);
             DurableFiles.syncDirectory(temp);
-            publish(temp, target, name);
+            guard.commit(checkpoint.step(), () -> {
+                publish(temp, target, name);
+                retainNewest(checkpoint.step());
+            });
         } catch (Throwable failure) {
             try {
                 DurableFiles.deleteRecursively(temp);
@@ -99,7 +112,6 @@ public final class CheckpointStore {
             }
             throw failure;
         }
-        retainNewest(checkpoint.step());
         return target;
     }
 

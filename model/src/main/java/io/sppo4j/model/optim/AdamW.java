@@ -54,7 +54,7 @@ import java.util.Map;
  * model (or, after {@link #restoreState}, a model with the same parameter names and shapes).
  * Not thread-safe: the learner that owns it calls it from one thread at a time.
  */
-public final class AdamW implements AutoCloseable {
+public final class AdamW implements Optimizer {
 
     /** Name written into and expected from {@link OptimizerState#algorithm()}. */
     public static final String ALGORITHM = "adamw";
@@ -157,26 +157,8 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /**
-     * Names the first parameter, in model order, whose gradient is not finite (its sum of
-     * squares is NaN or infinite), and counts the others: where to look for the cause.
-     */
     private static String nonFinite(List<Trainable> trainable, float[] squares) {
-        String first = null;
-        int count = 0;
-        for (int i = 0; i < squares.length; i++) {
-            if (!Float.isFinite(squares[i])) {
-                if (first == null) {
-                    first = trainable.get(i).name() + " (sum of squared gradients " + squares[i] + ")";
-                }
-                count++;
-            }
-        }
-        if (first == null) {
-            // Every parameter's sum is finite but their total overflowed float32.
-            return "the global gradient norm overflowed float32 although every parameter's gradient is finite";
-        }
-        return "non-finite gradient in " + first + (count > 1 ? " and " + (count - 1) + " more parameters" : "");
+        return GradientClipping.nonFiniteCause(trainable.stream().map(Trainable::name).toList(), squares);
     }
 
     /**

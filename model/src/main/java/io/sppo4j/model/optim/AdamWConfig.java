@@ -12,7 +12,8 @@ package io.sppo4j.model.optim;
  * @param maxGradNorm global L2 norm the gradients are clipped to; 0 disables clipping
  */
 public record AdamWConfig(
-        float learningRate, float beta1, float beta2, float epsilon, float weightDecay, float maxGradNorm) {
+        float learningRate, float beta1, float beta2, float epsilon, float weightDecay, float maxGradNorm)
+        implements OptimizerConfig {
 
     /** nanoGPT-like defaults: 3e-4, betas (0.9, 0.999), 1e-8, weight decay 0.01, clip at 1.0. */
     public static final AdamWConfig DEFAULTS = new AdamWConfig(3e-4f, 0.9f, 0.999f, 1e-8f, 0.01f, 1.0f);
@@ -40,6 +41,11 @@ public record AdamWConfig(
 
     public AdamWConfig withMaxGradNorm(float value) {
         return new AdamWConfig(learningRate, beta1, beta2, epsilon, weightDecay, value);
+    }
+
+    @Override
+    public Optimizer create(LearningRateSchedule schedule) {
+        return new AdamW(this, schedule);
     }
 
     /** Whether gradients are clipped to a global norm before the update. */

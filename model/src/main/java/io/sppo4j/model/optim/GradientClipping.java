@@ -51,4 +51,28 @@ final class GradientClipping {
         }
         return (float) (maxNorm / (norm + NORM_EPSILON));
     }
+
+    /**
+     * Names the first parameter, in model order, whose gradient is not finite (its sum of
+     * squares is NaN or infinite), and counts the others: where to look for the cause.
+     *
+     * @param names the parameters' names, in the order of {@code squares}
+     */
+    static String nonFiniteCause(List<String> names, float[] squares) {
+        String first = null;
+        int count = 0;
+        for (int i = 0; i < squares.length; i++) {
+            if (!Float.isFinite(squares[i])) {
+                if (first == null) {
+                    first = names.get(i) + " (sum of squared gradients " + squares[i] + ")";
+                }
+                count++;
+            }
+        }
+        if (first == null) {
+            // Every parameter's sum is finite but their total overflowed float32.
+            return "the global gradient norm overflowed float32 although every parameter's gradient is finite";
+        }
+        return "non-finite gradient in " + first + (count > 1 ? " and " + (count - 1) + " more parameters" : "");
+    }
 }

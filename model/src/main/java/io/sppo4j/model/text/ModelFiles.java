@@ -52,10 +52,11 @@ final class ModelFiles {
         if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
             return Optional.of(value.getAsString());
         }
-        if (value.isJsonObject() && value.getAsJsonObject().has("content")) {
-            return Optional.of(value.getAsJsonObject().get("content").getAsString());
+        JsonElement content = value.isJsonObject() ? value.getAsJsonObject().get("content") : null;
+        if (content != null && content.isJsonPrimitive() && content.getAsJsonPrimitive().isString()) {
+            return Optional.of(content.getAsString());
         }
         throw new IllegalArgumentException(
-                file + ": '" + key + "' must be a string or an object with \"content\", got " + value);
+                file + ": '" + key + "' must be a string or an object with a string \"content\", got " + value);
     }
 }

@@ -8,9 +8,7 @@ import com.google.gson.JsonParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,18 +47,21 @@ final class PromptFileReader {
         PromptFormat resolved = format.resolve(file);
         List<PromptEntry> entries = new ArrayList<>();
         int skipped = 0;
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String text;
+        try (Utf8Lines lines = new Utf8Lines(file)) {
             int line = 0;
-            while ((text = reader.readLine()) != null) {
+            while (true) {
                 line++;
-                if (text.isBlank()) {
-                    continue;
-                }
                 try {
+                    String text = lines.next();
+                    if (text == null) {
+                        break;
+                    }
+                    if (text.isBlank()) {
+                        continue;
+                    }
                     entries.add(resolved == PromptFormat.JSONL ? jsonLine(text, line)
                             : new PromptEntry(text, Optional.empty(), line));
-                } catch (BadLine e) {
+                } catch (BadLine | Utf8Lines.NotUtf8 e) {
                     String message = file + ":" + line + ": " + e.getMessage();
                     if (!skipBadLines) {
                         throw new IllegalArgumentException(message);

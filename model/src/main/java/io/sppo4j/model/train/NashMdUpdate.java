@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.NashMdLoss;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
@@ -16,11 +16,11 @@ public final class NashMdUpdate {
 
     private final LanguageModel policy;
     private final LanguageModel reference;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final NashMdLoss loss;
     private final SequenceScorer scorer;
 
-    public NashMdUpdate(LanguageModel policy, LanguageModel reference, AdamW optimizer, NashMdLoss loss, int padId) {
+    public NashMdUpdate(LanguageModel policy, LanguageModel reference, Optimizer optimizer, NashMdLoss loss, int padId) {
         this.policy = policy;
         this.reference = reference;
         this.optimizer = optimizer;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.PairwiseLoss;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
@@ -22,11 +22,11 @@ public final class PairwiseUpdate {
 
     private final LanguageModel policy;
     private final LanguageModel reference;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final PairwiseLoss loss;
     private final SequenceScorer scorer;
 
-    public PairwiseUpdate(LanguageModel policy, LanguageModel reference, AdamW optimizer, PairwiseLoss loss, int padId) {
+    public PairwiseUpdate(LanguageModel policy, LanguageModel reference, Optimizer optimizer, PairwiseLoss loss, int padId) {
         this.policy = policy;
         this.reference = reference;
         this.optimizer = optimizer;

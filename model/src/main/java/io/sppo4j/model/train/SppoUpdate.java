@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.SppoLoss;
 import io.sppo4j.model.nd.Autograd;
-import io.sppo4j.model.optim.AdamW;
+import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
@@ -15,11 +15,11 @@ import io.sppo4j.model.scoring.SequenceScorer;
 public final class SppoUpdate {
 
     private final LanguageModel policy;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final SppoLoss loss;
     private final SequenceScorer scorer;
 
-    public SppoUpdate(LanguageModel policy, AdamW optimizer, SppoLoss loss, int padId) {
+    public SppoUpdate(LanguageModel policy, Optimizer optimizer, SppoLoss loss, int padId) {
         this.policy = policy;
         this.optimizer = optimizer;
         this.loss = loss;

@@ -1,14 +1,12 @@
 package io.sppo4j.model.hf;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.google.gson.Gson;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.sppo4j.model.crosscheck.TransformersFixtures;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
 import io.sppo4j.model.judge.pairrm.PairRmFixtures;
 import io.sppo4j.model.judge.pairrm.RandomPairRm;
@@ -95,66 +93,11 @@ class HfFixturesTest {
     }
 
     private static List<Path> fixtures() throws IOException {
-        if (!Files.isDirectory(FIXTURES)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(FIXTURES)) {
-            return entries.filter(dir -> Files.exists(dir.resolve("reference.json"))).sorted().toList();
-        }
+        return TransformersFixtures.find(FIXTURES);
     }
 
     private static void check(Path directory) throws IOException {
-        JsonObject reference = JsonParser.parseString(Files.readString(directory.resolve("reference.json"))).getAsJsonObject();
-        if (reference.has("pairrm_logits")) {
-            JsonArray sequences = reference.getAsJsonArray("pairrm_sequences");
-            int[][] ids = new int[sequences.size()][];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = ints(sequences.get(i).getAsJsonArray());
-            }
-            double[] actual = PairRmFixtures.logits(directory, ids);
-            double worst = 0;
-            for (int i = 0; i < ids.length; i++) {
-                worst = Math.max(worst, Math.abs(reference.getAsJsonArray("pairrm_logits").get(i).getAsDouble() - actual[i]));
-            }
-            assertTrue(worst <= HfLogitsTest.TOLERANCE, directory + ": max |logit - transformers| = " + worst);
-            return;
-        }
-        if (reference.has("rewards")) {
-            JsonArray sequences = reference.getAsJsonArray("sequences");
-            int[][] ids = new int[sequences.size()][];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = ints(sequences.get(i).getAsJsonArray());
-            }
-            try (HfRewardModel model = HfModels.loadReward(directory, Device.cpu())) {
-                double[] rewards = model.rewards(ids);
-                for (int i = 0; i < ids.length; i++) {
-                    double expected = reference.getAsJsonArray("rewards").get(i).getAsDouble();
-                    assertEquals(expected, rewards[i], HfLogitsTest.TOLERANCE, directory + " sequence " + i);
-                }
-            }
-            return;
-        }
-        int[] ids = ints(reference.getAsJsonArray("input_ids"));
-        JsonArray expected = reference.getAsJsonArray("logits");
-        try (HfCausalModel model = HfModels.loadCausal(directory, Device.cpu())) {
-            float[][] actual = HfLogitsTest.logits(model, ids);
-            double worst = 0;
-            for (int t = 0; t < ids.length; t++) {
-                JsonArray row = expected.get(t).getAsJsonArray();
-                assertEquals(row.size(), actual[t].length, "vocabulary size");
-                for (int v = 0; v < row.size(); v++) {
-                    worst = Math.max(worst, Math.abs(row.get(v).getAsDouble() - actual[t][v]));
-                }
-            }
-            assertTrue(worst <= HfLogitsTest.TOLERANCE, directory + ": max |logit - transformers| = " + worst);
-        }
-    }
-
-    private static int[] ints(JsonArray array) {
-        int[] values = new int[array.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = array.get(i).getAsInt();
-        }
-        return values;
+        TransformersFixtures.Comparison comparison = TransformersFixtures.compare(directory, Device.cpu());
+        assertTrue(comparison.matches(), comparison.describe());
     }
 }

@@ -1,16 +1,12 @@
 package io.sppo4j.model.hf;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
+import io.sppo4j.model.crosscheck.TransformersFixtures;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
-import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.weights.TensorDType;
 
 import java.io.IOException;
@@ -84,22 +80,6 @@ class HfLogitsTest {
 
     /** (T, V) logits of one unpadded sequence. */
     static float[][] logits(HfCausalModel model, int[] ids) {
-        try (Autograd.Scope inference = Autograd.paused(); NDManager scope = model.manager().newSubManager()) {
-            long[] tokens = new long[ids.length];
-            long[] mask = new long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                tokens[i] = ids[i];
-                mask[i] = 1;
-            }
-            NDArray logits = model.forward(scope.create(tokens, new Shape(1, ids.length)),
-                    scope.create(mask, new Shape(1, ids.length)), null, false); // (1, T, V)
-            assertArrayEquals(new long[] {1, ids.length, model.vocabSize()}, logits.getShape().getShape());
-            float[] flat = logits.toFloatArray();
-            float[][] rows = new float[ids.length][model.vocabSize()];
-            for (int t = 0; t < ids.length; t++) {
-                System.arraycopy(flat, t * model.vocabSize(), rows[t], 0, model.vocabSize());
-            }
-            return rows;
-        }
+        return TransformersFixtures.logits(model, ids);
     }
 }

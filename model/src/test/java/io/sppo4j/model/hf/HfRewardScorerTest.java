@@ -1,7 +1,7 @@
 package io.sppo4j.model.hf;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
@@ -44,7 +44,14 @@ class HfRewardScorerTest {
         try (HfRewardScorer scorer = new HfRewardScorer(model, (prompt, text) -> encode(prompt + "|" + text))) {
             int[] ids = encode("prompt|" + response);
             int[] kept = Arrays.copyOfRange(ids, ids.length - TinyHfModels.CONTEXT, ids.length);
-            assertArrayEquals(model.rewards(new int[][] {kept}), scorer.rewards("prompt", List.of(response)));
+            // The plain-Java forward pass, sharing nothing with the model, on the last CONTEXT ids;
+            // the first CONTEXT ids (all of them 'x' and the prompt) would score differently.
+            double[] rewards = scorer.rewards("prompt", List.of(response));
+            NaiveReference reference = new NaiveReference(fixture);
+            assertEquals(reference.reward(kept), rewards[0], HfLogitsTest.TOLERANCE);
+            int[] head = Arrays.copyOfRange(ids, 0, TinyHfModels.CONTEXT);
+            assertTrue(Math.abs(reference.reward(head) - rewards[0]) > 10 * HfLogitsTest.TOLERANCE,
+                    "the test could not tell the start from the end");
         }
     }
 

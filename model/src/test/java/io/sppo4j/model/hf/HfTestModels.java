@@ -55,6 +55,11 @@ public final class HfTestModels {
             return TinyHfModels.VOCAB;
         }
 
+        /** (T, V) logits of one unpadded sequence, from the plain-Java forward pass. */
+        public float[][] logits(int[] ids) {
+            return reference.logits(ids);
+        }
+
         /** log p(ids[t] | ids[..t]) for t ≥ 1, from the plain-Java logits in double precision. */
         public double[] tokenLogProbs(int[] ids) {
             float[][] logits = reference.logits(ids);

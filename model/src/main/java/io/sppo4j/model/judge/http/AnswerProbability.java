@@ -98,7 +98,13 @@ final class AnswerProbability {
                     throw new MalformedAnswerException("top_logprobs holds a non-object", false);
                 }
                 String letter = normalise(string(alternative.getAsJsonObject(), "token"));
-                double probability = Math.exp(number(alternative.getAsJsonObject(), "logprob"));
+                double logprob = number(alternative.getAsJsonObject(), "logprob");
+                if (!(logprob <= 0)) {
+                    // exp of a "log-probability" above 0 is no probability, and of a large one is infinite.
+                    throw new MalformedAnswerException("a logprobs entry has logprob " + logprob
+                            + ", not a log-probability (at most 0)", false);
+                }
+                double probability = Math.exp(logprob);
                 if (letter.equals("A")) {
                     massA += probability;
                 } else if (letter.equals("B")) {

@@ -149,10 +149,60 @@ class HttpPairwiseJudgeTest {
 
     @Test
     void aRequestThatTimesOutIsRetried() throws Exception {
+        // The first request is never answered, however fast the machine: only the time-out can end it.
+        // The limit is generous so that the answered requests fit in it on a loaded machine too.
         FakeChatServer server = server(question -> question.number() == 1 ? FakeChatServer.Reply.stalled() : confident(question));
-        double[][] p = judge(server, "sppo4j.judge.http.request-timeout=300ms").preferences(PROMPT, List.of("zz", "z"));
+        double[][] p = judge(server, "sppo4j.judge.http.request-timeout=2s").preferences(PROMPT, List.of("zz", "z"));
         assertRanksBestFirst(p, 0.8);
         assertEquals(Map.of(FailureKind.TIMEOUT, 1), observer.retries);
+        assertEquals(3, server.requests(), "two questions and the stalled attempt");
+    }
+
+    @Test
+    void aServerThatIsNotThereIsAConnectionFailureRetriedThenReported() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        FakeChatServer unused = server(HttpPairwiseJudgeTest::confident);
+        HttpPairwiseJudge judge = judge(unused, "sppo4j.judge.http.base-url=\"http://127.0.0.1:" + closedPort + "/v1\"",
+                "sppo4j.judge.http.max-attempts=3", "sppo4j.judge.http.max-concurrency=1");
+        JudgeUnavailableException error =
+                assertThrows(JudgeUnavailableException.class, () -> judge.preferences(PROMPT, List.of("zz", "z")));
+        assertTrue(error.getMessage().contains("after 3 attempts; last: connection"), error.getMessage());
+        assertTrue(error.getMessage().contains(":" + closedPort), error.getMessage());
+        assertEquals(0, unused.requests(), "nothing reached the configured server's neighbour");
+        assertTrue(observer.retries.getOrDefault(FailureKind.CONNECTION, 0) >= 2, observer.retries.toString());
+        assertEquals(java.util.Set.of(FailureKind.CONNECTION), observer.retries.keySet(), "only connection failures");
+        assertTrue(observer.gaveUp.get() >= 1);
+    }
+
+    @Test
+    void retriesWaitAnExponentialBackOff() throws Exception {
+        // One question fails twice; the waits before its second and third attempts are at least
+        // half of 400 ms and half of 800 ms (the jitter takes up to half away, never adds).
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeChatServer server = failingFirst(arrivals, 2, FakeChatServer.Reply.status(503, "busy"));
+        assertRanksBestFirst(judge(server, "sppo4j.judge.http.initial-backoff=400ms", "sppo4j.judge.http.max-backoff=10s",
+                "sppo4j.judge.http.max-attempts=3").preferences(PROMPT, List.of("zz", "z")), 0.8);
+        assertEquals(3, arrivals.size());
+        long firstWait = TimeUnit.NANOSECONDS.toMillis(arrivals.get(1) - arrivals.get(0));
+        long secondWait = TimeUnit.NANOSECONDS.toMillis(arrivals.get(2) - arrivals.get(1));
+        assertTrue(firstWait >= 200, "first back-off " + firstWait + " ms, at least 200");
+        assertTrue(secondWait >= 400, "second back-off " + secondWait + " ms, at least 400: it doubles");
+    }
+
+    @Test
+    void aRetryAfterLongerThanTheBackOffIsHonoured() throws Exception {
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeChatServer server = failingFirst(arrivals, 1,
+                new FakeChatServer.Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"), false));
+        // The back-off alone would wait at most 1 ms; the server asks for a second.
+        assertRanksBestFirst(judge(server, "sppo4j.judge.http.max-backoff=5s").preferences(PROMPT, List.of("zz", "z")), 0.8);
+        assertEquals(2, arrivals.size());
+        long waited = TimeUnit.NANOSECONDS.toMillis(arrivals.get(1) - arrivals.get(0));
+        assertTrue(waited >= 1000, "waited " + waited + " ms after Retry-After: 1");
+        assertEquals(Map.of(FailureKind.RATE_LIMITED, 1), observer.retries);
     }
 
     @Test
@@ -282,6 +332,20 @@ class HttpPairwiseJudgeTest {
         FakeChatServer server = server(HttpPairwiseJudgeTest::confident);
         judge(server, Map.of(), "sppo4j.judge.http.api-key-env=UNSET_JUDGE_KEY").preferences(PROMPT, List.of("zz", "z"));
         assertEquals(List.of("", ""), server.authorizations());
+    }
+
+    /**
+     * A server that answers the question (zz, z) with {@code failure} its first {@code failures}
+     * times, noting when each of its attempts arrived; every other question is answered at once.
+     */
+    private FakeChatServer failingFirst(List<Long> arrivals, int failures, FakeChatServer.Reply failure) throws Exception {
+        return server(question -> {
+            if (!question.responseA().equals("zz")) {
+                return confident(question);
+            }
+            arrivals.add(System.nanoTime());
+            return arrivals.size() <= failures ? failure : confident(question);
+        });
     }
 
     /** Counts what the judge reports. */

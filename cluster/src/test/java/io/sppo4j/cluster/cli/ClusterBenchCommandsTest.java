@@ -1,0 +1,89 @@
+package io.sppo4j.cluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmarks that start real node processes, run short through the command line on a tiny
+ * policy: each runs to the end and prints its JSON. {@code bench chaos} also holds its
+ * invariants under a minute and a half of faults: weight versions never go down on any rollout
+ * process, every checkpoint loads, the checkpoint journal shows one learner at a time, and
+ * training goes on across at least one learner failover.
+ */
+class ClusterBenchCommandsTest {
+
+    /** A policy and task small enough that five JVMs train on two cores. */
+    private static final List<String> TINY = List.of(
+            "sppo4j.tasks.sort.min-digits=3", "sppo4j.tasks.sort.max-digits=5", "sppo4j.policy.width=32",
+            "sppo4j.policy.layers=1", "sppo4j.policy.heads=2", "sppo4j.policy.context-length=48",
+            "sppo4j.sampling.max-new-tokens=10", "sppo4j.learner.device=cpu", "sppo4j.rollout.device=cpu",
+            "sppo4j.learner.groups-per-step=2", "sppo4j.rollout.group-size=3", "sppo4j.rollout.groups-per-batch=2",
+            "sppo4j.eval.every=100000000", "sppo4j.eval.prompts=8", "sppo4j.eval.batch-size=8");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void chaosKeepsVersionsAndCheckpointsWholeThroughRepeatedFaults() {
+        CliRun.Result result = CliRun.run(args(List.of("bench", "chaos", "--minutes", "1.5", "--every", "12",
+                "--max-pause", "8", "--seed", "3", "--json", "--out", dir.resolve("chaos").toString()),
+                "sppo4j.learner.checkpoint-every=10"));
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
+        assertEquals(0, json.get("version_regressions").getAsInt(), json.get("version_regression_details").toString());
+        assertEquals(0, json.get("corrupt_checkpoints").getAsInt(), result.err());
+        assertTrue(json.getAsJsonArray("journal_violations").isEmpty(), json.get("journal_violations").toString());
+        JsonObject faults = json.getAsJsonObject("faults");
+        assertTrue(faults.get("kill").getAsInt() >= 2 && faults.get("freeze").getAsInt() >= 1, faults.toString());
+        assertTrue(json.get("failovers").getAsInt() >= 1, "the first fault killed the active learner: " + json);
+        assertTrue(json.get("steps_gained").getAsDouble() > 10, "training went on: " + json);
+        double issued = json.get("credits_issued").getAsDouble();
+        assertTrue(issued > 0 && json.get("lost_groups").getAsDouble() <= issued, json.toString());
+    }
+
+    @Test
+    void pipelineRunsBothModesAndReportsTheirRatio() {
+        CliRun.Result result = CliRun.run(args(List.of("bench", "pipeline", "--seconds", "4", "--window", "2", "--json",
+                "--out", dir.resolve("pipeline").toString())));
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
+        for (String field : List.of("sync_samples_per_s", "async_samples_per_s", "speedup", "t_gen_ms", "t_train_ms",
+                "ideal_speedup", "fraction_of_ideal")) {
+            assertTrue(json.get(field).getAsDouble() > 0, field + " in " + json);
+        }
+        assertEquals(json.get("async_samples_per_s").getAsDouble() / json.get("sync_samples_per_s").getAsDouble(),
+                json.get("speedup").getAsDouble(), 1e-9, "the speedup is the ratio of the two throughputs");
+    }
+
+    @Test
+    void broadcastSendsEveryVersionAndComparesWithRawSockets() {
+        CliRun.Result result = CliRun.run("bench", "broadcast", "--mb", "8", "--nodes", "2", "--repeats", "1", "--json",
+                "--in-this-jvm");
+        assertEquals(0, result.code(), result.err());
+        JsonObject json = result.lastJsonLine();
+        for (String field : List.of("mb_per_s_per_node", "p50_ms", "p99_ms", "raw_tcp_mb_per_s", "ratio_to_raw")) {
+            assertTrue(json.get(field).getAsDouble() > 0, field + " in " + json);
+        }
+        assertEquals(json.get("mb_per_s_per_node").getAsDouble() / json.get("raw_tcp_mb_per_s").getAsDouble(),
+                json.get("ratio_to_raw").getAsDouble(), 1e-6, "the ratio is of the two rates");
+    }
+
+    private static String[] args(List<String> command, String... settings) {
+        List<String> all = new ArrayList<>(command);
+        for (String setting : TINY) {
+            all.addAll(List.of("--set", setting));
+        }
+        for (String setting : settings) {
+            all.addAll(List.of("--set", setting));
+        }
+        return all.toArray(String[]::new);
+    }
+}
