@@ -53,8 +53,9 @@ final class StepTally {
         SkippedStep.of(result).ifPresent(cause -> {
             skippedSteps++;
             metrics.skipped(cause.label);
-            log.warn("step {} skipped, weights unchanged: {} (gradient norm {}, loss {}); {} of {} steps skipped so far",
-                    step, cause.explanation, result.gradientNorm(), result.loss(), skippedSteps, step);
+            log.warn("step {} skipped, weights unchanged: {}{} (gradient norm {}, loss {}); {} of {} steps skipped so far",
+                    step, cause.explanation, result.skipDetail() == null ? "" : ": " + result.skipDetail(),
+                    result.gradientNorm(), result.loss(), skippedSteps, step);
         });
         metrics.stepped(step, result.loss(), batchSamples, seconds, result.applied());
         return new StepRecord(step, version, result.loss(), staleness / groups.size(), samples, throughput.record(samples),

@@ -5,6 +5,7 @@ import io.sppo4j.cluster.node.CheckpointJournal;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -156,6 +157,10 @@ public final class ChaosBenchmark {
             try {
                 store.load(checkpoint);
             } catch (IOException | RuntimeException e) {
+                if (!Files.isDirectory(checkpoint)) {
+                    // The learner still runs: its retention retired this one between list and load.
+                    continue;
+                }
                 corrupt++;
                 progress.accept("corrupt checkpoint " + checkpoint + ": " + e.getMessage());
             }

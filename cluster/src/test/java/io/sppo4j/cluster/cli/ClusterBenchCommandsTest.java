@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ class ClusterBenchCommandsTest {
     Path dir;
 
     @Test
+    @Tag("faults")
     void chaosKeepsVersionsAndCheckpointsWholeThroughRepeatedFaults() {
         CliRun.Result result = CliRun.run(args(List.of("bench", "chaos", "--minutes", "1.5", "--every", "12",
                 "--max-pause", "8", "--seed", "3", "--json", "--out", dir.resolve("chaos").toString()),

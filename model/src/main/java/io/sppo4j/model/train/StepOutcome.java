@@ -11,7 +11,7 @@ final class StepOutcome {
     static UpdateResult of(double loss, LossResult result, StepStats stats) {
         return new UpdateResult(
                 loss, stats.gradientNorm(), stats.learningRate(), mean(result.logRatio()), mean(result.target()),
-                stats.applied());
+                stats.applied(), stats.skipCause());
     }
 
     /** A batch without any pair or sample to learn from: no optimiser step. */

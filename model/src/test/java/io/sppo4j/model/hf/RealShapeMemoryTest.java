@@ -79,7 +79,9 @@ class RealShapeMemoryTest {
             rollout.setTrainable(false);
             Sampler sampler = new Sampler(SamplingConfig.ancestral(24), EOS, EOS);
             assertFlat(base, iteration -> {
-                WeightSnapshot.export(learner, iteration, TensorEncoding.FP32).importInto(rollout);
+                try (WeightSnapshot version = WeightSnapshot.export(learner, iteration, TensorEncoding.FP32)) {
+                    version.importInto(rollout); // a version's native bytes are freed when its last handle closes
+                }
                 List<int[]> prompts = RealShapes.prompts(random, 2 * K, 4, 24, rollout.vocabSize());
                 sampler.generate(new PolicyLogits(rollout), base, prompts, iteration);
             });
@@ -109,7 +111,9 @@ class RealShapeMemoryTest {
             Sampler sampler = new Sampler(SamplingConfig.ancestral(16), EOS, EOS);
             SequenceScorer scorer = new SequenceScorer(EOS);
             assertFlat(base, iteration -> {
-                WeightSnapshot.export(learner, iteration, TensorEncoding.BF16).importInto(evaluated);
+                try (WeightSnapshot version = WeightSnapshot.export(learner, iteration, TensorEncoding.BF16)) {
+                    version.importInto(evaluated);
+                }
                 List<int[]> prompts = RealShapes.prompts(random, 8, 4, 24, evaluated.vocabSize());
                 Generation generation = sampler.generate(new PolicyLogits(evaluated), base, prompts, iteration);
                 List<int[]> responses = new ArrayList<>();
