@@ -150,7 +150,9 @@ class KubernetesManifestsTest {
         args.addAll(container.getArgs());
         CommandLine.ParseResult parsed = new CommandLine(new SppoCli()).parseArgs(args.toArray(String[]::new));
         assertEquals(List.of(role), parsed.subcommand().matchedOptionValue("--roles", List.of()), role + " role");
-        assertEquals(List.of(deviceSetting), parsed.subcommand().matchedOptionValue("--set", List.of()), role + " device");
+        // Every production pod also decides splits by the Lease: one downing rule for the whole cluster.
+        assertEquals(Set.of(deviceSetting, "sppo4j.cluster.downing=lease-majority"),
+                Set.copyOf(parsed.subcommand().matchedOptionValue("--set", List.<String>of())), role + " settings");
         Config settings = Settings.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
                 List.of("POD_IP=\"10.1.2.3\"", deviceSetting));
         assertEquals("gpu", settings.getString(deviceSetting.substring(0, deviceSetting.indexOf('='))), "the key exists and loads");
