@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.norm.Dropout;
 import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.policy.KvCache;
+import io.sppo4j.model.nd.Scalars;
 
 /**
  * Causal self-attention with grouped key/value heads (a group of one is plain multi-head
@@ -112,7 +113,7 @@ final class Attention {
         long keys = k.getShape().get(2);
         long group = heads / kvHeads;
         NDArray grouped = q.reshape(batch, kvHeads, group * steps, headDim); // (B, Hkv, g·T, hd)
-        NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).mul(scale) // (B, Hkv, g·T, Tk)
+        NDArray scores = Scalars.times(grouped.matMul(k.transpose(0, 1, 3, 2)), scale) // (B, Hkv, g·T, Tk)
                 .reshape(batch, heads, steps, keys) // (B, H, T, Tk)
                 .add(bias);
         // Softmax in float32: DJL cannot run it on bfloat16, and its sums want the precision anyway.

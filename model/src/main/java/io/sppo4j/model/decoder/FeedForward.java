@@ -2,6 +2,7 @@ package io.sppo4j.model.decoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import io.sppo4j.model.nd.Scalars;
 
 /**
  * The position-wise MLP. GPT-2: c_proj(gelu(c_fc(x))), D → inner → D. Llama:
@@ -47,7 +48,7 @@ final class FeedForward {
 
     /** GPT-2's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
     static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(inner.tanh().add(1f)).mul(0.5f);
+        NDArray inner = Scalars.times(x.add(Scalars.times(Scalars.power(x, 3f), 0.044715f)), SQRT_2_OVER_PI);
+        return Scalars.times(x.mul(inner.tanh().add(1f)), 0.5f);
     }
 }

@@ -3,6 +3,7 @@ package io.sppo4j.model.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
+import io.sppo4j.model.nd.Scalars;
 
 /**
  * The DPO loss (Rafailov et al. 2023, "Direct Preference Optimization: Your Language Model is
@@ -52,7 +53,7 @@ public final class DpoLoss extends AbstractPairwiseLoss {
 
     @Override
     NDArray perPair(NDArray margins, NDManager scratch) {
-        NDArray scaled = margins.mul(-beta()); // −βh
+        NDArray scaled = Scalars.times(margins, -beta()); // −βh
         scaled.attach(scratch);
         return Activation.softPlus(scaled); // log(1 + e^{−βh}) = −log σ(βh)
     }

@@ -3,6 +3,7 @@ package io.sppo4j.model.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
+import io.sppo4j.model.nd.Scalars;
 
 /**
  * The SLiC hinge loss (Zhao et al. 2023, "SLiC-HF: Sequence Likelihood Calibration with Human
@@ -48,7 +49,7 @@ public final class SlicLoss extends AbstractPairwiseLoss {
 
     @Override
     NDArray perPair(NDArray margins, NDManager scratch) {
-        NDArray scaled = margins.mul(-beta()); // −βh
+        NDArray scaled = Scalars.times(margins, -beta()); // −βh
         scaled.attach(scratch);
         // relu rather than maximum(0): torch.maximum splits the gradient in half at a tie, relu
         // gives 0 at the kink, as documented.
