@@ -96,7 +96,13 @@ public final class HfModels {
      * without reading its weights.
      */
     public static PolicyConfig shape(Path directory) throws IOException {
-        return decoderConfig(directory).shape();
+        DecoderConfig decoder = decoderConfig(directory);
+        try {
+            return decoder.shape();
+        } catch (IllegalArgumentException e) {
+            // A file every key of which is valid can still describe no policy shape we run.
+            throw new IllegalArgumentException(directory.resolve(HfCheckpoint.CONFIG_FILE) + ": " + e.getMessage(), e);
+        }
     }
 
     /** The decoder a directory's {@code config.json} describes (causal or reward), without reading its weights. */

@@ -27,6 +27,11 @@ final class LlamaConfig {
         if (heads % kvHeads != 0) {
             throw json.invalid("num_key_value_heads", kvHeads + " does not divide num_attention_heads " + heads);
         }
+        if (!json.has("head_dim") && hidden % heads != 0) {
+            // The default head dimension would silently drop hidden % heads columns.
+            throw json.invalid("num_attention_heads", heads + " does not divide hidden_size " + hidden
+                    + " and no head_dim is given");
+        }
         int headDim = json.optionalPositive("head_dim", hidden / heads);
         if (headDim % 2 != 0) {
             throw json.invalid("head_dim", "rotary embeddings need an even head dimension, got " + headDim);

@@ -77,6 +77,17 @@ class HfLoadErrorsTest {
     }
 
     @Test
+    void headsThatDoNotDivideTheWidthAreRefusedUnlessHeadDimIsGiven() throws IOException {
+        Path directory = temp.resolve("m");
+        TinyHfModels.write(directory, Kind.LLAMA, TensorDType.F32, 1, 46);
+        rewriteConfig(directory, config -> config.addProperty("hidden_size", 33));
+        assertMessage(IllegalArgumentException.class, () -> HfModels.shape(directory),
+                "config.json", "num_attention_heads", "hidden_size 33");
+        rewriteConfig(directory, config -> config.addProperty("head_dim", 8));
+        assertMessage(IllegalArgumentException.class, () -> HfModels.shape(directory), "config.json", "33");
+    }
+
+    @Test
     void aShapeThatContradictsTheConfigIsNamed() throws IOException {
         Path directory = temp.resolve("m");
         TinyHfModels.write(directory, Kind.QWEN2, TensorDType.F32, 1, 45);
