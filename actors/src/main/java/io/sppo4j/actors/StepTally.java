@@ -3,6 +3,7 @@ package io.sppo4j.actors;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.metrics.LearnerMetrics;
 import io.sppo4j.actors.monitor.StepRecord;
+import io.sppo4j.model.memory.AvailableMemory;
 import io.sppo4j.model.train.UpdateResult;
 
 import java.util.List;
@@ -60,7 +61,12 @@ final class StepTally {
         metrics.stepped(step, result.loss(), batchSamples, seconds, result.applied());
         return new StepRecord(step, version, result.loss(), staleness / groups.size(), samples, throughput.record(samples),
                 result.learningRate(), result.gradientNorm(), droppedStale, skippedSteps,
-                (System.nanoTime() - startedNanos) / 1e9);
+                (System.nanoTime() - startedNanos) / 1e9, AvailableMemory.residentBytes() >> 20, heapInUse() >> 20);
+    }
+
+    private static long heapInUse() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
     }
 
     void dropped(long groups) {

@@ -40,7 +40,7 @@ class MessageSerializationTest {
                 new WeightCache.Publish(ActorFixtures.weights(3, 9), 12, true),
                 new WeightCache.Update(ActorFixtures.weights(4, 10), 13, false),
                 new WeightCache.LatestVersion(10),
-                new Monitor.Stepped(new StepRecord(1, 1, 0.5, 0.2, 16, 100, 1e-4, 0.9, 0, 1, 1.5)),
+                new Monitor.Stepped(new StepRecord(1, 1, 0.5, 0.2, 16, 100, 1e-4, 0.9, 0, 1, 1.5, 900, 120)),
                 new Monitor.Evaluated(new EvalRecord(50, 50, 0.7, 6.1, 6.0, 12.0)),
                 new Monitor.LearnerFinished(new Monitor.LearnerTotals(600, 600, 9600, 2, 1)),
                 new Learner.Status(1, 2, 3, 4, 5, 6, 7, false));

@@ -14,6 +14,8 @@ package io.sppo4j.actors.monitor;
  * @param droppedStale groups dropped for staleness so far
  * @param skippedSteps steps so far whose update was skipped (this one included when it was)
  * @param elapsedSeconds wall time since training started
+ * @param residentMb the learner process's resident set after the step, MiB (native memory included)
+ * @param heapMb the learner JVM's heap in use after the step, MiB
  */
 public record StepRecord(
         long step,
@@ -26,4 +28,6 @@ public record StepRecord(
         double gradientNorm,
         long droppedStale,
         long skippedSteps,
-        double elapsedSeconds) {}
+        double elapsedSeconds,
+        long residentMb,
+        long heapMb) {}

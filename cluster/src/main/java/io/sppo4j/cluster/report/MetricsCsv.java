@@ -31,7 +31,7 @@ final class MetricsCsv {
 
     static final List<String> COLUMNS = List.of(
             "step", "version", "loss", "mean_staleness", "samples", "samples_per_s", "learning_rate", "grad_norm",
-            "dropped_stale", "skipped_steps", "elapsed_s", "winrate", "mean_len", "ref_mean_len");
+            "dropped_stale", "skipped_steps", "rss_mb", "heap_mb", "elapsed_s", "winrate", "mean_len", "ref_mean_len");
 
     private MetricsCsv() {}
 
@@ -88,10 +88,12 @@ final class MetricsCsv {
                         .append(learner.gradientNorm()).append(',')
                         .append(learner.droppedStale()).append(',')
                         .append(learner.skippedSteps()).append(',')
+                        .append(learner.residentMb()).append(',')
+                        .append(learner.heapMb()).append(',')
                         .append(learner.elapsedSeconds()).append(',');
             } else {
                 line.append(eval.step()).append(',')
-                        .append(eval.version()).append(",,,,,,,,,")
+                        .append(eval.version()).append(",,,,,,,,,,,")
                         .append(eval.elapsedSeconds()).append(',');
             }
             if (eval != null) {

@@ -30,7 +30,7 @@ class TrainingReportTest {
     Path dir;
 
     private static StepRecord step(long step, double loss) {
-        return new StepRecord(step, step + 1, loss, 0.5, step * 64, 123.25, 1e-4, 0.75, step / 3, step / 4, step * 0.5);
+        return new StepRecord(step, step + 1, loss, 0.5, step * 64, 123.25, 1e-4, 0.75, step / 3, step / 4, step * 0.5, 800 + step, 100);
     }
 
     private static EvalRecord eval(long step, double winRate) {
@@ -63,15 +63,16 @@ class TrainingReportTest {
 
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         assertEquals("step,version,loss,mean_staleness,samples,samples_per_s,learning_rate,grad_norm,"
-                + "dropped_stale,skipped_steps,elapsed_s,winrate,mean_len,ref_mean_len", lines.get(0));
+                + "dropped_stale,skipped_steps,rss_mb,heap_mb,elapsed_s,winrate,mean_len,ref_mean_len", lines.get(0));
         List<String[]> rows = rows(csv);
         assertEquals(6, rows.size(), "5 steps + the step-0 baseline evaluation");
         for (String[] row : rows) {
-            assertEquals(14, row.length, String.join(",", row));
+            assertEquals(16, row.length, String.join(",", row));
         }
 
         // The baseline evaluation: step, version and time from the evaluation, no step columns.
-        assertArrayEquals(new String[] {"0", "1", "", "", "", "", "", "", "", "", "0.1", "0.5", "11.5", "12.0"}, rows.get(0));
+        assertArrayEquals(new String[] {"0", "1", "", "", "", "", "", "", "", "", "", "", "0.1", "0.5", "11.5", "12.0"},
+                rows.get(0));
 
         for (int i = 1; i <= 5; i++) {
             String[] row = rows.get(i);
@@ -86,16 +87,18 @@ class TrainingReportTest {
             assertEquals(expected.gradientNorm(), Double.parseDouble(row[7]));
             assertEquals(expected.droppedStale(), Long.parseLong(row[8]));
             assertEquals(expected.skippedSteps(), Long.parseLong(row[9]));
-            assertEquals(expected.elapsedSeconds(), Double.parseDouble(row[10]));
+            assertEquals(expected.residentMb(), Long.parseLong(row[10]));
+            assertEquals(expected.heapMb(), Long.parseLong(row[11]));
+            assertEquals(expected.elapsedSeconds(), Double.parseDouble(row[12]));
             boolean evaluated = i == 2 || i == 5;
-            assertEquals(evaluated, !row[11].isEmpty(), "win rate only on evaluated steps, row " + i);
-            assertEquals(evaluated, !row[12].isEmpty());
-            assertEquals(evaluated, !row[13].isEmpty());
+            assertEquals(evaluated, !row[13].isEmpty(), "win rate only on evaluated steps, row " + i);
+            assertEquals(evaluated, !row[14].isEmpty());
+            assertEquals(evaluated, !row[15].isEmpty());
         }
         assertEquals(1, Long.parseLong(rows.get(5)[9]), "skipped steps so far at step 5");
-        assertEquals(0.625, Double.parseDouble(rows.get(2)[11]));
-        assertEquals(0.75, Double.parseDouble(rows.get(5)[11]));
-        assertEquals(12.0, Double.parseDouble(rows.get(5)[13]));
+        assertEquals(0.625, Double.parseDouble(rows.get(2)[13]));
+        assertEquals(0.75, Double.parseDouble(rows.get(5)[13]));
+        assertEquals(12.0, Double.parseDouble(rows.get(5)[15]));
     }
 
     @Test
@@ -108,9 +111,9 @@ class TrainingReportTest {
             Locale.setDefault(saved);
         }
         String[] row = rows(dir.resolve("metrics.csv")).get(0);
-        assertEquals(14, row.length);
+        assertEquals(16, row.length);
         assertEquals("0.25", row[2]);
-        assertEquals("0.5", row[11]);
+        assertEquals("0.5", row[13]);
     }
 
     @Test
@@ -119,12 +122,12 @@ class TrainingReportTest {
         TrainingReport.writeCsv(csv, steps(2), List.of(eval(2, 0.5), eval(2, 0.625), eval(9, 0.75)));
         List<String[]> rows = rows(csv);
         assertEquals(4, rows.size());
-        assertEquals("0.5", rows.get(1)[11]);
+        assertEquals("0.5", rows.get(1)[13]);
         assertEquals("2", rows.get(2)[0]);
         assertEquals("", rows.get(2)[2]);
-        assertEquals("0.625", rows.get(2)[11]);
+        assertEquals("0.625", rows.get(2)[13]);
         assertEquals("9", rows.get(3)[0]);
-        assertEquals("0.75", rows.get(3)[11]);
+        assertEquals("0.75", rows.get(3)[13]);
     }
 
     @Test

@@ -274,7 +274,7 @@ public final class WireFixtures {
 
     public StepRecord stepRecord() {
         return new StepRecord(anyLong(), anyLong(), anyDouble(), anyDouble(), anyLong(), anyDouble(), anyDouble(),
-                anyDouble(), anyLong(), anyLong(), anyDouble());
+                anyDouble(), anyLong(), anyLong(), anyDouble(), anyLong(), anyLong());
     }
 
     public EvalRecord evalRecord() {
