@@ -1,6 +1,7 @@
 package io.sppo4j.actors;
 
 import io.sppo4j.actors.data.SnapshotHeader;
+import io.sppo4j.actors.weights.IncomingVersion;
 import io.sppo4j.actors.weights.SnapshotAssembly;
 import io.sppo4j.actors.weights.WeightTransferMetrics;
 import io.sppo4j.actors.weights.WeightTransport;
@@ -8,7 +9,6 @@ import io.sppo4j.model.weights.CorruptSnapshotException;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -148,9 +148,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     private Update latest;
     private boolean source;
     private long highestSeen = -1;
-    private SnapshotAssembly incoming;
-    private Offer incomingOffer;
-    private WeightTransport.Transfer fetch;
+    private IncomingVersion<Offer> incoming;
     private long fetchFailures;
     private long checksumFailures;
 
@@ -193,12 +191,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     /** The transport is opened on first use: a cache alone in its JVM never listens. */
     private WeightTransport transport() {
         if (transport == null) {
-            try {
-                transport = new WeightTransport(settings.transport());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot listen for weight transfers on "
-                        + settings.transport().host() + ":" + settings.transport().port(), e);
-            }
+            transport = WeightTransport.open(settings.transport());
         }
         return transport;
     }
@@ -272,7 +265,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     }
 
     private Behavior<Command> onGetStatus(GetStatus request) {
-        long fetching = incoming != null && fetch != null ? incoming.version() : -1;
+        long fetching = incoming != null && incoming.fetching() ? incoming.version() : -1;
         request.replyTo().tell(new Status(heldVersion(), highestSeen, fetching, fetchFailures, checksumFailures));
         return this;
     }
@@ -307,23 +300,21 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
             offer.source().tell(new Have(heldVersion(), getContext().getSelf()));
             return this;
         }
-        if (incoming != null && incoming.version() == version && fetch != null) {
+        if (incoming != null && incoming.version() == version && incoming.fetching()) {
             return this; // already on its way
         }
         if (incoming == null || incoming.version() != version) {
             // A newer version replaces an older one still on its way.
             cancelFetch();
             try {
-                incoming = new SnapshotAssembly(offer.header());
+                incoming = new IncomingVersion<>(offer.header(), offer);
             } catch (IllegalArgumentException e) {
                 getContext().getLog().error("ignoring the offer of weights v{}: {}", version, e.getMessage());
                 return this;
             }
         }
-        incomingOffer = offer;
-        SnapshotAssembly assembly = incoming;
         ActorRef<Command> self = getContext().getSelf();
-        fetch = transport().fetch(offer.host(), offer.port(), assembly,
+        incoming.fetch(offer, transport(), offer.host(), offer.port(),
                 () -> self.tell(new Fetched(version)),
                 reason -> self.tell(new FetchFailed(version, reason)));
         return this;
@@ -333,11 +324,9 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
         if (incoming == null || incoming.version() != fetched.version()) {
             return this;
         }
-        SnapshotAssembly assembly = incoming;
-        Offer offer = incomingOffer;
+        Offer offer = incoming.offer();
+        SnapshotAssembly assembly = incoming.complete();
         incoming = null;
-        incomingOffer = null;
-        fetch = null;
         try {
             install(new Update(assembly.snapshot(), offer.step(), offer.last()));
             offer.source().tell(new Received(assembly.version(), getContext().getSelf()));
@@ -357,7 +346,7 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     private Behavior<Command> onFetchFailed(FetchFailed failed) {
         if (incoming != null && incoming.version() == failed.version()) {
             fetchFailures++;
-            fetch = null; // the next offer resumes from the bytes already here
+            incoming.brokeOff();
             getContext().getLog().info("{}; resuming at the next offer", failed.reason());
         }
         return this;
@@ -382,15 +371,10 @@ public final class WeightCache extends AbstractBehavior<WeightCache.Command> {
     }
 
     private void cancelFetch() {
-        if (fetch != null) {
-            fetch.cancel();
-        }
         if (incoming != null) {
-            incoming.close(); // freed now, or when the cancelled fetch stops writing into it
+            incoming.cancel();
+            incoming = null;
         }
-        fetch = null;
-        incoming = null;
-        incomingOffer = null;
     }
 
     private Behavior<Command> onTerminated(Terminated terminated) {

@@ -12,6 +12,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -64,6 +65,16 @@ public final class WeightTransport implements Closeable {
         return thread;
     });
     private final AtomicReference<WeightSnapshot> served = new AtomicReference<>();
+
+    /** Listens as {@code settings} say, or fails naming the address it could not listen on. */
+    public static WeightTransport open(Settings settings) {
+        try {
+            return new WeightTransport(settings);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot listen for weight transfers on " + settings.host() + ":" + settings.port(), e);
+        }
+    }
 
     public WeightTransport(Settings settings) throws IOException {
         this.settings = settings;
