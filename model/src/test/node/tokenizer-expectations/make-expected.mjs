@@ -1,9 +1,9 @@
 // Writes expected.json beside each real tokenizer the tests use: the ids transformers.js gives for
 // hard strings, for one raw prompt and for the chat prompt with add_generation_prompt, and the
 // special tokens. Run from this folder after `npm install --ignore-scripts`:
-//   node make-expected.mjs ../../resources/io/sppo4j/model/text/real/qwen3 ~/.cache/sppo4j/tokenizers/llama3 ...
+//   node make-expected.mjs ../../resources/io/sppo4j/model/tokenizer/real/qwen3 ~/.cache/sppo4j/tokenizers/llama3 ...
 // Each argument is a directory with tokenizer.json and tokenizer_config.json; expected.json goes
-// to the directory of the same name under ../../resources/io/sppo4j/model/text/real/.
+// to the directory of the same name under ../../resources/io/sppo4j/model/tokenizer/real/.
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import fs from "node:fs";
 import path from "node:path";
@@ -13,7 +13,7 @@ env.allowLocalModels = true;
 env.localModelPath = "/";
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
-const OUT = path.resolve(HERE, "../../resources/io/sppo4j/model/text/real");
+const OUT = path.resolve(HERE, "../../resources/io/sppo4j/model/tokenizer/real");
 
 // Strings where tokenizers differ when they differ at all: accents, CJK, emoji with zero-width
 // joiners and modifiers, code with tabs and indentation, a URL, literal special-token text,

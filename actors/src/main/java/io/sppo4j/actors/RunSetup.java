@@ -2,7 +2,7 @@ package io.sppo4j.actors;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
@@ -27,7 +27,7 @@ public record RunSetup(
         PolicyFactory policyFactory,
         PolicyConfig policyConfig,
         WeightSnapshot reference,
-        AlgorithmSettings algorithm,
+        AlgorithmConfig algorithm,
         long seed,
         int torchThreads) {
 

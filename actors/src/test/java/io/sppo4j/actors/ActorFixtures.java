@@ -11,7 +11,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.actors.settings.SkippedStepBound;
@@ -48,11 +48,11 @@ final class ActorFixtures {
     }
 
     /** The sort task on the tiny policy, from reference weights {@code weights(1, 0)}, seed 7, one torch thread. */
-    static RunSetup run(AlgorithmSettings algorithm) {
+    static RunSetup run(AlgorithmConfig algorithm) {
         return run(SORT, algorithm);
     }
 
-    static RunSetup run(Task task, AlgorithmSettings algorithm) {
+    static RunSetup run(Task task, AlgorithmConfig algorithm) {
         return new RunSetup(task, TOKENIZER, factory(), TINY, weights(1, 0), algorithm, 7, 1);
     }
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.sppo4j.actors.monitor.EvalRecord;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.EvalSettings;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
 import io.sppo4j.model.judge.http.HttpPairwiseJudge;
 import io.sppo4j.model.sampling.SamplingConfig;
@@ -50,7 +50,7 @@ class EvaluatorTest {
 
     private ActorRef<WeightCache.Update> evaluator(Task task, TestProbe<Monitor.Command> monitor) {
         TestProbe<WeightCache.Command> cache = testKit.createTestProbe();
-        Evaluator.Setup setup = new Evaluator.Setup(ActorFixtures.run(task, AlgorithmSettings.sppo(2f)),
+        Evaluator.Setup setup = new Evaluator.Setup(ActorFixtures.run(task, AlgorithmConfig.sppo(2f)),
                 new EvalSettings(1, 4, 4), 1, SamplingConfig.ancestral(6), Device.cpu(), ActorFixtures.metrics().eval());
         testKit.spawn(Evaluator.create(setup, cache.ref(), monitor.ref()), "evaluator-" + System.nanoTime(),
                 DispatcherSelector.fromConfig(ActorFixtures.ONE_THREAD));
@@ -60,7 +60,7 @@ class EvaluatorTest {
     @Test
     void anEvaluationWaitingOnASlowHttpJudgeDoesNotHoldTheComputeThread() throws Exception {
         try (RecoveringChatServer server = new RecoveringChatServer();
-                HttpPairwiseJudge judge = new HttpPairwiseJudge(HttpJudgeSettings.from(Settings.load(List.of(), List.of(
+                HttpPairwiseJudge judge = new HttpPairwiseJudge(HttpJudgeSettings.from(EffectiveConfig.load(List.of(), List.of(
                         "sppo4j.judge.http.base-url=\"" + server.baseUrl() + "\"", "sppo4j.judge.http.logprobs=false"))),
                         ActorFixtures.metrics().judge().httpObserver(), variable -> null)) {
             server.recover();

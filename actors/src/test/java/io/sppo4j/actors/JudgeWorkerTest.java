@@ -7,9 +7,9 @@ import ai.djl.Device;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.metrics.JudgeMetrics;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.RolloutSettings;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.judge.JudgeUnavailableException;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
@@ -179,14 +179,14 @@ class JudgeWorkerTest {
         ActorTestKit kit = ActorTestKit.create("judge-recovery", ActorFixtures.serializingConfig());
         PipelineMetrics metrics = ActorFixtures.metrics();
         try (RecoveringChatServer server = new RecoveringChatServer();
-                HttpPairwiseJudge judge = new HttpPairwiseJudge(HttpJudgeSettings.from(Settings.load(List.of(), List.of(
+                HttpPairwiseJudge judge = new HttpPairwiseJudge(HttpJudgeSettings.from(EffectiveConfig.load(List.of(), List.of(
                         "sppo4j.judge.http.base-url=\"" + server.baseUrl() + "\"", "sppo4j.judge.http.logprobs=false",
                         "sppo4j.judge.http.max-attempts=2", "sppo4j.judge.http.initial-backoff=1ms",
                         "sppo4j.judge.http.max-backoff=2ms"))), metrics.judge().httpObserver(), variable -> null)) {
             TestProbe<Monitor.Command> monitor = kit.createTestProbe();
             TestProbe<Learner.Status> status = kit.createTestProbe();
             ActorRef<WeightCache.Command> cache = kit.spawn(ActorFixtures.isolatedCache());
-            RunSetup run = ActorFixtures.run(AlgorithmSettings.sppo(2f));
+            RunSetup run = ActorFixtures.run(AlgorithmConfig.sppo(2f));
             ActorRef<Learner.Command> learner = kit.spawn(Learner.create(new Learner.Setup(
                     run, ActorFixtures.learnerSettings(4, 2, 100, 1_000), ActorFixtures.ASYNC, Device.cpu(), null,
                     metrics.learner(), null), cache, monitor.ref()));

@@ -6,7 +6,7 @@ import ai.djl.Device;
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.checkpoint.CheckpointStore;
@@ -35,7 +35,7 @@ final class LearnerHarness {
     final ActorRef<Learner.Command> learner;
 
     LearnerHarness(ActorTestKit testKit, LearnerSettings settings, Schedule schedule, CheckpointStore checkpoints,
-            ActorRef<WeightCache.Command> cache, AlgorithmSettings algorithm, JudgedGroupSink groupLog) {
+            ActorRef<WeightCache.Command> cache, AlgorithmConfig algorithm, JudgedGroupSink groupLog) {
         this.testKit = testKit;
         this.monitor = testKit.createTestProbe();
         this.worker = testKit.createTestProbe();
@@ -49,7 +49,7 @@ final class LearnerHarness {
     /** SPPO on the async schedule, with its own weight cache. */
     static LearnerHarness async(ActorTestKit testKit, LearnerSettings settings, CheckpointStore checkpoints) {
         return new LearnerHarness(testKit, settings, ActorFixtures.ASYNC, checkpoints,
-                testKit.spawn(ActorFixtures.isolatedCache()), AlgorithmSettings.sppo(2f), null);
+                testKit.spawn(ActorFixtures.isolatedCache()), AlgorithmConfig.sppo(2f), null);
     }
 
     Duration patience(long seconds) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.Credit;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.actors.settings.SkippedStepBound;
@@ -43,7 +43,7 @@ class LearnerIterationsTest {
 
     private LearnerHarness harness(CheckpointStore store, ActorRef<WeightCache.Command> cache) {
         return new LearnerHarness(testKit, ActorFixtures.learnerSettings(8, 2, 100, 1_000), TWO_ITERATIONS, store, cache,
-                AlgorithmSettings.sppo(2f), null);
+                AlgorithmConfig.sppo(2f), null);
     }
 
     private static Set<String> prompts(List<Credit> credits) {
@@ -120,7 +120,7 @@ class LearnerIterationsTest {
         LearnerSettings settings = ActorFixtures.learnerSettings(8, 2, 100, 1_000, Duration.ofSeconds(60),
                 new SkippedStepBound(0.0, 1));
         LearnerHarness harness = new LearnerHarness(testKit, settings, TWO_ITERATIONS, null,
-                testKit.spawn(ActorFixtures.isolatedCache()), new AlgorithmSettings(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
+                testKit.spawn(ActorFixtures.isolatedCache()), new AlgorithmConfig(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
         for (Credit credit : harness.request(8)) {
             harness.answer(ActorFixtures.tied(credit.id(), credit.prompt(), 0));
         }

@@ -124,7 +124,7 @@ class LearnerRecoveryTest {
 
     private LearnerHarness shared(CheckpointStore store, ActorRef<WeightCache.Command> cache) {
         return new LearnerHarness(testKit, ActorFixtures.learnerSettings(8, 1, 100, 2), ActorFixtures.ASYNC, store, cache,
-                io.sppo4j.actors.settings.AlgorithmSettings.sppo(2f), null);
+                io.sppo4j.actors.settings.AlgorithmConfig.sppo(2f), null);
     }
 
     @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.monitor.StepRecord;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.SkippedStepBound;
 import io.sppo4j.model.train.Algorithm;
@@ -120,7 +120,7 @@ class LearnerTest {
     void aStepWithNothingToLearnFromIsSkippedCountedAndRecorded() {
         LearnerHarness harness = new LearnerHarness(testKit, ActorFixtures.learnerSettings(4, 1, 100, 1_000),
                 ActorFixtures.ASYNC, null, testKit.spawn(ActorFixtures.isolatedCache()),
-                new AlgorithmSettings(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
+                new AlgorithmConfig(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
         List<Credit> credits = harness.request(2);
         harness.answer(ActorFixtures.tied(credits.get(0).id(), credits.get(0).prompt(), 0)); // no pair: skipped
         StepRecord skipped = harness.monitorMessage(Monitor.Stepped.class).record();
@@ -155,7 +155,7 @@ class LearnerTest {
         LearnerSettings settings = ActorFixtures.learnerSettings(4, 1, 100, 1_000, Duration.ofSeconds(60),
                 new SkippedStepBound(0.5, 2));
         LearnerHarness harness = new LearnerHarness(testKit, settings, ActorFixtures.ASYNC, null,
-                testKit.spawn(ActorFixtures.isolatedCache()), new AlgorithmSettings(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
+                testKit.spawn(ActorFixtures.isolatedCache()), new AlgorithmConfig(Algorithm.DPO, 2f, 0.1f, 0.125f), null);
         TestProbe<Void> watcher = testKit.createTestProbe();
         List<Credit> credits = harness.request(3);
         harness.answer(ActorFixtures.tied(credits.get(0).id(), credits.get(0).prompt(), 0));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.monitor.EvalRecord;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -47,7 +47,7 @@ class PipelineTest {
         WeightSnapshot reference = trainReference(tokenizer);
         int steps = 200;
         RunSetup run = new RunSetup(SORT, tokenizer, HfModels.builtIn(SMALL, SEED), SMALL, reference,
-                AlgorithmSettings.sppo(4f), SEED, 1);
+                AlgorithmConfig.sppo(4f), SEED, 1);
         Pipeline.Setup setup = new Pipeline.Setup(
                 run, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(16, 4, 4, 1, 1_000, 1, steps, AdamWConfig.DEFAULTS.withLearningRate(2e-4f), 10,

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.data.Credit;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.hf.HfModels;
@@ -59,11 +59,11 @@ class RolloutWorkerTest {
         private long creditIds;
 
         Harness(String name, SamplingConfig sampling, boolean withJudge) {
-            this(name, sampling, withJudge, AlgorithmSettings.sppo(4f));
+            this(name, sampling, withJudge, AlgorithmConfig.sppo(4f));
         }
 
         /** @param withJudge whether a judge serves this worker (each harness has a judge key of its own) */
-        Harness(String name, SamplingConfig sampling, boolean withJudge, AlgorithmSettings algorithm) {
+        Harness(String name, SamplingConfig sampling, boolean withJudge, AlgorithmConfig algorithm) {
             ServiceKey<JudgeWorker.Command> key = ServiceKey.create(JudgeWorker.Command.class, "judges-" + name);
             if (withJudge) {
                 TestProbe<Receptionist.Registered> registered = testKit.createTestProbe();
@@ -165,14 +165,14 @@ class RolloutWorkerTest {
     @Test
     void mixtureMethodsSampleFromTheMixture() {
         Harness nashMd = new Harness("nash-md", SamplingConfig.ancestral(6), true,
-                new AlgorithmSettings(Algorithm.NASH_MD, 1f, 0.1f, 0.5f));
+                new AlgorithmConfig(Algorithm.NASH_MD, 1f, 0.1f, 0.5f));
         nashMd.publish(1);
         nashMd.grant(2);
         RolloutGroup group = nashMd.nextGroup();
         assertEquals(List.of(false, false, true), group.samples().stream().map(Sample::fromMixture).toList(),
                 "K = 3: the first K − K/2 from the policy, the rest from the mixture");
         Harness ipoMd = new Harness("ipo-md", SamplingConfig.ancestral(6), true,
-                new AlgorithmSettings(Algorithm.IPO_MD, 1f, 0.1f, 0.5f));
+                new AlgorithmConfig(Algorithm.IPO_MD, 1f, 0.1f, 0.5f));
         ipoMd.publish(1);
         ipoMd.grant(2);
         assertTrue(ipoMd.nextGroup().samples().stream().allMatch(Sample::fromMixture));

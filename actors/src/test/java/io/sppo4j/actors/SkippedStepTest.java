@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigException;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.SkippedStepBound;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.train.UpdateResult;
 
 import java.util.List;
@@ -38,12 +38,12 @@ class SkippedStepTest {
 
     @Test
     void theBoundIsReadFromTheConfigurationAndAWrongValueNamesItsKey() {
-        LearnerSettings defaults = LearnerSettings.from(Settings.load(List.of(), List.of()));
+        LearnerSettings defaults = LearnerSettings.from(EffectiveConfig.load(List.of(), List.of()));
         assertEquals(SkippedStepBound.DEFAULT, defaults.skippedSteps(), "reference.conf and the code agree");
         RuntimeException error = assertThrows(RuntimeException.class, () -> LearnerSettings.from(
-                Settings.load(List.of(), List.of("sppo4j.learner.max-skipped-fraction=1.5"))));
+                EffectiveConfig.load(List.of(), List.of("sppo4j.learner.max-skipped-fraction=1.5"))));
         assertTrue(error.getMessage().contains("sppo4j.learner.max-skipped-fraction"), error.getMessage());
         assertThrows(ConfigException.class, () -> LearnerSettings.from(
-                Settings.load(List.of(), List.of("sppo4j.learner.skipped-fraction-min-steps=lots"))));
+                EffectiveConfig.load(List.of(), List.of("sppo4j.learner.skipped-fraction-min-steps=lots"))));
     }
 }

@@ -1,7 +1,7 @@
 package io.sppo4j.actors.training;
 
 import io.sppo4j.actors.data.JudgedGroup;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.model.loss.DpoLoss;
 import io.sppo4j.model.loss.IpoLoss;
 import io.sppo4j.model.loss.NashMdLoss;
@@ -28,7 +28,7 @@ public interface GroupTrainer {
      * @param reference the frozen reference policy; required when the method uses one
      */
     static GroupTrainer create(
-            AlgorithmSettings settings, LanguageModel policy, LanguageModel reference, Optimizer optimizer, int padId) {
+            AlgorithmConfig settings, LanguageModel policy, LanguageModel reference, Optimizer optimizer, int padId) {
         if (settings.algorithm().usesReference() && reference == null) {
             throw new IllegalArgumentException(settings.algorithm().configName() + " needs the reference policy");
         }

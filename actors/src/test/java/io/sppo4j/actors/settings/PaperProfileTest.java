@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import com.typesafe.config.Config;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.optim.RmsPropConfig;
 import io.sppo4j.model.train.Algorithm;
 
@@ -24,8 +24,8 @@ class PaperProfileTest {
     @Test
     void theProfileLoadsWithOnlyKnownKeysAndHoldsTheOfficialSettings() {
         // Settings.load refuses any key no reference.conf declares, naming it.
-        Config config = Settings.load(List.of(profile()), List.of());
-        AlgorithmSettings algorithm = AlgorithmSettings.from(config);
+        Config config = EffectiveConfig.load(List.of(profile()), List.of());
+        AlgorithmConfig algorithm = AlgorithmConfig.from(config);
         assertEquals(Algorithm.SPPO_PAIR, algorithm.algorithm());
         assertEquals(1000f, algorithm.eta());
         assertEquals(WinRate.OFFICIAL, algorithm.winRate());

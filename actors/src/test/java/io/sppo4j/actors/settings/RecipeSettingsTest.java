@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.optim.AdamWConfig;
 import io.sppo4j.model.optim.RmsPropConfig;
 import io.sppo4j.model.train.Algorithm;
@@ -27,29 +27,29 @@ class RecipeSettingsTest {
 
     @Test
     void winRateIsReadForSppoAndAWrongValueFailsNamingTheKey() {
-        AlgorithmSettings official = AlgorithmSettings.from(
-                Settings.load(List.of(), List.of("sppo4j.algorithm=sppo-pair", "sppo4j.sppo.win-rate=official")));
+        AlgorithmConfig official = AlgorithmConfig.from(
+                EffectiveConfig.load(List.of(), List.of("sppo4j.algorithm=sppo-pair", "sppo4j.sppo.win-rate=official")));
         assertEquals(Algorithm.SPPO_PAIR, official.algorithm());
         assertEquals(WinRate.OFFICIAL, official.winRate());
-        assertEquals(WinRate.OTHERS, AlgorithmSettings.from(Settings.defaults()).winRate());
-        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> AlgorithmSettings.from(
-                Settings.load(List.of(), List.of("sppo4j.sppo.win-rate=offical"))));
+        assertEquals(WinRate.OTHERS, AlgorithmConfig.from(EffectiveConfig.defaults()).winRate());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> AlgorithmConfig.from(
+                EffectiveConfig.load(List.of(), List.of("sppo4j.sppo.win-rate=offical"))));
         assertTrue(wrong.getMessage().contains("sppo4j.sppo.win-rate") && wrong.getMessage().contains("offical"),
                 wrong.getMessage());
     }
 
     @Test
     void theOptimiserIsChosenByKeyAndAWrongOneFailsNamingIt() {
-        assertInstanceOf(AdamWConfig.class, LearnerSettings.from(Settings.defaults()).optimizer());
-        RmsPropConfig rmsprop = assertInstanceOf(RmsPropConfig.class, LearnerSettings.from(Settings.load(List.of(),
+        assertInstanceOf(AdamWConfig.class, LearnerSettings.from(EffectiveConfig.defaults()).optimizer());
+        RmsPropConfig rmsprop = assertInstanceOf(RmsPropConfig.class, LearnerSettings.from(EffectiveConfig.load(List.of(),
                 List.of("sppo4j.learner.optimizer=rmsprop", "sppo4j.learner.learning-rate=5e-7",
                         "sppo4j.learner.rmsprop.alpha=0.9"))).optimizer());
         assertEquals(new RmsPropConfig(5e-7f, 0.9f, 1e-8f, 0f, 1f), rmsprop);
         IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.from(
-                Settings.load(List.of(), List.of("sppo4j.learner.optimizer=sgd"))));
+                EffectiveConfig.load(List.of(), List.of("sppo4j.learner.optimizer=sgd"))));
         assertTrue(wrong.getMessage().contains("sppo4j.learner.optimizer"), wrong.getMessage());
         IllegalArgumentException badAlpha = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.from(
-                Settings.load(List.of(), List.of("sppo4j.learner.optimizer=rmsprop", "sppo4j.learner.rmsprop.alpha=1"))));
+                EffectiveConfig.load(List.of(), List.of("sppo4j.learner.optimizer=rmsprop", "sppo4j.learner.rmsprop.alpha=1"))));
         assertTrue(badAlpha.getMessage().contains("sppo4j.learner.rmsprop.alpha"), badAlpha.getMessage());
     }
 }

@@ -14,7 +14,7 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.WinRate;
 import io.sppo4j.model.judge.PreferenceMatrices;
 import io.sppo4j.model.nd.Autograd;
@@ -137,7 +137,7 @@ class GroupTrainerTest {
     }
 
     private static Step train(Algorithm algorithm, List<JudgedGroup> groups, WinRate winRate) {
-        AlgorithmSettings settings = new AlgorithmSettings(algorithm, 2f, 0.1f, 0.125f, winRate);
+        AlgorithmConfig settings = new AlgorithmConfig(algorithm, 2f, 0.1f, 0.125f, winRate);
         int responses = groups.get(0).group().size();
         try (NDManager manager = NDManager.newBaseManager();
                 HfCausalModel policy = HfModels.builtIn(TINY, 1, manager, Device.cpu(), Precision.FP32);

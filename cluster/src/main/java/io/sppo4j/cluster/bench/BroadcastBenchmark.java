@@ -2,7 +2,7 @@ package io.sppo4j.cluster.bench;
 
 import com.typesafe.config.Config;
 import io.sppo4j.actors.WeightCache;
-import io.sppo4j.cluster.node.NodeConfig;
+import io.sppo4j.cluster.node.NodeSettings;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
@@ -71,8 +71,8 @@ public final class BroadcastBenchmark {
                 CountDownLatch spawned = new CountDownLatch(1);
                 systems.add(ActorSystem.create(
                         node(id, arrivals, cache, spawned),
-                        NodeConfig.SYSTEM_NAME,
-                        NodeConfig.of(settings, Set.of(ROLE), port, List.of("127.0.0.1:" + seedPort),
+                        NodeSettings.SYSTEM_NAME,
+                        NodeSettings.of(settings, Set.of(ROLE), port, List.of("127.0.0.1:" + seedPort),
                                 ControlPlaneRegistry.registrationFingerprint())));
                 spawned.await(30, TimeUnit.SECONDS);
                 if (node == 0) {

@@ -9,7 +9,7 @@ import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -123,7 +123,7 @@ public final class GameBenchmark {
         }
         // The benchmark's own method settings stand in for sppo4j.<method>, tuned for sort.
         Config gameConfig = config.getConfig("sppo4j.bench.game.hyperparameters").atPath("sppo4j").withFallback(config);
-        AlgorithmSettings settings = AlgorithmSettings.from(
+        AlgorithmConfig settings = AlgorithmConfig.from(
                 gameConfig.withValue("sppo4j.algorithm", ConfigValueFactory.fromAnyRef(algorithm.configName())));
         // No bound on skipped steps: pairwise methods that collapse to one response run out of pairs
         // by design, and the benchmark reports how many steps they skipped rather than stop.

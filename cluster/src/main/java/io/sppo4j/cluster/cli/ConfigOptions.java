@@ -1,7 +1,7 @@
 package io.sppo4j.cluster.cli;
 
 import com.typesafe.config.Config;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +34,13 @@ final class ConfigOptions {
         all.addAll(files);
         List<String> settings = new ArrayList<>(overrides);
         settings.addAll(List.of(extra));
-        return Settings.load(all, settings);
+        return EffectiveConfig.load(all, settings);
     }
 
     /** The effective configuration, with {@code extra} overrides applied after the user's. */
     Config load(String... extra) {
         List<String> all = new ArrayList<>(overrides);
         all.addAll(List.of(extra));
-        return Settings.load(files, all);
+        return EffectiveConfig.load(files, all);
     }
 }

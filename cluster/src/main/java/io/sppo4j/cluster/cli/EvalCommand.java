@@ -1,6 +1,5 @@
 package io.sppo4j.cluster.cli;
 
-import io.sppo4j.cluster.setup.Judging;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
@@ -11,10 +10,10 @@ import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.sampling.SamplingConfig;
-import io.sppo4j.model.text.ChatTemplate;
+import io.sppo4j.model.tokenizer.ChatTemplate;
 import io.sppo4j.model.text.PromptDataset;
 import io.sppo4j.model.text.PromptEntry;
-import io.sppo4j.model.text.PromptsConfig;
+import io.sppo4j.model.text.PromptsSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
         checkOptions();
         Config config = judge == null ? configOptions.load() : configOptions.load("sppo4j.judge.type=" + judge);
         // Before any sampling: a wrong judge should not cost the user a model's worth of generation.
-        Judging.requireModelJudge(config, "a prompt file has no rule judge; evaluate with --judge reward-model, http or pairrm");
+        Judges.requireModelJudge(config, "a prompt file has no rule judge; evaluate with --judge reward-model, http or pairrm");
         Path referenceDirectory = reference != null ? reference : policies.get(0);
         for (Path policy : policies) {
             SharedVocabulary.require("--policy", policy, "--reference", referenceDirectory);
@@ -100,7 +99,7 @@ final class EvalCommand implements Callable<Integer> {
         Device device = deviceOption.resolve(config);
         SampledResponses referenceAnswers = EvalSampling.sample("--reference", referenceDirectory, texts, 1, sampling,
                 samplingSeed, device, batch);
-        PreferenceModel preferences = Judging.fromConfig(config, HttpJudgeObserver.NONE);
+        PreferenceModel preferences = Judges.fromConfig(config, HttpJudgeObserver.NONE);
         // The HTTP judge is thread-safe and bounds its own requests; a model judge is asked one prompt at a time.
         int parallel = Judges.type(config) == Judges.Type.HTTP ? config.getInt("sppo4j.judge.http.max-concurrency") : 1;
         List<EvalReport.Policy> results = new ArrayList<>();
@@ -172,7 +171,7 @@ final class EvalCommand implements Callable<Integer> {
     /** Every prompt of the file in file order (the dataset's split is not wanted here: nothing is held out). */
     private List<String> promptTexts() {
         try {
-            PromptDataset dataset = PromptDataset.load(PromptsConfig.of(prompts), ChatTemplate.fromModelDirectory(policies.get(0)));
+            PromptDataset dataset = PromptDataset.load(PromptsSettings.of(prompts), ChatTemplate.fromModelDirectory(policies.get(0)));
             List<String> texts = new ArrayList<>(dataset.training().stream().map(PromptEntry::prompt).toList());
             texts.addAll(dataset.heldOut());
             return limit == null || limit >= texts.size() ? texts : List.copyOf(texts.subList(0, limit));

@@ -1,10 +1,10 @@
 package io.sppo4j.cluster.cli;
 
-import io.sppo4j.cluster.setup.Judging;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
+import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.eval.BestOfN;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
@@ -13,7 +13,7 @@ import io.sppo4j.model.sampling.Generation;
 import io.sppo4j.model.sampling.PolicyLogits;
 import io.sppo4j.model.sampling.Sampler;
 import io.sppo4j.model.sampling.SamplingConfig;
-import io.sppo4j.model.text.ChatMessage;
+import io.sppo4j.model.tokenizer.ChatMessage;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,7 +83,7 @@ final class GenerateTextCommand implements Callable<Integer> {
         Config config = judge == null ? configOptions.load() : configOptions.load("sppo4j.judge.type=" + judge);
         if (bestOf != null) {
             // Before sampling: a missing judge should not cost the user N samples.
-            Judging.requireModelJudge(config, "--best-of needs a model judge: --judge reward-model, http or pairrm");
+            Judges.requireModelJudge(config, "--best-of needs a model judge: --judge reward-model, http or pairrm");
         }
         SamplingConfig sampling = overridden(SamplingConfig.from(config, "sppo4j.sampling"));
         long samplingSeed = seed != null ? seed : config.getLong("sppo4j.seed");
@@ -163,7 +163,7 @@ final class GenerateTextCommand implements Callable<Integer> {
 
     /** The configured judge's pick among the samples; the judge is loaded after the policy is gone. */
     private static Reranked rerank(Config config, String text, List<String> responses) {
-        PreferenceModel preferences = Judging.fromConfig(config, HttpJudgeObserver.NONE);
+        PreferenceModel preferences = Judges.fromConfig(config, HttpJudgeObserver.NONE);
         try {
             return new Reranked(BestOfN.choose(preferences, text, responses), preferences.name());
         } finally {

@@ -3,8 +3,8 @@ package io.sppo4j.cluster.cli;
 import ai.djl.Device;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
-import io.sppo4j.model.text.ChatTemplate;
-import io.sppo4j.model.text.HfTokenizer;
+import io.sppo4j.model.tokenizer.ChatTemplate;
+import io.sppo4j.model.tokenizer.HfTokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

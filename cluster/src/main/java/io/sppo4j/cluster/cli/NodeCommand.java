@@ -12,7 +12,7 @@ import io.sppo4j.cluster.metrics.NodeMetrics;
 import io.sppo4j.cluster.node.CheckpointFence;
 import io.sppo4j.cluster.node.LearnerDeletionCost;
 import io.sppo4j.cluster.node.LearnerHandover;
-import io.sppo4j.cluster.node.NodeConfig;
+import io.sppo4j.cluster.node.NodeSettings;
 import io.sppo4j.cluster.node.NodeDiscovery;
 import io.sppo4j.cluster.node.NodeExit;
 import io.sppo4j.cluster.node.NodeGuardian;
@@ -85,12 +85,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         Pipeline.Setup pipeline = task.pipeline(reference(settings, task),
                 new CheckpointStore(checkpoints, learner.checkpointKeep(), fence), registry);
-        Config config = NodeConfig.of(settings, nodeRoles, port, seeds, ControlPlaneRegistry.registrationFingerprint());
+        Config config = NodeSettings.of(settings, nodeRoles, port, seeds, ControlPlaneRegistry.registrationFingerprint());
         WeightCache.Settings weights = NodeWeights.settings(settings);
         JudgedGroupSink groupLog = nodeRoles.contains(NodeGuardian.LEARNER) ? rolloutLog(settings, registry) : null;
         ActorSystem<Void> system = ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, nodeRoles, name, weights, groupLog, handover)),
-                NodeConfig.SYSTEM_NAME, config);
+                NodeSettings.SYSTEM_NAME, config);
         ClusterMembershipMetrics.register(registry, system);
         if (nodeRoles.contains(NodeGuardian.LEARNER) && LearnerDeletionCost.enabled(settings)) {
             system.systemActorOf(LearnerDeletionCost.create(LearnerDeletionCost.Target.from(settings)),

@@ -14,7 +14,7 @@ import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.monitor.EvalRecord;
 import io.sppo4j.actors.monitor.StepRecord;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.actors.settings.Schedule;
@@ -86,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
         Schedule schedule = Schedule.from(config);
         LearnerSettings learner = LearnerSettings.from(config);
         RolloutSettings rollout = RolloutSettings.from(config);
-        String algorithm = AlgorithmSettings.from(config).algorithm().configName();
+        String algorithm = AlgorithmConfig.from(config).algorithm().configName();
         long started = System.nanoTime();
         // Refuse now, with the figures, what cannot fit, rather than fail an hour in.
         MemoryPlan.check(setup, Set.of("learner", "rollout", "judge"), System.err);

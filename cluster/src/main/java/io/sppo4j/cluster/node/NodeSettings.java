@@ -16,12 +16,12 @@ import java.util.Set;
  * Kubernetes discovery, roles, the Split Brain Resolver and the join check that refuses nodes
  * speaking another protocol.
  */
-public final class NodeConfig {
+public final class NodeSettings {
 
     /** Every node of a cluster runs an ActorSystem of this name. */
     public static final String SYSTEM_NAME = "sppo4j";
 
-    private NodeConfig() {}
+    private NodeSettings() {}
 
     /**
      * @param settings the effective sppo4j configuration (with Pekko's reference)
@@ -67,7 +67,7 @@ public final class NodeConfig {
         pekko.put("pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter");
         // Layered over everything: in sppo.jar the modules' reference.conf files are concatenated,
         // and Pekko's own defaults could otherwise override keys set there.
-        Config wire = ConfigFactory.parseResources(NodeConfig.class.getClassLoader(), "sppo4j-serialization.conf");
+        Config wire = ConfigFactory.parseResources(NodeSettings.class.getClassLoader(), "sppo4j-serialization.conf");
         return ConfigFactory.parseMap(pekko, "sppo node").withFallback(wire).withFallback(settings).resolve();
     }
 

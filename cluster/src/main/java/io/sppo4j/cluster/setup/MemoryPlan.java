@@ -3,7 +3,7 @@ package io.sppo4j.cluster.setup;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -71,7 +71,7 @@ public final class MemoryPlan {
         LearnerSettings learner = LearnerSettings.from(config);
         RolloutSettings rollout = RolloutSettings.from(config);
         EvalSettings eval = EvalSettings.from(config);
-        AlgorithmSettings algorithm = AlgorithmSettings.from(config);
+        AlgorithmConfig algorithm = AlgorithmConfig.from(config);
         int prompt = longestPrompt(setup);
         int positions = Math.min(policy.contextLength(), prompt + rollout.sampling().maxNewTokens());
         Device host = Device.cpu();

@@ -8,7 +8,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -22,11 +22,11 @@ import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
-import io.sppo4j.model.text.ChatTemplate;
-import io.sppo4j.model.text.HfTokenizer;
+import io.sppo4j.model.tokenizer.ChatTemplate;
+import io.sppo4j.model.tokenizer.HfTokenizer;
 import io.sppo4j.model.text.PromptDataset;
 import io.sppo4j.model.text.PromptTask;
-import io.sppo4j.model.text.PromptsConfig;
+import io.sppo4j.model.text.PromptsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -71,7 +71,7 @@ public record TaskSetup(
         if (!policyPath.isBlank()) {
             return pretrained(config, Path.of(policyPath), seed);
         }
-        if (!config.getString(PromptsConfig.SECTION + ".path").isBlank()) {
+        if (!config.getString(PromptsSettings.SECTION + ".path").isBlank()) {
             ByteTokenizer tokenizer = new ByteTokenizer();
             PromptTask task = promptTask(config, Optional.empty());
             PolicyConfig policy = PolicyConfig.from(config, tokenizer.vocabSize());
@@ -104,7 +104,7 @@ public record TaskSetup(
      * own reference, so no SFT runs; its tokenizer and chat template come from the same directory.
      */
     private static TaskSetup pretrained(Config config, Path directory, long seed) {
-        ConfigReader prompts = new ConfigReader(config, PromptsConfig.SECTION);
+        ConfigReader prompts = new ConfigReader(config, PromptsSettings.SECTION);
         prompts.check(!prompts.getString("path").isBlank(), "path",
                 "a pretrained policy (sppo4j.policy.path) trains on a prompt file; give one");
         try {
@@ -119,11 +119,11 @@ public record TaskSetup(
 
     /** The prompt file's task; its judge is the one sppo4j.judge.type names (no rule judge exists for it). */
     private static PromptTask promptTask(Config config, Optional<ChatTemplate> template) {
-        Judging.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model, http or pairrm");
-        PromptsConfig prompts = PromptsConfig.from(config);
+        Judges.requireModelJudge(config, "a prompt file has no rule judge: set it to reward-model, http or pairrm");
+        PromptsSettings prompts = PromptsSettings.from(config);
         try {
             PromptDataset dataset = PromptDataset.load(prompts, template);
-            String file = Path.of(config.getString(PromptsConfig.SECTION + ".path")).getFileName().toString();
+            String file = Path.of(config.getString(PromptsSettings.SECTION + ".path")).getFileName().toString();
             return new PromptTask(file.replaceFirst("\\.[^.]*$", ""), dataset, NO_RULE_JUDGE);
         } catch (IOException e) {
             throw new UncheckedIOException("sppo4j.prompts.path: " + e.getMessage(), e);
@@ -145,13 +145,13 @@ public record TaskSetup(
 
     /**
      * The task with the judge {@code sppo4j.judge.type} names, built once per call (see
-     * {@link Judging}): the HTTP judge reports to {@code observer}; a reward model is loaded now.
+     * {@link Judges}): the HTTP judge reports to {@code observer}; a reward model is loaded now.
      */
     public Task judged(HttpJudgeObserver observer) {
         if (Judges.type(config) == Judges.Type.RULE) {
             return task;
         }
-        return new JudgedTask(task, Judging.fromConfig(config, task::judge, observer));
+        return new JudgedTask(task, Judges.fromConfig(config, task::judge, observer));
     }
 
     /** {@code sppo4j.tasks.game}: a JSON matrix file if given, else a built-in game by name. */
@@ -194,7 +194,7 @@ public record TaskSetup(
         devices.values().forEach(choice -> LOG.info("{}", choice.line()));
         DeviceMetrics.register(registry, devices);
         RunSetup run = new RunSetup(judged(metrics.judge().httpObserver()), tokenizer, policyFactory, policyConfig,
-                reference, AlgorithmSettings.from(config), seed, config.getInt("sppo4j.torch.threads-per-actor"));
+                reference, AlgorithmConfig.from(config), seed, config.getInt("sppo4j.torch.threads-per-actor"));
         return new Pipeline.Setup(
                 run, Schedule.from(config), LearnerSettings.from(config), learnerDevice.device(), checkpoints,
                 RolloutSettings.from(config), rolloutDevice.device(),

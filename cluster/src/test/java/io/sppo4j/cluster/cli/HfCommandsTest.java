@@ -8,9 +8,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.sppo4j.model.hf.HfTestModels;
 import io.sppo4j.model.judge.http.LoopbackJudge;
-import io.sppo4j.model.text.ChatMessage;
-import io.sppo4j.model.text.ChatTemplate;
-import io.sppo4j.model.text.HfTokenizer;
+import io.sppo4j.model.tokenizer.ChatMessage;
+import io.sppo4j.model.tokenizer.ChatTemplate;
+import io.sppo4j.model.tokenizer.HfTokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;

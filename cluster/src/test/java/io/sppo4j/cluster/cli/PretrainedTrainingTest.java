@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import io.sppo4j.model.hf.HfCheckpoint;
+import io.sppo4j.model.hf.HfModelDirectory;
 import io.sppo4j.model.hf.HfTestModels;
 import io.sppo4j.model.hf.TinyHfModels;
 import io.sppo4j.model.judge.http.FakeChatServer;
@@ -80,8 +80,8 @@ class PretrainedTrainingTest {
             assertTrue(judge.requests() > 0);
 
             Path trained = Path.of(summary.get("policy_dir").getAsString());
-            HfCheckpoint before = HfCheckpoint.read(policy);
-            HfCheckpoint after = HfCheckpoint.read(trained);
+            HfModelDirectory before = HfModelDirectory.read(policy);
+            HfModelDirectory after = HfModelDirectory.read(trained);
             assertEquals(before.architecture(), after.architecture());
             assertEquals(List.copyOf(before.tensors().keySet()), List.copyOf(after.tensors().keySet()));
             assertEquals(before.dtypes(), after.dtypes(), "saved in the dtypes it was loaded in");

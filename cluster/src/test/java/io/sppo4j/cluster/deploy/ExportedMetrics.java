@@ -10,10 +10,10 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.sppo4j.actors.metrics.PipelineMetrics;
 import io.sppo4j.cluster.metrics.ClusterMembershipMetrics;
 import io.sppo4j.cluster.metrics.NodeMetrics;
-import io.sppo4j.cluster.node.NodeConfig;
+import io.sppo4j.cluster.node.NodeSettings;
 import io.sppo4j.cluster.rolloutlog.RolloutLogMetrics;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +38,8 @@ final class ExportedMetrics {
         PrometheusRegistry registry = NodeMetrics.newRegistry();
         PipelineMetrics.register(registry);
         RolloutLogMetrics.register(registry);
-        ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME,
-                NodeConfig.of(Settings.load(List.of(), List.of()), Set.of("learner"), 0, List.of(),
+        ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME,
+                NodeSettings.of(EffectiveConfig.load(List.of(), List.of()), Set.of("learner"), 0, List.of(),
                         ControlPlaneRegistry.registrationFingerprint()));
         try {
             ClusterMembershipMetrics.register(registry, node);

@@ -32,8 +32,8 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import com.typesafe.config.Config;
 import io.sppo4j.cluster.cli.SppoCli;
-import io.sppo4j.cluster.node.NodeConfig;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.cluster.node.NodeSettings;
+import io.sppo4j.model.config.EffectiveConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +153,7 @@ class KubernetesManifestsTest {
         // Every production pod also decides splits by the Lease: one downing rule for the whole cluster.
         assertEquals(Set.of(deviceSetting, "sppo4j.cluster.downing=lease-majority"),
                 Set.copyOf(parsed.subcommand().matchedOptionValue("--set", List.<String>of())), role + " settings");
-        Config settings = Settings.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
+        Config settings = EffectiveConfig.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
                 List.of("POD_IP=\"10.1.2.3\"", deviceSetting));
         assertEquals("gpu", settings.getString(deviceSetting.substring(0, deviceSetting.indexOf('='))), "the key exists and loads");
     }
@@ -192,9 +192,9 @@ class KubernetesManifestsTest {
     void theProfileMakesANodeOnThePodsIpWithTlsAndKubernetesDiscovery(@TempDir Path certs) throws Exception {
         assertEquals(0, SppoCli.execute("certs", "--out", certs.toString(), "--nodes", "sppo4j"));
         // What the pod's environment and Secret provide: POD_IP (downward API) and the TLS files.
-        Config settings = Settings.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
+        Config settings = EffectiveConfig.load(List.of(Manifests.ROOT.resolve("k8s/base/sppo4j.conf")),
                 List.of("POD_IP=\"10.1.2.3\"", "sppo4j.cluster.tls.directory=\"" + certs.resolve("sppo4j") + "\""));
-        Config node = NodeConfig.of(settings, Set.of("rollout"), null, List.of(), "fingerprint");
+        Config node = NodeSettings.of(settings, Set.of("rollout"), null, List.of(), "fingerprint");
         assertEquals("10.1.2.3", node.getString("pekko.remote.artery.canonical.hostname"));
         assertEquals(17355, node.getInt("pekko.remote.artery.canonical.port"));
         assertEquals("tls-tcp", node.getString("pekko.remote.artery.transport"));

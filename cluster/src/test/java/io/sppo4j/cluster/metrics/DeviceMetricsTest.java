@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.sppo4j.cluster.setup.TaskSetup;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ class DeviceMetricsTest {
 
     @Test
     void eachRolesDeviceAndSettingAreExported() throws Exception {
-        TaskSetup setup = TaskSetup.from(Settings.load(List.of(),
+        TaskSetup setup = TaskSetup.from(EffectiveConfig.load(List.of(),
                 List.of("sppo4j.learner.device=cpu", "sppo4j.rollout.device=auto")));
         PrometheusRegistry registry = new PrometheusRegistry();
         setup.pipeline(setup.initialWeights(), null, registry);

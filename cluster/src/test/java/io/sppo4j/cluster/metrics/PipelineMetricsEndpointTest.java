@@ -10,7 +10,7 @@ import io.sppo4j.actors.Monitor;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.actors.RunSetup;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
@@ -53,7 +53,7 @@ class PipelineMetricsEndpointTest {
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         RunSetup run = new RunSetup(new SortTask(new SortTaskConfig(3, 5, 0.2, 0.1)), tokenizer,
-                HfModels.builtIn(TINY, 1), TINY, reference, AlgorithmSettings.sppo(2f), 1, 1);
+                HfModels.builtIn(TINY, 1), TINY, reference, AlgorithmConfig.sppo(2f), 1, 1);
         Pipeline.Setup setup = new Pipeline.Setup(
                 run, new Schedule(Schedule.Kind.ASYNC, 1, 1, 1),
                 new LearnerSettings(8, 2, 4, 1, 1_000, 1, 12, AdamWConfig.DEFAULTS, 0, Duration.ofSeconds(60),

@@ -7,7 +7,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
 import io.sppo4j.cluster.setup.TaskSetup;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ final class ClusterChecks {
                 "sppo4j.rollout.group-size=3", "sppo4j.rollout.groups-per-batch=2", "sppo4j.rollout.prefetch=4",
                 "sppo4j.eval.every=100000", "sppo4j.eval.prompts=8", "sppo4j.eval.batch-size=8"));
         overrides.addAll(List.of(extra));
-        return Settings.load(List.of(), overrides);
+        return EffectiveConfig.load(List.of(), overrides);
     }
 
     /** The largest value of a gauge over its series, or 0 when the registry has none. */
@@ -75,11 +75,11 @@ final class ClusterChecks {
             PrometheusRegistry registry, String group) throws Exception {
         TaskSetup task = TaskSetup.from(settings);
         Pipeline.Setup pipeline = task.pipeline(task.initialWeights(), null, registry);
-        Config config = NodeConfig.of(settings, roles, port, List.of("127.0.0.1:" + seedPort),
+        Config config = NodeSettings.of(settings, roles, port, List.of("127.0.0.1:" + seedPort),
                 ControlPlaneRegistry.registrationFingerprint());
         return ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, roles, "node-" + port,
                         NodeWeights.settings(settings).withGroup(group), null)),
-                NodeConfig.SYSTEM_NAME, config);
+                NodeSettings.SYSTEM_NAME, config);
     }
 }

@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.Config;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,12 +41,12 @@ class ProtocolCompatibilityTest {
         logs.start();
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logs);
         int seed = ChildNode.freePort();
-        Config current = Settings.load(List.of(), List.of());
+        Config current = EffectiveConfig.load(List.of(), List.of());
         ActorSystem<Void> first = node(current, seed, seed, ControlPlaneRegistry.registrationFingerprint());
         ActorSystem<Void> second = node(current, ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
         ClusterChecks.await("two compatible nodes are up", Duration.ofSeconds(30), () -> ClusterChecks.up(first) == 2);
 
-        ActorSystem<Void> newerProtocol = node(Settings.load(List.of(), List.of("sppo4j.protocol.version=2")),
+        ActorSystem<Void> newerProtocol = node(EffectiveConfig.load(List.of(), List.of("sppo4j.protocol.version=2")),
                 ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
         ActorSystem<Void> otherRegistration = node(current, ChildNode.freePort(), seed, "another-registration");
         ClusterChecks.await("both incompatible nodes are refused", Duration.ofSeconds(30), () -> refusals() >= 2);
@@ -68,9 +68,9 @@ class ProtocolCompatibilityTest {
     }
 
     private ActorSystem<Void> node(Config settings, int port, int seedPort, String registration) {
-        Config config = NodeConfig.of(settings, Set.of(NodeGuardian.JUDGE), port, List.of("127.0.0.1:" + seedPort),
+        Config config = NodeSettings.of(settings, Set.of(NodeGuardian.JUDGE), port, List.of("127.0.0.1:" + seedPort),
                 registration);
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);
         systems.add(system);
         return system;
     }

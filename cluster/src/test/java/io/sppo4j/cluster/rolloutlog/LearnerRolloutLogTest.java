@@ -17,7 +17,7 @@ import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.data.RolloutGroup;
 import io.sppo4j.actors.data.Sample;
 import io.sppo4j.actors.metrics.PipelineMetrics;
-import io.sppo4j.actors.settings.AlgorithmSettings;
+import io.sppo4j.actors.settings.AlgorithmConfig;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.model.judge.PreferenceMatrices;
@@ -76,7 +76,7 @@ class LearnerRolloutLogTest {
             reference = WeightSnapshot.export(policy, 0, TensorEncoding.FP32);
         }
         RunSetup run = new RunSetup(SORT, TOKENIZER, HfModels.builtIn(TINY, 1), TINY, reference,
-                AlgorithmSettings.sppo(2f), 7, 1);
+                AlgorithmConfig.sppo(2f), 7, 1);
         // One group a step, a version a step, groups more than one version old dropped.
         LearnerSettings settings = new LearnerSettings(8, 1, 1, 1, 1_000, 1, 1_000, AdamWConfig.DEFAULTS, 0,
                 Duration.ofSeconds(60), TensorEncoding.FP32);

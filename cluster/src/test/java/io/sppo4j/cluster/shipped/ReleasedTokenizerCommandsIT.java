@@ -9,7 +9,7 @@ import com.google.gson.JsonObject;
 import io.sppo4j.cluster.cli.CliRun;
 import io.sppo4j.model.hf.HfTestModels;
 import io.sppo4j.model.judge.http.LoopbackJudge;
-import io.sppo4j.model.text.RealTokenizers;
+import io.sppo4j.model.tokenizer.RealTokenizers;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import io.sppo4j.model.hf.HfCheckpoint;
+import io.sppo4j.model.hf.HfModelDirectory;
 import io.sppo4j.model.hf.HfTestModels;
 import io.sppo4j.model.judge.http.LoopbackJudge;
-import io.sppo4j.model.text.RealTokenizers;
+import io.sppo4j.model.tokenizer.RealTokenizers;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +64,8 @@ class ReleasedTokenizerTrainIT {
             for (String file : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
                 assertArrayEquals(Files.readAllBytes(policy.resolve(file)), Files.readAllBytes(trained.resolve(file)), file);
             }
-            HfCheckpoint before = HfCheckpoint.read(policy);
-            HfCheckpoint after = HfCheckpoint.read(trained);
+            HfModelDirectory before = HfModelDirectory.read(policy);
+            HfModelDirectory after = HfModelDirectory.read(trained);
             assertEquals(before.dtypes(), after.dtypes(), "saved in the dtypes it was loaded in");
             assertFalse(Arrays.equals(before.tensor("lm_head.weight").toFloats(), after.tensor("lm_head.weight").toFloats()),
                     "the steps changed the weights");

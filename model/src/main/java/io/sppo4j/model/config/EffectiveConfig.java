@@ -20,12 +20,12 @@ import java.util.TreeSet;
  * reference.conf declares is refused at start, with the key's path and where it was written,
  * so a typo never silently falls back to a default.
  */
-public final class Settings {
+public final class EffectiveConfig {
 
     /** Root of every sppo4j key. */
     public static final String ROOT = "sppo4j";
 
-    private Settings() {}
+    private EffectiveConfig() {}
 
     /**
      * @param files HOCON files, lowest precedence first

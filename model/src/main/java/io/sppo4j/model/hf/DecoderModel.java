@@ -30,7 +30,7 @@ abstract class DecoderModel implements HfModel {
     private final Decoder decoder;
     private final ParameterSource parameters;
     private final Projection head;
-    private final HfCheckpoint layout;
+    private final HfModelDirectory layout;
 
     /**
      * Builds into {@code manager}, which the model then owns and closes (also when building fails).
@@ -46,7 +46,7 @@ abstract class DecoderModel implements HfModel {
             String prefix;
             float dropout;
             if (origin instanceof WeightsOrigin.Read read) {
-                HfCheckpoint checkpoint = read.checkpoint();
+                HfModelDirectory checkpoint = read.checkpoint();
                 config = checkpoint.config();
                 architecture = checkpoint.architecture();
                 String base = architecture.family().basePrefix();
@@ -56,7 +56,7 @@ abstract class DecoderModel implements HfModel {
                 dropout = 0f;
             } else {
                 WeightsOrigin.Seeded seeded = (WeightsOrigin.Seeded) origin;
-                Path file = Path.of(HfCheckpoint.INITIALISED, HfCheckpoint.CONFIG_FILE);
+                Path file = Path.of(HfModelDirectory.INITIALISED, HfModelDirectory.CONFIG_FILE);
                 config = ConfigJson.parse(seeded.configJson(), file);
                 architecture = HfArchitecture.of(config.firstString("architectures"), file);
                 prefix = architecture.family().basePrefix();
@@ -75,7 +75,7 @@ abstract class DecoderModel implements HfModel {
             head = headDeclaration.declare(parameters, config, decoder);
             layout = parameters instanceof HfParameters read
                     ? read.finishLoading()
-                    : HfCheckpoint.initialised(((WeightsOrigin.Seeded) origin).configJson(), parameters.named().keySet(),
+                    : HfModelDirectory.initialised(((WeightsOrigin.Seeded) origin).configJson(), parameters.named().keySet(),
                             ((WeightsOrigin.Seeded) origin).savedAs());
         } catch (RuntimeException e) {
             manager.close();
@@ -98,7 +98,7 @@ abstract class DecoderModel implements HfModel {
     }
 
     @Override
-    public final HfCheckpoint checkpoint() {
+    public final HfModelDirectory checkpoint() {
         return layout;
     }
 

@@ -16,7 +16,7 @@ public interface HfModel extends AutoCloseable {
      * The directory it was loaded from as it was read: layout, companion files and the tensors
      * no parameter holds (buffers), which a save writes back unchanged.
      */
-    HfCheckpoint checkpoint();
+    HfModelDirectory checkpoint();
 
     /** Parameters named as in the checkpoint ({@code model.layers.0.self_attn.q_proj.weight}). */
     LinkedHashMap<String, Parameter> namedParameters();

@@ -31,7 +31,7 @@ import java.util.TreeSet;
  * <p>Only safetensors weights are read ({@code model.safetensors}, or the shards a
  * {@code model.safetensors.index.json} names); {@code pytorch_model.bin} is not.
  */
-public final class HfCheckpoint {
+public final class HfModelDirectory {
 
     public static final String CONFIG_FILE = "config.json";
     public static final String SINGLE_FILE = "model.safetensors";
@@ -75,7 +75,7 @@ public final class HfCheckpoint {
     private final Map<String, TensorDType> dtypes;
     private final Map<String, NamedTensor> tensors;
 
-    private HfCheckpoint(
+    private HfModelDirectory(
             Path directory,
             HfArchitecture architecture,
             ConfigJson config,
@@ -99,7 +99,7 @@ public final class HfCheckpoint {
      *     index names a file or tensor that is not there, or a tensor is in two files
      * @throws IOException naming the file when one is missing or not valid safetensors
      */
-    public static HfCheckpoint read(Path directory) throws IOException {
+    public static HfModelDirectory read(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
             throw new NoSuchFileException(directory.toString(), null, "not a model directory");
         }
@@ -152,7 +152,7 @@ public final class HfCheckpoint {
         }
         Map<String, TensorDType> dtypes = new LinkedHashMap<>();
         tensors.forEach((name, tensor) -> dtypes.put(name, tensor.dtype()));
-        return new HfCheckpoint(directory, architecture, config, companions, shards, dtypes, tensors);
+        return new HfModelDirectory(directory, architecture, config, companions, shards, dtypes, tensors);
     }
 
     /** The index's {@code weight_map}: tensor name to shard file name. */
@@ -256,12 +256,12 @@ public final class HfCheckpoint {
     }
 
     /** The same layout keeping only the data of {@code names}; the others now live in a model's parameters. */
-    HfCheckpoint retaining(Set<String> names) {
+    HfModelDirectory retaining(Set<String> names) {
         Map<String, NamedTensor> kept = new LinkedHashMap<>();
         for (String name : names) {
             kept.put(name, tensors.get(name));
         }
-        return new HfCheckpoint(directory, architecture, config, companions, shards, dtypes, kept);
+        return new HfModelDirectory(directory, architecture, config, companions, shards, dtypes, kept);
     }
 
     /**
@@ -269,7 +269,7 @@ public final class HfCheckpoint {
      * {@code model.safetensors} holding {@code names} in order as {@code dtype}, with that
      * {@code config.json} beside it. A save of the model writes exactly that.
      */
-    static HfCheckpoint initialised(byte[] configJson, Collection<String> names, TensorDType dtype) {
+    static HfModelDirectory initialised(byte[] configJson, Collection<String> names, TensorDType dtype) {
         Path origin = Path.of(INITIALISED);
         ConfigJson config = ConfigJson.parse(configJson, origin.resolve(CONFIG_FILE));
         HfArchitecture architecture = HfArchitecture.of(config.firstString("architectures"), origin.resolve(CONFIG_FILE));
@@ -278,7 +278,7 @@ public final class HfCheckpoint {
         Map<String, TensorDType> dtypes = new LinkedHashMap<>();
         names.forEach(name -> dtypes.put(name, dtype));
         Shard shard = new Shard(SINGLE_FILE, List.copyOf(names), Map.of("format", "pt"));
-        return new HfCheckpoint(origin, architecture, config, companions, List.of(shard), dtypes, Map.of());
+        return new HfModelDirectory(origin, architecture, config, companions, List.of(shard), dtypes, Map.of());
     }
 
     /** Stands for the directory of a model that was initialised, not read, in messages. */

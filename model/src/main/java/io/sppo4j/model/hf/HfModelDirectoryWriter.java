@@ -30,9 +30,9 @@ import java.util.UUID;
  * <p>Atomic: everything is written and fsynced in a temporary sibling directory, which then
  * replaces the target by rename, so a failed save leaves the previous directory as it was.
  */
-final class HfCheckpointWriter {
+final class HfModelDirectoryWriter {
 
-    private HfCheckpointWriter() {}
+    private HfModelDirectoryWriter() {}
 
     static void write(HfModel model, Path target) throws IOException {
         Path absolute = target.toAbsolutePath().normalize();
@@ -69,21 +69,21 @@ final class HfCheckpointWriter {
         if (!Files.isDirectory(target)) {
             throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
         }
-        if (Files.exists(target.resolve(HfCheckpoint.CONFIG_FILE))) {
+        if (Files.exists(target.resolve(HfModelDirectory.CONFIG_FILE))) {
             return;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
             if (entries.iterator().hasNext()) {
                 throw new FileAlreadyExistsException(target.toString(), null,
-                        "exists, is not empty and holds no " + HfCheckpoint.CONFIG_FILE + "; refusing to replace it");
+                        "exists, is not empty and holds no " + HfModelDirectory.CONFIG_FILE + "; refusing to replace it");
             }
         }
     }
 
     private static void writeContents(HfModel model, Path directory) throws IOException {
-        HfCheckpoint layout = model.checkpoint();
+        HfModelDirectory layout = model.checkpoint();
         Map<String, Parameter> parameters = model.namedParameters();
-        for (HfCheckpoint.Shard shard : layout.shards()) {
+        for (HfModelDirectory.Shard shard : layout.shards()) {
             List<TensorSpec> specs = new ArrayList<>(shard.tensorNames().size());
             for (String tensorName : shard.tensorNames()) {
                 Parameter parameter = parameters.get(tensorName);

@@ -39,7 +39,7 @@ public final class HfModels {
     /** As {@link #loadCausal(Path, NDManager, Device)}, kept and computed in {@code precision}. */
     public static HfCausalModel loadCausal(Path directory, NDManager parent, Device device, Precision precision)
             throws IOException {
-        HfCheckpoint checkpoint = HfCheckpoint.read(directory);
+        HfModelDirectory checkpoint = HfModelDirectory.read(directory);
         return new HfCausalModel(new WeightsOrigin.Read(checkpoint), parent.newSubManager(device), precision);
     }
 
@@ -51,7 +51,7 @@ public final class HfModels {
     /** As {@link #loadReward(Path, Device)}, the parameters under a child of {@code parent}, in {@code precision}. */
     public static HfRewardModel loadReward(Path directory, NDManager parent, Device device, Precision precision)
             throws IOException {
-        HfCheckpoint checkpoint = HfCheckpoint.read(directory);
+        HfModelDirectory checkpoint = HfModelDirectory.read(directory);
         return new HfRewardModel(new WeightsOrigin.Read(checkpoint), parent.newSubManager(device), precision);
     }
 
@@ -83,7 +83,7 @@ public final class HfModels {
     public static HfModel initialise(byte[] configJson, long seed, NDManager parent, Device device, Precision precision,
             TensorDType savedAs) {
         WeightsOrigin origin = new WeightsOrigin.Seeded(configJson, seed, 0f, savedAs, true);
-        Path file = Path.of(HfCheckpoint.INITIALISED, HfCheckpoint.CONFIG_FILE);
+        Path file = Path.of(HfModelDirectory.INITIALISED, HfModelDirectory.CONFIG_FILE);
         HfArchitecture architecture = HfArchitecture.of(ConfigJson.parse(configJson, file).firstString("architectures"), file);
         NDManager manager = parent.newSubManager(device);
         return architecture.head() == HfArchitecture.Head.REWARD
@@ -101,13 +101,13 @@ public final class HfModels {
             return decoder.shape();
         } catch (IllegalArgumentException e) {
             // A file every key of which is valid can still describe no policy shape we run.
-            throw new IllegalArgumentException(directory.resolve(HfCheckpoint.CONFIG_FILE) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(directory.resolve(HfModelDirectory.CONFIG_FILE) + ": " + e.getMessage(), e);
         }
     }
 
     /** The decoder a directory's {@code config.json} describes (causal or reward), without reading its weights. */
     public static DecoderConfig decoderConfig(Path directory) throws IOException {
-        Path file = directory.resolve(HfCheckpoint.CONFIG_FILE);
+        Path file = directory.resolve(HfModelDirectory.CONFIG_FILE);
         ConfigJson config = ConfigJson.read(file);
         HfArchitecture architecture = HfArchitecture.of(config.firstString("architectures"), file);
         // The prefix names tensors only; the sizes do not depend on it.
@@ -116,7 +116,7 @@ public final class HfModels {
 
     /** The decoder of the built-in policy of {@code shape} ({@link #builtIn(PolicyConfig, long)}). */
     public static DecoderConfig builtInConfig(PolicyConfig shape) {
-        Path file = Path.of(HfCheckpoint.INITIALISED, HfCheckpoint.CONFIG_FILE);
+        Path file = Path.of(HfModelDirectory.INITIALISED, HfModelDirectory.CONFIG_FILE);
         return Gpt2Config.from(ConfigJson.parse(Gpt2Config.builtIn(shape), file), "transformer.").withDropout(shape.dropout());
     }
 
@@ -136,11 +136,11 @@ public final class HfModels {
 
     /**
      * Writes {@code model}'s current weights to {@code target} in the layout, dtypes and with the
-     * companion files of the directory it was loaded from (see {@link HfCheckpointWriter}).
+     * companion files of the directory it was loaded from (see {@link HfModelDirectoryWriter}).
      * {@code target} may be that directory: the save replaces it atomically.
      */
     public static void save(HfModel model, Path target) throws IOException {
-        HfCheckpointWriter.write(model, target);
+        HfModelDirectoryWriter.write(model, target);
     }
 
     /**

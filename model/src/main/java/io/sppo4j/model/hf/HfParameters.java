@@ -13,19 +13,19 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The parameters of a model loaded from an {@link HfCheckpoint}, named exactly as the
+ * The parameters of a model loaded from an {@link HfModelDirectory}, named exactly as the
  * checkpoint names them, in the order the model declares them.
  */
 final class HfParameters extends ParameterSource {
 
-    private HfCheckpoint checkpoint;
+    private HfModelDirectory checkpoint;
 
-    HfParameters(HfCheckpoint checkpoint, NDManager manager, DataType storage) {
+    HfParameters(HfModelDirectory checkpoint, NDManager manager, DataType storage) {
         super(manager, storage);
         this.checkpoint = checkpoint;
     }
 
-    HfCheckpoint checkpoint() {
+    HfModelDirectory checkpoint() {
         return checkpoint;
     }
 
@@ -53,7 +53,7 @@ final class HfParameters extends ParameterSource {
      * Ends loading: the checkpoint's layout with only the tensors no parameter holds (buffers such
      * as GPT-2's attn.bias). The loaded tensors' bytes are let go, as the parameters now hold them.
      */
-    HfCheckpoint finishLoading() {
+    HfModelDirectory finishLoading() {
         Set<String> rest = new LinkedHashSet<>(checkpoint.tensors().keySet());
         rest.removeAll(named().keySet());
         checkpoint = checkpoint.retaining(rest);

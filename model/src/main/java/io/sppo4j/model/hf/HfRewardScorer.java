@@ -1,6 +1,7 @@
 package io.sppo4j.model.hf;
 
 import io.sppo4j.model.judge.RewardScorer;
+import io.sppo4j.model.tokenizer.HfTokenizer;
 
 import java.util.Arrays;
 import java.util.List;
@@ -10,20 +11,32 @@ import java.util.function.Function;
 
 /**
  * An {@link HfRewardModel} behind the {@link RewardScorer} seam: each (prompt, response) is
- * encoded by the caller's tokenizer and the group is scored in one batch. Owns the model.
+ * encoded by the caller's tokenizer and the group is scored in one batch. Owns the model, and the
+ * tokenizer when it was given one.
  */
 public final class HfRewardScorer implements RewardScorer {
 
     private final HfRewardModel model;
     private final BiFunction<String, String, int[]> encoder;
+    private final HfTokenizer owned;
 
     /**
      * @param encoder token ids of a prompt and one response together, as the reward model was
      *     trained to read them (a chat template, or special tokens around the parts)
      */
     public HfRewardScorer(HfRewardModel model, BiFunction<String, String, int[]> encoder) {
+        this(model, encoder, null);
+    }
+
+    private HfRewardScorer(HfRewardModel model, BiFunction<String, String, int[]> encoder, HfTokenizer owned) {
         this.model = Objects.requireNonNull(model, "model");
         this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.owned = owned;
+    }
+
+    /** Reads {@code prompt + response} with the model's own tokenizer, which it then owns (native memory). */
+    public static HfRewardScorer reading(HfRewardModel model, HfTokenizer tokenizer) {
+        return new HfRewardScorer(model, (prompt, response) -> tokenizer.encodePrompt(prompt + response), tokenizer);
     }
 
     /** Encodes the plain concatenation {@code prompt + response}. */
@@ -48,6 +61,12 @@ public final class HfRewardScorer implements RewardScorer {
 
     @Override
     public void close() {
-        model.close();
+        try {
+            model.close();
+        } finally {
+            if (owned != null) {
+                owned.close();
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@ import java.util.TreeSet;
  * {@link SafeTensors}, each tensor widened by {@link DiskTensors}. It is the one place such
  * models touch the checkpoint readers, so that a change to those readers is absorbed here.
  *
- * <p>Unlike {@link HfCheckpoint} it accepts any {@code architectures[0]}: the model checks it.
+ * <p>Unlike {@link HfModelDirectory} it accepts any {@code architectures[0]}: the model checks it.
  * Each tensor is handed over once ({@link #take}); its host bytes are let go as it is.
  */
 public final class HfTensorDirectory {
@@ -56,22 +56,22 @@ public final class HfTensorDirectory {
         if (!Files.isDirectory(directory)) {
             throw new NoSuchFileException(directory.toString(), null, "not a model directory");
         }
-        Path configFile = directory.resolve(HfCheckpoint.CONFIG_FILE);
+        Path configFile = directory.resolve(HfModelDirectory.CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) {
             throw new NoSuchFileException(configFile.toString(), null, "missing from the model directory");
         }
         byte[] configBytes = Files.readAllBytes(configFile);
         Config config = new Config(ConfigJson.parse(configBytes, configFile),
                 JsonParser.parseString(new String(configBytes, StandardCharsets.UTF_8)).getAsJsonObject());
-        Path index = directory.resolve(HfCheckpoint.INDEX_FILE);
+        Path index = directory.resolve(HfModelDirectory.INDEX_FILE);
         List<String> files;
         if (Files.isRegularFile(index)) {
-            files = new ArrayList<>(new TreeSet<>(HfCheckpoint.weightMap(Files.readAllBytes(index), index).values()));
-        } else if (Files.isRegularFile(directory.resolve(HfCheckpoint.SINGLE_FILE))) {
-            files = List.of(HfCheckpoint.SINGLE_FILE);
+            files = new ArrayList<>(new TreeSet<>(HfModelDirectory.weightMap(Files.readAllBytes(index), index).values()));
+        } else if (Files.isRegularFile(directory.resolve(HfModelDirectory.SINGLE_FILE))) {
+            files = List.of(HfModelDirectory.SINGLE_FILE);
         } else {
-            throw new NoSuchFileException(directory.resolve(HfCheckpoint.SINGLE_FILE).toString(), null,
-                    "missing, and there is no " + HfCheckpoint.INDEX_FILE + " (only safetensors weights are supported)");
+            throw new NoSuchFileException(directory.resolve(HfModelDirectory.SINGLE_FILE).toString(), null,
+                    "missing, and there is no " + HfModelDirectory.INDEX_FILE + " (only safetensors weights are supported)");
         }
         Map<String, NamedTensor> tensors = new LinkedHashMap<>();
         Map<String, String> fileOf = new LinkedHashMap<>();

@@ -92,7 +92,7 @@ public final class RandomCheckpoints {
                 Files.write(target.resolve(file), in.readAllBytes());
             }
         }
-        Files.writeString(target.resolve(HfCheckpoint.GENERATION_CONFIG_FILE), String.format(Locale.ROOT,
+        Files.writeString(target.resolve(HfModelDirectory.GENERATION_CONFIG_FILE), String.format(Locale.ROOT,
                 "{%n  \"bos_token_id\": %d,%n  \"eos_token_id\": %d%n}%n", BOS, EOS));
     }
 }

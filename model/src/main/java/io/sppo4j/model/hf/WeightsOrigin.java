@@ -6,7 +6,7 @@ import io.sppo4j.model.weights.TensorDType;
 sealed interface WeightsOrigin {
 
     /** Every weight read from {@code checkpoint}. */
-    record Read(HfCheckpoint checkpoint) implements WeightsOrigin {}
+    record Read(HfModelDirectory checkpoint) implements WeightsOrigin {}
 
     /**
      * Every weight drawn from {@code seed} (GPT-2's initialisation, see {@code decoder.Init}).

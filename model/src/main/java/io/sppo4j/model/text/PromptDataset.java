@@ -1,5 +1,6 @@
 package io.sppo4j.model.text;
 
+import io.sppo4j.model.tokenizer.ChatTemplate;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,14 +23,14 @@ import java.util.Set;
  */
 public final class PromptDataset {
 
-    private final PromptsConfig config;
+    private final PromptsSettings config;
     private final List<PromptEntry> training;
     private final List<String> heldOut;
     private final int skippedLines;
     private int cachedEpoch = -1;
     private int[] cachedOrder;
 
-    private PromptDataset(PromptsConfig config, List<PromptEntry> training, List<String> heldOut, int skippedLines) {
+    private PromptDataset(PromptsSettings config, List<PromptEntry> training, List<String> heldOut, int skippedLines) {
         this.config = config;
         this.training = training;
         this.heldOut = heldOut;
@@ -37,13 +38,13 @@ public final class PromptDataset {
     }
 
     /** Reads {@code config.path()}, rendering chat lines through {@code chatTemplate} when present. */
-    public static PromptDataset load(PromptsConfig config, Optional<ChatTemplate> chatTemplate) throws IOException {
+    public static PromptDataset load(PromptsSettings config, Optional<ChatTemplate> chatTemplate) throws IOException {
         PromptFileReader.Result read = new PromptFileReader(chatTemplate, config.skipBadLines())
                 .read(config.file(), config.format());
         return split(config, read.entries(), read.skippedLines());
     }
 
-    static PromptDataset split(PromptsConfig config, List<PromptEntry> entries, int skippedLines) {
+    static PromptDataset split(PromptsSettings config, List<PromptEntry> entries, int skippedLines) {
         Set<String> distinct = new LinkedHashSet<>();
         entries.forEach(entry -> distinct.add(entry.prompt()));
         if (distinct.isEmpty()) {
@@ -54,7 +55,7 @@ public final class PromptDataset {
         Collections.shuffle(shuffled, new Random(config.shuffleSeed()));
         int heldOutCount = config.heldOutCount(shuffled.size());
         if (heldOutCount >= shuffled.size()) {
-            throw new IllegalArgumentException(PromptsConfig.SECTION + ".held-out = " + config.heldOut() + " holds out "
+            throw new IllegalArgumentException(PromptsSettings.SECTION + ".held-out = " + config.heldOut() + " holds out "
                     + heldOutCount + " of the " + shuffled.size() + " distinct prompts of " + config.path()
                     + ", leaving none to train on");
         }
@@ -64,7 +65,7 @@ public final class PromptDataset {
         return new PromptDataset(config, training, heldOut, skippedLines);
     }
 
-    public PromptsConfig config() {
+    public PromptsSettings config() {
         return config;
     }
 

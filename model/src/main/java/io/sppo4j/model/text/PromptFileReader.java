@@ -1,5 +1,7 @@
 package io.sppo4j.model.text;
 
+import io.sppo4j.model.tokenizer.ChatMessage;
+import io.sppo4j.model.tokenizer.ChatTemplate;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

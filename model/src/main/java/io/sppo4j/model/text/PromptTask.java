@@ -55,7 +55,7 @@ public final class PromptTask implements Task {
     public List<String> heldOutPrompts(int count, long seed) {
         List<String> heldOut = dataset.heldOut();
         if (heldOut.isEmpty() && count > 0) {
-            throw new IllegalStateException("no held-out prompts to evaluate on: set " + PromptsConfig.SECTION
+            throw new IllegalStateException("no held-out prompts to evaluate on: set " + PromptsSettings.SECTION
                     + ".held-out to a fraction or a count (" + dataset.config().path() + ")");
         }
         return heldOut.subList(0, Math.min(count, heldOut.size()));

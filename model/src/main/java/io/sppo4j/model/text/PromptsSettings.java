@@ -16,12 +16,12 @@ import java.nio.file.Path;
  *     else a count; 0 for none
  * @param skipBadLines count and log bad lines instead of failing on the first
  */
-public record PromptsConfig(
+public record PromptsSettings(
         String path, PromptFormat format, long shuffleSeed, int epochs, double heldOut, boolean skipBadLines) {
 
     public static final String SECTION = "sppo4j.prompts";
 
-    public PromptsConfig {
+    public PromptsSettings {
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         }
@@ -32,12 +32,12 @@ public record PromptsConfig(
     }
 
     /** A file with the defaults of everything else: auto format, seed 1, one epoch, nothing held out. */
-    public static PromptsConfig of(Path file) {
-        return new PromptsConfig(file.toString(), PromptFormat.AUTO, 1, 1, 0, false);
+    public static PromptsSettings of(Path file) {
+        return new PromptsSettings(file.toString(), PromptFormat.AUTO, 1, 1, 0, false);
     }
 
     /** Reads {@code sppo4j.prompts}. */
-    public static PromptsConfig from(Config config) {
+    public static PromptsSettings from(Config config) {
         ConfigReader prompts = new ConfigReader(config, SECTION);
         String format = prompts.getString("format");
         PromptFormat parsed;
@@ -52,7 +52,7 @@ public record PromptsConfig(
         int epochs = prompts.positiveInt("epochs");
         double heldOut = prompts.getDouble("held-out");
         boolean skipBadLines = prompts.getBoolean("skip-bad-lines");
-        return prompts.build(() -> new PromptsConfig(path, parsed, shuffleSeed, epochs, heldOut, skipBadLines));
+        return prompts.build(() -> new PromptsSettings(path, parsed, shuffleSeed, epochs, heldOut, skipBadLines));
     }
 
     public boolean configured() {

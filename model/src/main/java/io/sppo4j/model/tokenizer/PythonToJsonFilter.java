@@ -1,4 +1,4 @@
-package io.sppo4j.model.text;
+package io.sppo4j.model.tokenizer;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;

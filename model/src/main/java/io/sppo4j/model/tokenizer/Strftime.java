@@ -1,4 +1,4 @@
-package io.sppo4j.model.text;
+package io.sppo4j.model.tokenizer;
 
 import java.time.format.TextStyle;
 import java.time.temporal.ChronoField;

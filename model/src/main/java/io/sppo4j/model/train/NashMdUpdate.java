@@ -30,7 +30,7 @@ public final class NashMdUpdate {
 
     public UpdateResult apply(AdvantageBatch batch) {
         if (batch.size() == 0) {
-            return StepOutcome.skipped();
+            return UpdateResult.emptyBatch();
         }
         float[] referenceLogProbs = ReferenceScores.of(reference, scorer, batch.prompts(), batch.responses());
         double lossValue;
@@ -43,6 +43,6 @@ public final class NashMdUpdate {
                 lossValue = result.loss().getFloat();
             }
         }
-        return StepOutcome.of(lossValue, result, optimizer.step(policy));
+        return UpdateResult.of(lossValue, result, optimizer.step(policy));
     }
 }

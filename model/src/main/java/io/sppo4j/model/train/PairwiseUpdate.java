@@ -37,7 +37,7 @@ public final class PairwiseUpdate {
     public UpdateResult apply(PairBatch batch) {
         int pairs = batch.size();
         if (pairs == 0) {
-            return StepOutcome.skipped();
+            return UpdateResult.emptyBatch();
         }
         List<int[]> prompts = new ArrayList<>(batch.prompts());
         prompts.addAll(batch.prompts());
@@ -60,6 +60,6 @@ public final class PairwiseUpdate {
                 lossValue = result.loss().getFloat();
             }
         }
-        return StepOutcome.of(lossValue, result, optimizer.step(policy));
+        return UpdateResult.of(lossValue, result, optimizer.step(policy));
     }
 }

@@ -28,7 +28,7 @@ public final class SppoUpdate {
 
     public UpdateResult apply(PreferenceBatch batch) {
         if (batch.size() == 0) {
-            return StepOutcome.skipped();
+            return UpdateResult.emptyBatch();
         }
         double lossValue;
         LossResult result;
@@ -40,6 +40,6 @@ public final class SppoUpdate {
                 lossValue = result.loss().getFloat();
             }
         }
-        return StepOutcome.of(lossValue, result, optimizer.step(policy));
+        return UpdateResult.of(lossValue, result, optimizer.step(policy));
     }
 }

@@ -1,5 +1,8 @@
 package io.sppo4j.model.train;
 
+import io.sppo4j.model.loss.LossResult;
+import io.sppo4j.model.optim.StepStats;
+
 /**
  * What one optimiser step did.
  *
@@ -19,5 +22,25 @@ public record UpdateResult(
     public UpdateResult(
             double loss, double gradientNorm, double learningRate, double meanLogRatio, double meanTarget, boolean applied) {
         this(loss, gradientNorm, learningRate, meanLogRatio, meanTarget, applied, null);
+    }
+
+    /** A loss and the optimiser step that followed it. */
+    static UpdateResult of(double loss, LossResult result, StepStats stats) {
+        return new UpdateResult(
+                loss, stats.gradientNorm(), stats.learningRate(), mean(result.logRatio()), mean(result.target()),
+                stats.applied(), stats.skipCause());
+    }
+
+    /** A batch without any pair or sample to learn from: no optimiser step. */
+    static UpdateResult emptyBatch() {
+        return new UpdateResult(0, 0, 0, 0, 0, false);
+    }
+
+    private static double mean(float[] values) {
+        double sum = 0;
+        for (float value : values) {
+            sum += value;
+        }
+        return values.length == 0 ? 0 : sum / values.length;
     }
 }

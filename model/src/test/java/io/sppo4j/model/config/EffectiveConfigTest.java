@@ -14,14 +14,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SettingsTest {
+class EffectiveConfigTest {
 
     @TempDir
     Path dir;
 
     @Test
     void defaultsComeFromReferenceConf() {
-        Config config = Settings.defaults();
+        Config config = EffectiveConfig.defaults();
         assertEquals(128, config.getInt("sppo4j.policy.width"));
         assertEquals("sort", config.getString("sppo4j.task"));
     }
@@ -30,7 +30,7 @@ class SettingsTest {
     void filesOverrideDefaultsAndSetOverridesFiles() throws Exception {
         Path first = write("a.conf", "sppo4j.policy.width = 64\nsppo4j.policy.layers = 3\n");
         Path second = write("b.conf", "sppo4j.policy.layers = 5\n");
-        Config config = Settings.load(List.of(first, second), List.of("sppo4j.policy.heads=8"));
+        Config config = EffectiveConfig.load(List.of(first, second), List.of("sppo4j.policy.heads=8"));
         assertEquals(64, config.getInt("sppo4j.policy.width"));
         assertEquals(5, config.getInt("sppo4j.policy.layers"));
         assertEquals(8, config.getInt("sppo4j.policy.heads"));
@@ -40,7 +40,7 @@ class SettingsTest {
     void unknownKeyInAFileIsRefusedWithItsPathFileAndLine() throws Exception {
         Path file = write("typo.conf", "sppo4j {\n  policy {\n    widht = 64\n  }\n}\n");
         IllegalArgumentException error =
-                assertThrows(IllegalArgumentException.class, () -> Settings.load(List.of(file), List.of()));
+                assertThrows(IllegalArgumentException.class, () -> EffectiveConfig.load(List.of(file), List.of()));
         assertTrue(error.getMessage().contains("sppo4j.policy.widht"), error.getMessage());
         assertTrue(error.getMessage().contains("typo.conf"), error.getMessage());
         assertTrue(error.getMessage().contains("3"), "line number: " + error.getMessage());
@@ -49,21 +49,21 @@ class SettingsTest {
     @Test
     void unknownKeyFromSetIsRefused() {
         IllegalArgumentException error = assertThrows(
-                IllegalArgumentException.class, () -> Settings.load(List.of(), List.of("sppo4j.sft.stepz=3")));
+                IllegalArgumentException.class, () -> EffectiveConfig.load(List.of(), List.of("sppo4j.sft.stepz=3")));
         assertTrue(error.getMessage().contains("sppo4j.sft.stepz"), error.getMessage());
         assertTrue(error.getMessage().contains("--set"), error.getMessage());
     }
 
     @Test
     void wrongTypeNamesTheKey() {
-        Config config = Settings.load(List.of(), List.of("sppo4j.policy.width=wide"));
+        Config config = EffectiveConfig.load(List.of(), List.of("sppo4j.policy.width=wide"));
         ConfigException error = assertThrows(ConfigException.class, () -> PolicyConfig.from(config, 259));
         assertTrue(error.getMessage().contains("sppo4j.policy.width"), error.getMessage());
     }
 
     @Test
     void outOfRangeValueNamesTheKey() {
-        Config config = Settings.load(List.of(), List.of("sppo4j.policy.heads=5"));
+        Config config = EffectiveConfig.load(List.of(), List.of("sppo4j.policy.heads=5"));
         IllegalArgumentException error =
                 assertThrows(IllegalArgumentException.class, () -> PolicyConfig.from(config, 259));
         assertTrue(error.getMessage().contains("sppo4j.policy"), error.getMessage());
@@ -73,7 +73,7 @@ class SettingsTest {
     @Test
     void missingFileIsNamed() {
         IllegalArgumentException error = assertThrows(
-                IllegalArgumentException.class, () -> Settings.load(List.of(dir.resolve("nope.conf")), List.of()));
+                IllegalArgumentException.class, () -> EffectiveConfig.load(List.of(dir.resolve("nope.conf")), List.of()));
         assertTrue(error.getMessage().contains("nope.conf"), error.getMessage());
     }
 

@@ -41,12 +41,12 @@ class ConfigJsonFuzzTest {
 
     @Property(tries = 6_000)
     void aBadConfigIsRefusedNamingTheFile(@ForAll("configs") String config) throws IOException {
-        Path file = directory.resolve(HfCheckpoint.CONFIG_FILE);
+        Path file = directory.resolve(HfModelDirectory.CONFIG_FILE);
         Files.writeString(file, config, StandardCharsets.UTF_8);
         Fuzzing.Outcome outcome = Fuzzing.decodes("config.json", Fuzzing.allocationBound(config.length()),
                 () -> HfModels.shape(directory), IllegalArgumentException.class);
         if (outcome.refused()) {
-            assertTrue(outcome.refusal().getMessage().contains(HfCheckpoint.CONFIG_FILE), outcome.refusal().getMessage());
+            assertTrue(outcome.refusal().getMessage().contains(HfModelDirectory.CONFIG_FILE), outcome.refusal().getMessage());
         }
     }
 

@@ -27,7 +27,7 @@ class HfBeyondHeapTest {
     void aSmolLm2ShapedCheckpointLoadsAndSavesBitExactThroughASmallHeap() throws IOException {
         Path source = RealShapeHfModels.write(dir.resolve("smol"), RealShapeHfModels.LlamaShape.SMOLLM2_135M,
                 TensorDType.BF16, 7);
-        long fileBytes = Files.size(source.resolve(HfCheckpoint.SINGLE_FILE));
+        long fileBytes = Files.size(source.resolve(HfModelDirectory.SINGLE_FILE));
         assertTrue(fileBytes > Runtime.getRuntime().maxMemory(),
                 fileBytes + " bytes of weights should exceed the heap of " + Runtime.getRuntime().maxMemory());
         Path target = dir.resolve("saved");
@@ -36,8 +36,8 @@ class HfBeyondHeapTest {
             HfModels.save(model, target);
         }
         // Unchanged BF16 weights widened to float32 and narrowed back keep every bit.
-        List<NamedTensor> expected = SafeTensors.read(source.resolve(HfCheckpoint.SINGLE_FILE)).tensors();
-        SafeTensors.Contents actual = SafeTensors.read(target.resolve(HfCheckpoint.SINGLE_FILE));
+        List<NamedTensor> expected = SafeTensors.read(source.resolve(HfModelDirectory.SINGLE_FILE)).tensors();
+        SafeTensors.Contents actual = SafeTensors.read(target.resolve(HfModelDirectory.SINGLE_FILE));
         assertEquals(expected.size(), actual.tensors().size());
         for (int i = 0; i < expected.size(); i++) {
             assertEquals(expected.get(i), actual.tensors().get(i), expected.get(i).name()); // mapped bytes compared in place

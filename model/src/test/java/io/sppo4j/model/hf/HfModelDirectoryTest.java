@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a model directory says besides its weights. */
-class HfCheckpointTest {
+class HfModelDirectoryTest {
 
     @TempDir
     Path temp;
@@ -24,10 +24,10 @@ class HfCheckpointTest {
     @Test
     void shardsAreListedInFileOrderWithTheirTensorsInDataOrder() throws IOException {
         TinyHfModels.Fixture fixture = TinyHfModels.write(temp.resolve("m"), Kind.MISTRAL, TensorDType.BF16, 3, 61);
-        HfCheckpoint checkpoint = HfCheckpoint.read(fixture.directory());
+        HfModelDirectory checkpoint = HfModelDirectory.read(fixture.directory());
         assertEquals(HfArchitecture.MISTRAL_CAUSAL_LM, checkpoint.architecture());
         assertEquals(List.of("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
-                "model-00003-of-00003.safetensors"), checkpoint.shards().stream().map(HfCheckpoint.Shard::fileName).toList());
+                "model-00003-of-00003.safetensors"), checkpoint.shards().stream().map(HfModelDirectory.Shard::fileName).toList());
         List<String> inOrder = checkpoint.shards().stream().flatMap(shard -> shard.tensorNames().stream()).toList();
         assertEquals(List.copyOf(fixture.shapes().keySet()), inOrder);
         assertEquals(TensorDType.BF16, checkpoint.dtypes().get("model.norm.weight"));
@@ -53,13 +53,13 @@ class HfCheckpointTest {
     void specialTokensComeFromTheGenerationConfigFirstThenTheConfig() throws IOException {
         Path directory = temp.resolve("r");
         TinyHfModels.write(directory, Kind.LLAMA_REWARD, TensorDType.F32, 1, 62); // config.json: pad 0
-        HfCheckpoint checkpoint = HfCheckpoint.read(directory);
+        HfModelDirectory checkpoint = HfModelDirectory.read(directory);
         assertEquals(List.of(2), checkpoint.eosTokenIds());
         assertEquals(OptionalInt.of(1), checkpoint.bosTokenId());
         assertEquals(OptionalInt.of(0), checkpoint.padTokenId());
 
         Files.writeString(directory.resolve("generation_config.json"), "{\"eos_token_id\": [2, 7], \"pad_token_id\": 5}");
-        checkpoint = HfCheckpoint.read(directory);
+        checkpoint = HfModelDirectory.read(directory);
         assertEquals(List.of(2, 7), checkpoint.eosTokenIds());
         assertEquals(OptionalInt.of(5), checkpoint.padTokenId());
         assertEquals(OptionalInt.empty(), checkpoint.bosTokenId());

@@ -3,7 +3,7 @@ package io.sppo4j.model.hf;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.sppo4j.model.checkpoint.SafeTensors;
-import io.sppo4j.model.text.RealTokenizers;
+import io.sppo4j.model.tokenizer.RealTokenizers;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
 
@@ -176,7 +176,7 @@ public final class HfTestModels {
      */
     public static void copyChatTokenizer(Path directory) throws IOException {
         for (String file : TOKENIZER_FILES) {
-            try (InputStream in = HfTestModels.class.getResourceAsStream("/io/sppo4j/model/text/llama3/" + file)) {
+            try (InputStream in = HfTestModels.class.getResourceAsStream("/io/sppo4j/model/tokenizer/llama3/" + file)) {
                 if (in == null) {
                     throw new IllegalStateException("test resource llama3/" + file + " is not on the classpath");
                 }

@@ -69,11 +69,11 @@ public final class RealShapeHfModels {
     /** Writes {@code shape} with random {@code dtype} weights (std 0.02) as a one-file directory. */
     public static Path write(Path directory, LlamaShape shape, TensorDType dtype, long seed) throws IOException {
         Files.createDirectories(directory);
-        SafeTensors.write(directory.resolve(HfCheckpoint.SINGLE_FILE),
+        SafeTensors.write(directory.resolve(HfModelDirectory.SINGLE_FILE),
                 RandomTensors.normal(shape.specs(dtype), 0.02f, seed), Map.of("format", "pt"));
-        Files.writeString(directory.resolve(HfCheckpoint.CONFIG_FILE),
+        Files.writeString(directory.resolve(HfModelDirectory.CONFIG_FILE),
                 new GsonBuilder().setPrettyPrinting().create().toJson(shape.config()) + "\n");
-        Files.writeString(directory.resolve(HfCheckpoint.GENERATION_CONFIG_FILE),
+        Files.writeString(directory.resolve(HfModelDirectory.GENERATION_CONFIG_FILE),
                 "{\n  \"bos_token_id\": 1,\n  \"eos_token_id\": 2\n}\n");
         return directory;
     }

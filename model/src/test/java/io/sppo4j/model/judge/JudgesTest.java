@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
 import io.sppo4j.model.judge.http.HttpJudgeSettings;
 import io.sppo4j.model.judge.http.HttpPairwiseJudge;
@@ -28,13 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 class JudgesTest {
 
     private static Config with(String... overrides) {
-        return Settings.load(List.of(), List.of(overrides));
+        return EffectiveConfig.load(List.of(), List.of(overrides));
     }
 
     @Test
     void theRuleJudgeIsTheDefault() {
         PreferenceModel rule = new SortJudge();
-        assertSame(rule, Judges.fromConfig(Settings.defaults(), () -> rule, () -> {
+        assertSame(rule, Judges.fromConfig(EffectiveConfig.defaults(), () -> rule, () -> {
             throw new AssertionError("no reward model is loaded for the rule judge");
         }, HttpJudgeObserver.NONE));
     }

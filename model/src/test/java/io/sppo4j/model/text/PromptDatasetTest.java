@@ -1,5 +1,7 @@
 package io.sppo4j.model.text;
 
+import io.sppo4j.model.tokenizer.ChatTemplate;
+import io.sppo4j.model.tokenizer.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +33,8 @@ class PromptDatasetTest {
         return file;
     }
 
-    private static PromptsConfig config(Path file, long seed, int epochs, double heldOut, boolean skipBadLines) {
-        return new PromptsConfig(file.toString(), PromptFormat.AUTO, seed, epochs, heldOut, skipBadLines);
+    private static PromptsSettings config(Path file, long seed, int epochs, double heldOut, boolean skipBadLines) {
+        return new PromptsSettings(file.toString(), PromptFormat.AUTO, seed, epochs, heldOut, skipBadLines);
     }
 
     private static List<String> prompts(PromptDataset dataset) {
@@ -46,7 +48,7 @@ class PromptDatasetTest {
     @Test
     void textFilesHaveOnePromptPerLineAndIgnoreBlankLines() throws IOException {
         Path file = write("prompts.txt", "Sort 3 1 2", "", "   ", "  Name a colour.", "{\"prompt\": \"not JSON here\"}");
-        PromptDataset dataset = PromptDataset.load(PromptsConfig.of(file), Optional.empty());
+        PromptDataset dataset = PromptDataset.load(PromptsSettings.of(file), Optional.empty());
         assertEquals(List.of("Sort 3 1 2", "  Name a colour.", "{\"prompt\": \"not JSON here\"}"), prompts(dataset));
         assertEquals(List.of(1, 4, 5), dataset.training().stream().map(PromptEntry::line).toList());
     }
@@ -58,12 +60,12 @@ class PromptDatasetTest {
                 "",
                 "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}]}",
                 "{\"prompt\": \"Say yes\", \"response\": \"yes\"}");
-        PromptDataset raw = PromptDataset.load(PromptsConfig.of(file), Optional.empty());
+        PromptDataset raw = PromptDataset.load(PromptsSettings.of(file), Optional.empty());
         assertEquals(List.of("Sort 3 1 2", "Be brief.\nHi", "Say yes"), prompts(raw), "no template: contents joined");
         assertEquals(Optional.of("yes"), raw.training().get(2).response());
 
         ChatTemplate chatMl = ChatTemplate.fromModelDirectory(TinyModels.directory("smollm2")).orElseThrow();
-        PromptDataset chat = PromptDataset.load(PromptsConfig.of(file), Optional.of(chatMl));
+        PromptDataset chat = PromptDataset.load(PromptsSettings.of(file), Optional.of(chatMl));
         assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
                 chat.training().get(1).prompt());
         assertEquals("Sort 3 1 2", chat.training().get(0).prompt(), "plain prompts stay raw text");
@@ -72,9 +74,9 @@ class PromptDatasetTest {
     @Test
     void theFormatKeyOverridesTheExtension() throws IOException {
         Path file = write("prompts.data", "{\"prompt\": \"a\"}");
-        PromptsConfig jsonl = new PromptsConfig(file.toString(), PromptFormat.JSONL, 1, 1, 0, false);
+        PromptsSettings jsonl = new PromptsSettings(file.toString(), PromptFormat.JSONL, 1, 1, 0, false);
         assertEquals(List.of("a"), prompts(PromptDataset.load(jsonl, Optional.empty())));
-        assertEquals(List.of("{\"prompt\": \"a\"}"), prompts(PromptDataset.load(PromptsConfig.of(file), Optional.empty())));
+        assertEquals(List.of("{\"prompt\": \"a\"}"), prompts(PromptDataset.load(PromptsSettings.of(file), Optional.empty())));
     }
 
     @Test
@@ -92,13 +94,13 @@ class PromptDatasetTest {
         for (String line : bad) {
             Path file = write("bad.jsonl", "{\"prompt\": \"fine\"}", "", line);
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                    () -> PromptDataset.load(PromptsConfig.of(file), Optional.empty()), line);
+                    () -> PromptDataset.load(PromptsSettings.of(file), Optional.empty()), line);
             assertTrue(error.getMessage().startsWith(file + ":3: "), error.getMessage());
         }
         Path file = write("bad.jsonl", "{\"prompt\": 3}");
         assertEquals(file + ":1: \"prompt\" must be a string, got 3",
                 assertThrows(IllegalArgumentException.class,
-                        () -> PromptDataset.load(PromptsConfig.of(file), Optional.empty())).getMessage());
+                        () -> PromptDataset.load(PromptsSettings.of(file), Optional.empty())).getMessage());
     }
 
     @Test

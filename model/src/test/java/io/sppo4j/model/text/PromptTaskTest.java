@@ -51,7 +51,7 @@ class PromptTaskTest {
         Path file = directory.resolve("prompts.jsonl");
         Files.writeString(file, String.join("\n", lines));
         PromptDataset dataset = PromptDataset.load(
-                new PromptsConfig(file.toString(), PromptFormat.AUTO, 1, 1, 2, false), Optional.empty());
+                new PromptsSettings(file.toString(), PromptFormat.AUTO, 1, 1, 2, false), Optional.empty());
         return new PromptTask("prompts", dataset, LONGER);
     }
 

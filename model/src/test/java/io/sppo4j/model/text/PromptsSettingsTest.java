@@ -1,6 +1,6 @@
 package io.sppo4j.model.text;
 
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,35 +10,35 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class PromptsConfigTest {
+class PromptsSettingsTest {
 
     @Test
     void defaultsComeFromReferenceConf() {
-        PromptsConfig defaults = PromptsConfig.from(Settings.defaults());
-        assertEquals(new PromptsConfig("", PromptFormat.AUTO, 1, 1, 0.05, false), defaults);
+        PromptsSettings defaults = PromptsSettings.from(EffectiveConfig.defaults());
+        assertEquals(new PromptsSettings("", PromptFormat.AUTO, 1, 1, 0.05, false), defaults);
         assertFalse(defaults.configured());
     }
 
     @Test
     void overridesAreRead() {
-        PromptsConfig config = PromptsConfig.from(Settings.load(List.of(), List.of(
+        PromptsSettings config = PromptsSettings.from(EffectiveConfig.load(List.of(), List.of(
                 "sppo4j.prompts.path=/data/prompts.txt", "sppo4j.prompts.format=jsonl", "sppo4j.prompts.shuffle-seed=9",
                 "sppo4j.prompts.epochs=3", "sppo4j.prompts.held-out=100", "sppo4j.prompts.skip-bad-lines=true")));
-        assertEquals(new PromptsConfig("/data/prompts.txt", PromptFormat.JSONL, 9, 3, 100, true), config);
+        assertEquals(new PromptsSettings("/data/prompts.txt", PromptFormat.JSONL, 9, 3, 100, true), config);
         assertEquals(100, config.heldOutCount(1000));
-        assertEquals(50, new PromptsConfig("p", PromptFormat.AUTO, 1, 1, 0.05, false).heldOutCount(1000));
+        assertEquals(50, new PromptsSettings("p", PromptFormat.AUTO, 1, 1, 0.05, false).heldOutCount(1000));
     }
 
     @Test
     void badValuesNameTheirKey() {
-        IllegalArgumentException format = assertThrows(IllegalArgumentException.class, () -> PromptsConfig.from(
-                Settings.load(List.of(), List.of("sppo4j.prompts.format=csv"))));
+        IllegalArgumentException format = assertThrows(IllegalArgumentException.class, () -> PromptsSettings.from(
+                EffectiveConfig.load(List.of(), List.of("sppo4j.prompts.format=csv"))));
         assertTrue(format.getMessage().startsWith("sppo4j.prompts.format: "), format.getMessage());
-        IllegalArgumentException heldOut = assertThrows(IllegalArgumentException.class, () -> PromptsConfig.from(
-                Settings.load(List.of(), List.of("sppo4j.prompts.held-out=2.5"))));
+        IllegalArgumentException heldOut = assertThrows(IllegalArgumentException.class, () -> PromptsSettings.from(
+                EffectiveConfig.load(List.of(), List.of("sppo4j.prompts.held-out=2.5"))));
         assertTrue(heldOut.getMessage().startsWith("sppo4j.prompts: held-out"), heldOut.getMessage());
-        IllegalArgumentException epochs = assertThrows(IllegalArgumentException.class, () -> PromptsConfig.from(
-                Settings.load(List.of(), List.of("sppo4j.prompts.epochs=0"))));
+        IllegalArgumentException epochs = assertThrows(IllegalArgumentException.class, () -> PromptsSettings.from(
+                EffectiveConfig.load(List.of(), List.of("sppo4j.prompts.epochs=0"))));
         assertTrue(epochs.getMessage().startsWith("sppo4j.prompts.epochs"), epochs.getMessage());
     }
 }

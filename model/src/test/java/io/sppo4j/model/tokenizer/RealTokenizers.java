@@ -1,4 +1,4 @@
-package io.sppo4j.model.text;
+package io.sppo4j.model.tokenizer;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -28,7 +28,7 @@ public enum RealTokenizers {
     QWEN3("qwen3", 151_936, true),
     LLAMA3("llama3", 128_256, false);
 
-    private static final String RESOURCES = "/io/sppo4j/model/text/real/";
+    private static final String RESOURCES = "/io/sppo4j/model/tokenizer/real/";
     private static final String[] TOKENIZER_FILES = {ModelFiles.TOKENIZER, ModelFiles.TOKENIZER_CONFIG};
 
     private final String folder;

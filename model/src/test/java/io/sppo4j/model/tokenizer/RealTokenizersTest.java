@@ -1,4 +1,4 @@
-package io.sppo4j.model.text;
+package io.sppo4j.model.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,10 +1,10 @@
-package io.sppo4j.model.text;
+package io.sppo4j.model.tokenizer;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 /** The tiny Hugging Face model directories under test resources (see make_tiny_models.py there). */
-final class TinyModels {
+public final class TinyModels {
 
     /** Ids of the special tokens every tiny model shares: 256 byte symbols, 9 merges, then these. */
     static final int ENDOFTEXT = 265;
@@ -16,7 +16,7 @@ final class TinyModels {
 
     private TinyModels() {}
 
-    static Path directory(String name) {
+    public static Path directory(String name) {
         try {
             return Path.of(TinyModels.class.getResource(name + "/tokenizer.json").toURI()).getParent();
         } catch (URISyntaxException e) {

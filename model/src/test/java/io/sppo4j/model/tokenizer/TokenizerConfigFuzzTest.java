@@ -1,4 +1,4 @@
-package io.sppo4j.model.text;
+package io.sppo4j.model.tokenizer;
 
 import io.sppo4j.model.checkpoint.DurableFiles;
 import io.sppo4j.model.fuzz.Fuzzing;

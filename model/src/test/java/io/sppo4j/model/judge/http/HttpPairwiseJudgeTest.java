@@ -9,7 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.sppo4j.model.config.Settings;
+import io.sppo4j.model.config.EffectiveConfig;
 import io.sppo4j.model.judge.JudgeUnavailableException;
 import io.sppo4j.model.judge.PreferenceMatrices;
 
@@ -79,7 +79,7 @@ class HttpPairwiseJudgeTest {
                 "sppo4j.judge.http.max-backoff=5ms"));
         settings.addAll(List.of(overrides));
         HttpPairwiseJudge judge = new HttpPairwiseJudge(
-                HttpJudgeSettings.from(Settings.load(List.of(), settings)), observer, environment::get);
+                HttpJudgeSettings.from(EffectiveConfig.load(List.of(), settings)), observer, environment::get);
         open.add(judge);
         return judge;
     }
