@@ -24,7 +24,10 @@ COPY --from=build /src/cluster/target/sppo.jar /opt/sppo4j/sppo.jar
 # DJL unpacks the PyTorch native library into its cache once; never downloads (ai.djl.offline).
 ENV DJL_CACHE_DIR=/var/cache/sppo4j/djl \
     ENGINE_CACHE_DIR=/var/cache/sppo4j/djl \
-    HOME=/var/lib/sppo4j
+    HOME=/var/lib/sppo4j \
+    MALLOC_ARENA_MAX=2
+# MALLOC_ARENA_MAX: glibc gives each of libtorch's threads an arena of its own and keeps what
+# they free; a 135M-parameter train run reached 17.5 GB resident with the default, 11.5 GB with 2.
 # Writable paths: checkpoints and rollout logs, the native-library cache, temporary files.
 VOLUME ["/var/lib/sppo4j", "/var/cache/sppo4j", "/tmp"]
 USER 10001:10001

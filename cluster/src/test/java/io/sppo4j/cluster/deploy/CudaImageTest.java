@@ -116,6 +116,10 @@ class CudaImageTest {
                 "the writable paths are the CPU image's volumes");
         assertEquals(DockerfileInstructions.read(ImageEntryPoint.DOCKERFILE).all("VOLUME"), cuda.all("VOLUME"));
         assertEquals("/var/cache/sppo4j/djl", cuda.env().get("DJL_CACHE_DIR"), "DJL's cache is on a volume");
+        for (Path file : List.of(ImageEntryPoint.DOCKERFILE, ImageEntryPoint.CUDA_DOCKERFILE)) {
+            assertEquals("2", DockerfileInstructions.read(file).env().get("MALLOC_ARENA_MAX"),
+                    file + ": glibc's per-thread arenas would hold what libtorch frees");
+        }
     }
 
     static String property(String pom, String name) {

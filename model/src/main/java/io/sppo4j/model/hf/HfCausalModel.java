@@ -65,6 +65,12 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
     }
 
     @Override
+    public NDArray nextTokenLogits(NDArray tokens, NDArray keyMask, KvCache cache) {
+        NDArray last = decoder().hiddenStates(tokens, keyMask, cache, false).get(":, -1, :"); // (B, D)
+        return Casts.to(head().apply(last), DataType.FLOAT32); // (B, V)
+    }
+
+    @Override
     public KvCache newCache(NDManager parent, int batchSize, int capacity) {
         return decoder().newCache(parent, batchSize, capacity);
     }

@@ -138,18 +138,23 @@ public final class AdamW implements Optimizer {
             for (int i = 0; i < trainable.size(); i++) {
                 NDArray parameter = trainable.get(i).array();
                 Moments state = momentsFor(trainable.get(i).name(), parameter, model);
-                NDArray gradient = clipScale < 1f ? gradients.get(i).mul(clipScale) : gradients.get(i);
+                NDArray gradient = gradients.get(i);
+                if (clipScale < 1f) {
+                    gradient.muli(clipScale);
+                }
                 if (config.weightDecay() > 0f && appliesWeightDecay(parameter.getShape())) {
                     parameter.muli(decayFactor);
                 }
-                state.first().muli(config.beta1()).addi(gradient.mul(1f - config.beta1()));
-                state.second().muli(config.beta2()).addi(gradient.square().muli(1f - config.beta2()));
-                // Ops whose first operand is a moment would land in the state manager: hand them to scratch.
-                NDArray denominator = scratch(state.second().sqrt(), scratch)
-                        .divi((float) secondCorrectionRoot)
-                        .addi(config.epsilon());
-                NDArray update = scratch(state.first().div(denominator), scratch).muli(stepSize);
-                parameter.subi(update);
+                // In place throughout, the gradient's own buffer (zeroed below) serving as scratch: a
+                // new parameter-sized array per operation cost fresh pages on every step (an
+                // embedding's 0.5 GB five times over), most of the optimiser's time at real size.
+                state.first().subi(gradient).muli(config.beta1()).addi(gradient); // β1·m + (1 − β1)·g
+                gradient.muli(gradient).muli(1f - config.beta2()); // (1 − β2)·g², g no longer needed
+                state.second().muli(config.beta2()).addi(gradient);
+                NDArray step = gradient.muli(0f).addi(state.second()) // v
+                        .powi(0.5f).divi((float) secondCorrectionRoot).addi(config.epsilon()) // √v̂ + ε
+                        .powi(-1f).muli(state.first()).muli(stepSize); // lr · m̂ / (√v̂ + ε)
+                parameter.subi(step);
             }
             zeroGradients(trainable);
             step = next;
@@ -275,11 +280,6 @@ public final class AdamW implements Optimizer {
         for (Trainable parameter : trainable) {
             Autograd.zeroGradient(parameter.array());
         }
-    }
-
-    private static NDArray scratch(NDArray array, NDManager scratch) {
-        array.attach(scratch);
-        return array;
     }
 
     private void releaseState() {

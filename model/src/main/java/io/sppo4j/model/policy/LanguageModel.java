@@ -36,6 +36,19 @@ public interface LanguageModel extends AutoCloseable {
      */
     NDArray forward(NDArray tokens, NDArray keyMask, KvCache cache, boolean training);
 
+    /**
+     * Logits of the token after the last new position, for decoding: as {@link #forward}'s last
+     * position, without training. A model overrides it to apply its output head to that
+     * position only: a prompt's prefill then costs one vocabulary-sized row per sequence, not
+     * one per prompt token (at a 49k vocabulary, most of the prefill's memory and much of its
+     * arithmetic).
+     *
+     * @return (B, vocab) logits
+     */
+    default NDArray nextTokenLogits(NDArray tokens, NDArray keyMask, KvCache cache) {
+        return forward(tokens, keyMask, cache, false).get(":, -1, :");
+    }
+
     /** A decoding cache for {@code batchSize} sequences of up to {@code capacity} positions. */
     KvCache newCache(NDManager manager, int batchSize, int capacity);
 

@@ -3,14 +3,11 @@ package io.sppo4j.model.sampling;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import io.sppo4j.model.policy.KvCache;
 import io.sppo4j.model.policy.LanguageModel;
 
 /** A language model as a logits source, with a KV cache or with full recomputation. */
 public final class PolicyLogits implements LogitsSource {
-
-    private static final NDIndex LAST_POSITION = new NDIndex(":, -1, :");
 
     private final LanguageModel model;
 
@@ -47,7 +44,7 @@ public final class PolicyLogits implements LogitsSource {
 
         @Override
         public NDArray next(NDArray tokens, NDArray keyMask) {
-            return model.forward(tokens, keyMask, cache, false).get(LAST_POSITION); // (B, V)
+            return model.nextTokenLogits(tokens, keyMask, cache); // (B, V)
         }
 
         @Override
@@ -76,7 +73,7 @@ public final class PolicyLogits implements LogitsSource {
             // The forward pass runs on a step-owned copy so its activations die with the step.
             NDArray input = history.duplicate();
             input.attach(tokens.getManager());
-            return model.forward(input, keyMask, null, false).get(LAST_POSITION); // (B, V)
+            return model.nextTokenLogits(input, keyMask, null); // (B, V)
         }
 
         @Override
