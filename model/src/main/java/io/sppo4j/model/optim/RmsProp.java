@@ -92,14 +92,22 @@ public final class RmsProp implements Optimizer {
             for (int i = 0; i < trainable.size(); i++) {
                 NDArray parameter = trainable.get(i).getValue();
                 NDArray squareAverage = squareAverageFor(trainable.get(i).getKey(), parameter, model);
-                NDArray gradient = clipScale < 1f ? gradients.get(i).mul(clipScale) : gradients.get(i);
+                // In place where the maths allows (as AdamW): the gradient's own buffer is zeroed
+                // below, and each new parameter-sized array costs fresh pages on every step.
+                NDArray gradient = gradients.get(i);
+                if (clipScale < 1f) {
+                    gradient.muli(clipScale);
+                }
                 if (config.weightDecay() > 0f && AdamW.appliesWeightDecay(parameter.getShape())) {
                     // parameter.mul would land in the model's manager: hand it to scratch.
-                    gradient = gradient.add(scratch(parameter.mul(config.weightDecay()), scratch));
+                    gradient.addi(scratch(parameter.mul(config.weightDecay()), scratch));
                 }
-                squareAverage.muli(config.alpha()).addi(gradient.square().muli(1f - config.alpha()));
-                NDArray denominator = scratch(squareAverage.sqrt(), scratch).addi(config.epsilon());
-                parameter.subi(gradient.div(denominator).muli(learningRate));
+                // One scratch array: g² for the average, then reused for the step lr · g / (√v + ε).
+                NDArray step = scratch(gradient.square(), scratch).muli(1f - config.alpha());
+                squareAverage.muli(config.alpha()).addi(step);
+                step.muli(0f).addi(squareAverage).powi(0.5f).addi(config.epsilon())
+                        .powi(-1f).muli(gradient).muli(learningRate);
+                parameter.subi(step);
             }
             zeroGradients(trainable);
             step = next;
