@@ -61,12 +61,7 @@ final class StepTally {
         metrics.stepped(step, result.loss(), batchSamples, seconds, result.applied());
         return new StepRecord(step, version, result.loss(), staleness / groups.size(), samples, throughput.record(samples),
                 result.learningRate(), result.gradientNorm(), droppedStale, skippedSteps,
-                (System.nanoTime() - startedNanos) / 1e9, AvailableMemory.residentBytes() >> 20, heapInUse() >> 20);
-    }
-
-    private static long heapInUse() {
-        Runtime runtime = Runtime.getRuntime();
-        return runtime.totalMemory() - runtime.freeMemory();
+                (System.nanoTime() - startedNanos) / 1e9, AvailableMemory.residentBytes() >> 20, AvailableMemory.heapInUseBytes() >> 20);
     }
 
     void dropped(long groups) {

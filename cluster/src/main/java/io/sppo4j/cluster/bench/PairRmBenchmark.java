@@ -2,6 +2,7 @@ package io.sppo4j.cluster.bench;
 
 import ai.djl.ndarray.types.DataType;
 import io.sppo4j.model.judge.PreferenceMatrices;
+import io.sppo4j.model.memory.AvailableMemory;
 import io.sppo4j.model.judge.pairrm.PairRmJudge;
 import io.sppo4j.model.judge.pairrm.PairRmSettings;
 
@@ -88,7 +89,7 @@ public final class PairRmBenchmark {
             result.put("rss_after_group_mib", rss.stream().map(bytes -> bytes >> 20).toList());
             result.put("rss_growth_after_first_group_mib", groups > 1 ? (rss.get(groups - 1) - rss.get(0)) >> 20 : 0);
             result.put("heap_committed_after_group_mib", heap.stream().map(bytes -> bytes >> 20).toList());
-            result.put("heap_used_mib", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+            result.put("heap_used_mib", AvailableMemory.heapInUseBytes() >> 20);
             return result;
         }
     }

@@ -33,6 +33,9 @@ final class MetricsCsv {
             "step", "version", "loss", "mean_staleness", "samples", "samples_per_s", "learning_rate", "grad_norm",
             "dropped_stale", "skipped_steps", "rss_mb", "heap_mb", "elapsed_s", "winrate", "mean_len", "ref_mean_len");
 
+    /** Columns only a learner step fills, between {@code version} and {@code elapsed_s}. */
+    private static final String EMPTY_STEP_COLUMNS = ",".repeat(COLUMNS.indexOf("elapsed_s") - COLUMNS.indexOf("version"));
+
     private MetricsCsv() {}
 
     /** Writes the header and the rows; lines end in {@code \n} whatever the platform. */
@@ -93,7 +96,7 @@ final class MetricsCsv {
                         .append(learner.elapsedSeconds()).append(',');
             } else {
                 line.append(eval.step()).append(',')
-                        .append(eval.version()).append(",,,,,,,,,,,")
+                        .append(eval.version()).append(EMPTY_STEP_COLUMNS)
                         .append(eval.elapsedSeconds()).append(',');
             }
             if (eval != null) {

@@ -60,14 +60,17 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
     /** {@inheritDoc} Logits are float32 whatever the compute type, for the log-softmax that follows. */
     @Override
     public NDArray forward(NDArray tokens, NDArray keyMask, KvCache cache, boolean training) {
-        NDArray hidden = decoder().hiddenStates(tokens, keyMask, cache, training); // (B, T, D)
-        return Casts.to(head().apply(hidden), DataType.FLOAT32); // (B, T, V)
+        return logits(decoder().hiddenStates(tokens, keyMask, cache, training)); // (B, T, V)
     }
 
     @Override
     public NDArray nextTokenLogits(NDArray tokens, NDArray keyMask, KvCache cache) {
-        NDArray last = decoder().hiddenStates(tokens, keyMask, cache, false).get(":, -1, :"); // (B, D)
-        return Casts.to(head().apply(last), DataType.FLOAT32); // (B, V)
+        return logits(decoder().hiddenStates(tokens, keyMask, cache, false).get(":, -1, :")); // (B, V)
+    }
+
+    /** The output head over hidden states (..., D), in float32 for the log-softmax that follows. */
+    private NDArray logits(NDArray hidden) {
+        return Casts.to(head().apply(hidden), DataType.FLOAT32); // (..., V)
     }
 
     @Override

@@ -36,13 +36,17 @@ public final class HfRewardScorer implements RewardScorer {
 
     /** Reads {@code prompt + response} with the model's own tokenizer, which it then owns (native memory). */
     public static HfRewardScorer reading(HfRewardModel model, HfTokenizer tokenizer) {
-        return new HfRewardScorer(model, (prompt, response) -> tokenizer.encodePrompt(prompt + response), tokenizer);
+        return new HfRewardScorer(model, concatenation(tokenizer::encodePrompt), tokenizer);
+    }
+
+    private static BiFunction<String, String, int[]> concatenation(Function<String, int[]> encoder) {
+        Objects.requireNonNull(encoder, "encoder");
+        return (prompt, response) -> encoder.apply(prompt + response);
     }
 
     /** Encodes the plain concatenation {@code prompt + response}. */
     public static HfRewardScorer concatenating(HfRewardModel model, Function<String, int[]> encoder) {
-        Objects.requireNonNull(encoder, "encoder");
-        return new HfRewardScorer(model, (prompt, response) -> encoder.apply(prompt + response));
+        return new HfRewardScorer(model, concatenation(encoder));
     }
 
     @Override

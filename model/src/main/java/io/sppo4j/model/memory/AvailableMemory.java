@@ -46,6 +46,12 @@ public final class AvailableMemory {
         return kib < 0 ? 0 : kib << 10;
     }
 
+    /** The Java heap in use (committed minus free) in bytes: garbage not yet collected included. */
+    public static long heapInUseBytes() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
     private static long meminfo(String key) {
         long kib = field(Path.of("/proc/meminfo"), key);
         return kib < 0 ? -1 : kib << 10;
