@@ -70,7 +70,6 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final ActorRef<Monitor.Command> monitor;
     private final JudgeCalls judgeCalls;
     private final NDManager manager;
-    private final LanguageModel policy;
     private final Sampler sampler;
     private final PreferenceModel judge;
     private final List<String> prompts;
@@ -93,8 +92,6 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.judgeCalls = new JudgeCalls(context.getSystem(), run.torchThreads());
         TorchThreads.limit(run.torchThreads());
         this.manager = NDManager.newBaseManager(setup.device());
-        this.policy = run.policyFactory().in(setup.settings().precision()).create(manager, setup.device());
-        policy.setTrainable(false);
         this.sampler = new Sampler(setup.sampling(), run.tokenizer());
         this.judge = run.task().judge();
         this.prompts = run.task().heldOutPrompts(setup.settings().prompts(), run.seed());
@@ -152,10 +149,12 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         if (referenceResponses == null) {
             sampleReference();
         }
-        try (WeightSnapshot snapshot = update.snapshot()) {
-            snapshot.importInto(policy);
+        SampledResponses responses;
+        // The policy copy lives for one evaluation: between evaluations (50 versions apart by
+        // default) its weights would sit idle in memory the other roles of this process need.
+        try (NDManager scope = manager.newSubManager(); WeightSnapshot snapshot = update.snapshot()) {
+            responses = sample(run.frozenCopy(snapshot, scope, setup.device(), setup.settings().precision()));
         }
-        SampledResponses responses = sample(policy);
         lastEvaluated = update.version();
         judging = true;
         List<String> policyTexts = responses.texts();

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.nd.Precision;
 
+import java.util.Locale;
+
 /**
  * The evaluator's settings ({@code sppo4j.eval}).
  *
@@ -22,6 +24,20 @@ public record EvalSettings(int everyVersions, int prompts, int batchSize, Precis
     public static EvalSettings from(Config config) {
         ConfigReader eval = new ConfigReader(config, "sppo4j.eval");
         return new EvalSettings(eval.positiveInt("every"), eval.positiveInt("prompts"), eval.positiveInt("batch-size"),
-                Precision.parse(eval.getString("dtype"), false, eval.path("dtype")));
+                precision(config, eval));
+    }
+
+    /**
+     * {@code sppo4j.eval.dtype}: fp32, bf16, or auto: bf16 for a Hugging Face policy ({@code
+     * sppo4j.policy.path} set), whose evaluation decodes wide batches where bf16 reads half the
+     * bytes, and fp32 for the built-in policy, whose evaluations stay bit-exact.
+     */
+    private static Precision precision(Config config, ConfigReader eval) {
+        String dtype = eval.getString("dtype").trim().toLowerCase(Locale.ROOT);
+        if (dtype.equals("auto")) {
+            return config.getString("sppo4j.policy.path").isBlank() ? Precision.FP32 : Precision.BF16;
+        }
+        eval.check(dtype.equals("fp32") || dtype.equals("bf16"), "dtype", "expected auto, fp32 or bf16, got '" + dtype + "'");
+        return Precision.parse(dtype, false, eval.path("dtype"));
     }
 }

@@ -3,6 +3,7 @@ package io.sppo4j.cluster.bench;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.memory.AvailableMemory;
@@ -95,6 +96,18 @@ public final class LlmBenchmark {
             result.put("decode_fraction_of_bound", bound / single.secondsPerStep());
             progress.accept(String.format(Locale.ROOT, "decode batch 1: %.1f tokens/s, %.1f ms/token (bound %.1f ms)",
                     single.tokensPerSecond(), single.secondsPerStep() * 1e3, bound * 1e3));
+            // The same decoding through one DJL call per operation, side by side: what fusing the blocks gains.
+            Decoder.fusedDecoding(false);
+            DecodePhases.Decode perOperation;
+            try {
+                perOperation = decoding.decode(model, 1);
+            } finally {
+                Decoder.fusedDecoding(true);
+            }
+            result.put("decode_batch1_per_operation_ms_per_token", perOperation.secondsPerStep() * 1e3);
+            result.put("fused_decode_speedup", perOperation.secondsPerStep() / single.secondsPerStep());
+            progress.accept(String.format(Locale.ROOT, "decode batch 1, one call per operation: %.1f ms/token (fused: %.2fx)",
+                    perOperation.secondsPerStep() * 1e3, perOperation.secondsPerStep() / single.secondsPerStep()));
 
             batched = decoding.decode(model, settings.groupBatch());
             result.put("decode_batch", settings.groupBatch());

@@ -8,6 +8,7 @@ import io.sppo4j.actors.WeightCache;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.cluster.metrics.ClusterMembershipMetrics;
 import io.sppo4j.cluster.metrics.MetricsServer;
+import io.sppo4j.cluster.metrics.NativeHeapMetrics;
 import io.sppo4j.cluster.metrics.NodeMetrics;
 import io.sppo4j.cluster.node.CheckpointFence;
 import io.sppo4j.cluster.node.LearnerDeletionCost;
@@ -24,6 +25,7 @@ import io.sppo4j.cluster.setup.MemoryPlan;
 import io.sppo4j.cluster.setup.TaskSetup;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.checkpoint.CommitGuard;
+import io.sppo4j.model.memory.NativeHeapTrimmer;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
@@ -69,12 +71,19 @@ final class NodeCommand implements Callable<Integer> {
         Config settings = configOptions.load("sppo4j.learner.status-interval=10s");
         Set<String> nodeRoles = new LinkedHashSet<>(roles);
         TaskSetup task = TaskSetup.from(settings);
+        try (NativeHeapTrimmer trimmer = NativeHeapTrimmer.every(settings.getDuration("sppo4j.memory.trim-interval"))) {
+            return run(settings, nodeRoles, task, trimmer);
+        }
+    }
+
+    private int run(Config settings, Set<String> nodeRoles, TaskSetup task, NativeHeapTrimmer trimmer) throws Exception {
         // Refuse now, with the figures, what this node's roles cannot fit, rather than fail an hour in.
         MemoryPlan.check(task, nodeRoles, System.err);
         int boundPort = port != null ? port : settings.getInt("sppo4j.cluster.port");
         String name = settings.getString("sppo4j.cluster.host") + ":" + boundPort;
         LearnerSettings learner = LearnerSettings.from(settings);
         PrometheusRegistry registry = NodeMetrics.newRegistry();
+        NativeHeapMetrics.register(registry, trimmer);
         Path checkpoints = Path.of(settings.getString("sppo4j.node.checkpoints"));
         LearnerHandover handover = LearnerHandover.from(settings, true);
         CommitGuard fence = CommitGuard.NONE;

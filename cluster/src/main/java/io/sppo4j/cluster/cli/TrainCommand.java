@@ -7,6 +7,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.memory.AvailableMemory;
+import io.sppo4j.model.memory.NativeHeapTrimmer;
 import io.sppo4j.model.policy.LanguageModel;
 import com.typesafe.config.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -20,6 +22,7 @@ import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.cluster.local.LocalRun;
 import io.sppo4j.cluster.metrics.MetricsServer;
+import io.sppo4j.cluster.metrics.NativeHeapMetrics;
 import io.sppo4j.cluster.report.TrainingReport;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.nd.DeviceChoice;
@@ -76,6 +79,13 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TaskSetup setup = TaskSetup.from(loadConfig());
+        try (NativeHeapTrimmer trimmer = NativeHeapTrimmer.every(
+                setup.config().getDuration("sppo4j.memory.trim-interval"))) {
+            return train(setup, trimmer);
+        }
+    }
+
+    private int train(TaskSetup setup, NativeHeapTrimmer trimmer) throws Exception {
         Config config = setup.config();
         Path outDir = out != null ? out : Path.of(config.getString("sppo4j.train.out"));
         Files.createDirectories(outDir);
@@ -101,6 +111,7 @@ final class TrainCommand implements Callable<Integer> {
             deleteCheckpoints(checkpointDir);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
+        NativeHeapMetrics.register(registry, trimmer);
         Pipeline.Setup pipeline = setup.pipeline(
                 referenceWeights, new CheckpointStore(checkpointDir, learner.checkpointKeep()), registry);
         String title = String.format(Locale.ROOT, "%s · %s · %s", setup.task().name(), algorithm,
@@ -139,6 +150,10 @@ final class TrainCommand implements Callable<Integer> {
         Path exported = exportPolicy(setup, pipeline.checkpoints(), outDir.resolve("policy"));
         Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerChoice,
                 rolloutChoice, written, (System.nanoTime() - started) / 1e9);
+        summary.put("peak_rss_mb", AvailableMemory.peakResidentBytes() >> 20);
+        summary.put("native_heap_trims", trimmer.trims());
+        summary.put("native_heap_released_mb", trimmer.releasedBytes() >> 20);
+        summary.put("native_heap_trim_s", trimmer.trimSeconds());
         if (exported != null) {
             summary.put("policy_dir", exported.toString());
             System.err.println("train: trained policy saved as a Hugging Face directory in " + exported);

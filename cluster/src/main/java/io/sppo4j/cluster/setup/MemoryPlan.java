@@ -94,12 +94,13 @@ public final class MemoryPlan {
                 ledger.add("learner", "frozen reference (" + frozen + ")", device, ModelMemory.weights(policy, frozen));
             }
             ledger.add("learner", "activations, " + batch + " × " + positions + " tokens (estimate)", device,
-                    ModelMemory.trainingActivations(policy, precision.compute(), batch, positions));
+                    ModelMemory.trainingActivations(policy, precision.compute(), batch, positions,
+                            Math.min(positions, rollout.sampling().maxNewTokens())));
             ledger.add("learner", "weight version exported (host bytes)", host, ModelMemory.weights(policy, DataType.FLOAT32));
             Device evalDevice = setup.device("sppo4j.rollout.device");
             DataType evalType = eval.precision().storage();
-            ledger.add("evaluator", "policy and reference copies (" + evalType + ")", evalDevice,
-                    2 * ModelMemory.weights(policy, evalType));
+            ledger.add("evaluator", "policy or reference copy, while evaluating (" + evalType + ")", evalDevice,
+                    ModelMemory.weights(policy, evalType));
             ledger.add("evaluator", "KV cache, " + eval.batchSize() + " × " + positions + " positions", evalDevice,
                     ModelMemory.kvCache(policy, eval.precision().compute(), eval.batchSize(), positions));
             ledger.add("evaluator", "decoding activations (estimate)", evalDevice,

@@ -8,6 +8,8 @@ import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.policy.KvCache;
 import io.sppo4j.model.nd.Scalars;
 
+import java.util.List;
+
 /**
  * Causal self-attention with grouped key/value heads (a group of one is plain multi-head
  * attention), optional rotary positions, and either one fused q/k/v projection (GPT-2's
@@ -53,6 +55,13 @@ final class Attention {
             key = Projection.declare(source, p + "k_proj", d, config.kvWidth(), config.qkvBias(), linear, weight);
             value = Projection.declare(source, p + "v_proj", d, config.kvWidth(), config.qkvBias(), linear, weight);
             output = Projection.declare(source, p + "o_proj", config.queryWidth(), d, config.outputBias(), linear, residual);
+        }
+    }
+
+    /** Appends the projections' arrays: q, k, v (or the fused c_attn), then o ({@link FusedLayers}' order). */
+    void collectArrays(List<NDArray> into) {
+        for (Projection projection : fused != null ? List.of(fused, output) : List.of(query, key, value, output)) {
+            projection.collectArrays(into);
         }
     }
 

@@ -12,6 +12,7 @@ import io.sppo4j.model.policy.KvCache;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A decoder-only transformer without its head: token ids in, final normalised hidden states
@@ -30,6 +31,13 @@ public final class Decoder {
     private final Parameter positionEmbedding;
     private final List<DecoderBlock> blocks = new ArrayList<>();
     private final Norm finalNorm;
+    /** The blocks as one TorchScript call for decoding; null where that layout is not fused. */
+    private final FusedLayers fused;
+    /** Whether {@link #fused} applies to this decoder's weights: decided at the first cached pass. */
+    private volatile Boolean fusedApplies;
+    /** Off only to measure the per-operation path against the fused one ({@code bench llm}) and in tests. */
+    private static volatile boolean fusedDecoding = true;
+    private static final AtomicLong FUSED_PASSES = new AtomicLong();
 
     /**
      * Declares the decoder's parameters in {@code source}, in checkpoint order.
@@ -51,6 +59,20 @@ public final class Decoder {
             blocks.add(new DecoderBlock(source, config, layer));
         }
         finalNorm = Norm.declare(source, prefix + (gpt2 ? "ln_f" : "norm"), config);
+        fused = FusedLayers.forBlocks(config, blocks);
+    }
+
+    /**
+     * Whether cached passes without gradients run the blocks as one TorchScript call where the
+     * layout allows ({@link FusedLayers}); on by default, off to compare the two paths.
+     */
+    public static void fusedDecoding(boolean enabled) {
+        fusedDecoding = enabled;
+    }
+
+    /** Passes this process ran through {@link FusedLayers} so far (tests and benchmarks read it). */
+    public static long fusedPasses() {
+        return FUSED_PASSES.get();
     }
 
     public DecoderConfig config() {
@@ -107,13 +129,27 @@ public final class Decoder {
         if (training && config.dropout() > 0f) {
             x = Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
         }
-        for (DecoderBlock block : blocks) {
-            x = block.forward(x, bias, angles, cache, training);
+        if (cache != null && !training && fusedDecoding && fused != null && fusedApplies()) {
+            x = fused.forward(x, bias, angles, cache);
+            FUSED_PASSES.incrementAndGet();
+        } else {
+            for (DecoderBlock block : blocks) {
+                x = block.forward(x, bias, angles, cache, training);
+            }
         }
         if (cache != null) {
             cache.advance(steps);
         }
         return finalNorm.apply(x);
+    }
+
+    private boolean fusedApplies() {
+        Boolean applies = fusedApplies;
+        if (applies == null) {
+            applies = fused.appliesTo(compute);
+            fusedApplies = applies;
+        }
+        return applies;
     }
 
     /** Embedding lookup in the compute type, owned by the index's manager, not the table's. */

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.norm.Dropout;
 import io.sppo4j.model.policy.KvCache;
 
+import java.util.List;
+
 /** Pre-norm residual block: x + attn(norm₁(x)), then x + mlp(norm₂(x)). */
 final class DecoderBlock {
 
@@ -23,6 +25,14 @@ final class DecoderBlock {
         attention = new Attention(source, prefix, config);
         mlpNorm = Norm.declare(source, prefix + (gpt2 ? "ln_2" : "post_attention_layernorm"), config);
         mlp = new FeedForward(source, prefix, config);
+    }
+
+    /** Appends every array of the block in the order {@link FusedLayers} reads them. */
+    void collectArrays(List<NDArray> into) {
+        attentionNorm.collectArrays(into);
+        attention.collectArrays(into);
+        mlpNorm.collectArrays(into);
+        mlp.collectArrays(into);
     }
 
     /** @param x (B, T, D), bias (B, 1, T, Tk) → (B, T, D) */

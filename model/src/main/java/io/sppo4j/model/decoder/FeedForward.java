@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import io.sppo4j.model.nd.Scalars;
 
+import java.util.List;
+
 /**
  * The position-wise MLP. GPT-2: c_proj(gelu(c_fc(x))), D → inner → D. Llama:
  * down(silu(gate(x)) · up(x)), the gated SwiGLU.
@@ -34,6 +36,15 @@ final class FeedForward {
             up = Projection.declare(source, prefix + "mlp.up_proj", d, inner, config.mlpBias(), linear, weight);
             down = Projection.declare(source, prefix + "mlp.down_proj", inner, d, config.mlpBias(), linear, residual);
         }
+    }
+
+    /** Appends the projections' arrays: gate (Llama), up, down ({@link FusedLayers}' order). */
+    void collectArrays(List<NDArray> into) {
+        if (gate != null) {
+            gate.collectArrays(into);
+        }
+        up.collectArrays(into);
+        down.collectArrays(into);
     }
 
     /** @param x (B, T, D) → (B, T, D) */

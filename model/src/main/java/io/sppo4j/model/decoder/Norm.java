@@ -7,6 +7,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
 import io.sppo4j.model.nd.Casts;
 
+import java.util.List;
+
 /**
  * Normalisation over the last axis, always computed in float32 (a bfloat16 mean of squares
  * loses the small differences a norm exists to keep), the result cast back to the input type.
@@ -31,6 +33,14 @@ final class Norm {
         Parameter weight = source.declare(name + ".weight", Init.ONES, d);
         Parameter bias = config.layout() == DecoderConfig.Layout.GPT2 ? source.declare(name + ".bias", Init.ZEROS, d) : null;
         return new Norm(weight, bias, config.normEpsilon());
+    }
+
+    /** Appends the scale's array, then the shift's for LayerNorm ({@link FusedLayers}' order). */
+    void collectArrays(List<NDArray> into) {
+        into.add(weight.getArray());
+        if (bias != null) {
+            into.add(bias.getArray());
+        }
     }
 
     /** @param x (..., D) → (..., D) in x's type */

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 
+import java.util.List;
+
 /**
  * A learned linear map y = x·W + b over the last axis: every weight matrix of the decoder (q, k,
  * v, o, fused c_attn, gate, up, down, c_fc, c_proj, the output head) is applied through one.
@@ -61,6 +63,14 @@ public final class Projection {
         }
         NDArray y = x.matMul(w);
         return b == null ? y : y.add(b);
+    }
+
+    /** Appends the weight's array, then the bias's if there is one ({@link FusedLayers}' order). */
+    void collectArrays(List<NDArray> into) {
+        into.add(weight.getArray());
+        if (bias != null) {
+            into.add(bias.getArray());
+        }
     }
 
     public Parameter weight() {

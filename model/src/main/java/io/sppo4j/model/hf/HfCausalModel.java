@@ -2,6 +2,7 @@ package io.sppo4j.model.hf;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.decoder.DecoderConfig;
@@ -66,6 +67,12 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
     @Override
     public NDArray nextTokenLogits(NDArray tokens, NDArray keyMask, KvCache cache) {
         return logits(decoder().hiddenStates(tokens, keyMask, cache, false).get(":, -1, :")); // (B, V)
+    }
+
+    @Override
+    public NDArray positionLogits(NDArray tokens, NDArray keyMask, boolean training, long from, long to) {
+        NDArray hidden = decoder().hiddenStates(tokens, keyMask, null, training); // (B, T, D)
+        return logits(hidden.get(new NDIndex(":, {}:{}, :", from, to))); // (B, to − from, V)
     }
 
     /** The output head over hidden states (..., D), in float32 for the log-softmax that follows. */

@@ -34,13 +34,13 @@ public final class ModelMemory {
     }
 
     /**
-     * Decoding: the prompt's pass (logits of every prompt position before the last is taken,
-     * attention scores of one layer) and each step's float32 vocabulary-wide arrays (logits,
-     * log-softmax, filtered, cumulative).
+     * Decoding: the prompt's pass (the hidden arrays of one layer, its attention scores, and the
+     * logits of the last position only, which is all {@code nextTokenLogits} computes) and each
+     * step's float32 vocabulary-wide arrays (logits, log-softmax, filtered, cumulative).
      */
     public static long decodeActivations(DecoderConfig config, DataType compute, int batch, int promptPositions) {
         long vocab = config.vocabSize();
-        long prefillLogits = (long) batch * promptPositions * vocab * (compute.getNumOfBytes() + FP32);
+        long prefillLogits = (long) batch * vocab * (compute.getNumOfBytes() + FP32);
         long scores = 2L * batch * config.heads() * promptPositions * promptPositions * compute.getNumOfBytes();
         long hidden = 8L * batch * promptPositions * Math.max(config.hiddenSize(), config.intermediateSize())
                 * compute.getNumOfBytes();
@@ -51,9 +51,10 @@ public final class ModelMemory {
     /**
      * A teacher-forced pass kept for backward: per layer the norms' float32 inputs and outputs,
      * q/k/v and the attention output, the MLP's hidden arrays, the attention scores and weights;
-     * then the logits in the compute type, their float32 copy, log-softmax and its gradient.
+     * then, at the {@code scored} positions only ({@code positionLogits}), the logits in the compute
+     * type, their float32 copy, log-softmax and its gradient.
      */
-    public static long trainingActivations(DecoderConfig config, DataType compute, int batch, int positions) {
+    public static long trainingActivations(DecoderConfig config, DataType compute, int batch, int positions, int scored) {
         long c = compute.getNumOfBytes();
         long tokens = (long) batch * positions;
         long mlpArrays = config.layout() == DecoderConfig.Layout.LLAMA ? 4 : 2;
@@ -62,7 +63,7 @@ public final class ModelMemory {
                 + mlpArrays * config.intermediateSize() * c
                 + 2L * config.hiddenSize() * c)
                 + 2L * batch * config.heads() * positions * (long) positions * c;
-        long logits = tokens * config.vocabSize() * (c + 3 * FP32);
+        long logits = (long) batch * scored * config.vocabSize() * (c + 3 * FP32);
         return config.layers() * perLayer + logits;
     }
 

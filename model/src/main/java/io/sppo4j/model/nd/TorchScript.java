@@ -4,8 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -15,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -45,11 +48,20 @@ public final class TorchScript {
      * @param body the returned expression, e.g. {@code "torch.type_as(x, like)"}
      */
     public static TorchScript compile(String name, String parameters, String body) {
+        return compileForward(name, "  def forward(self: __torch__." + name + ", " + parameters + ") -> Tensor:\n"
+                + "    return " + body + "\n");
+    }
+
+    /**
+     * Compiles a module whose {@code forward} is {@code method}: TorchScript source starting
+     * {@code "  def forward(self: __torch__.<name>, ...)"}, indented by two spaces as a class member.
+     */
+    public static TorchScript compileForward(String name, String method) {
         PyTorch.ensureLoaded();
         try {
             Path archive = Files.createTempFile("sppo4j-" + name, ".pt");
             try {
-                Files.write(archive, archive(name, parameters, body));
+                Files.write(archive, archive(name, method));
                 PtNDManager owner = (PtNDManager) NDManager.newBaseManager(Device.cpu());
                 PtSymbolBlock module = JniUtils.loadModule(owner, archive, true, new String[0], new String[0], false);
                 return new TorchScript(module);
@@ -69,14 +81,64 @@ public final class TorchScript {
         return IValueUtils.forward(module, new NDList(inputs), true).singletonOrThrow();
     }
 
+    /**
+     * Runs the function without autograd on arguments of any TorchScript type: an {@link NDArray}
+     * is a {@code Tensor}, a {@code List<NDArray>} a {@code List[Tensor]} (passed as one handle,
+     * however long), an {@code Integer} or {@code Long} an {@code int}, a {@code Float} or
+     * {@code Double} a {@code float}, a {@code Boolean} a {@code bool}. One call into libtorch
+     * however many operations the function runs: what makes a fused function pay.
+     *
+     * @return the tensor the function returns, owned by {@code manager}
+     */
+    public NDArray run(NDManager manager, Object... arguments) {
+        IValue[] values = new IValue[arguments.length];
+        try {
+            for (int i = 0; i < arguments.length; i++) {
+                values[i] = value(arguments[i]);
+            }
+            try (IValue result = IValueUtils.forward(module, values)) {
+                return result.toTensor((PtNDManager) manager);
+            }
+        } finally {
+            for (IValue value : values) {
+                if (value != null) {
+                    value.close();
+                }
+            }
+        }
+    }
+
+    private static IValue value(Object argument) {
+        if (argument instanceof NDArray array) {
+            return IValue.from((PtNDArray) array);
+        }
+        if (argument instanceof List<?> list) {
+            return IValue.listFrom(list.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new));
+        }
+        if (argument instanceof Integer || argument instanceof Long) {
+            return IValue.from(((Number) argument).longValue());
+        }
+        if (argument instanceof Float || argument instanceof Double) {
+            return IValue.from(((Number) argument).doubleValue());
+        }
+        if (argument instanceof Boolean flag) {
+            return IValue.from(flag);
+        }
+        throw new IllegalArgumentException("no TorchScript type for " + argument);
+    }
+
     /** The zip {@code torch.jit.save} writes for a module of one method and no state. */
     static byte[] archive(String name, String parameters, String body) throws IOException {
+        return archive(name, "  def forward(self: __torch__." + name + ", " + parameters + ") -> Tensor:\n"
+                + "    return " + body + "\n");
+    }
+
+    private static byte[] archive(String name, String method) throws IOException {
         String code = "class " + name + "(Module):\n"
                 + "  __parameters__ = []\n"
                 + "  __buffers__ = []\n"
                 + "  training : bool\n"
-                + "  def forward(self: __torch__." + name + ", " + parameters + ") -> Tensor:\n"
-                + "    return " + body + "\n";
+                + method;
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         String root = name.toLowerCase(java.util.Locale.ROOT) + "/";
         try (ZipOutputStream zip = new ZipOutputStream(zipped)) {

@@ -58,6 +58,13 @@ public final class ConstrainedModel implements LanguageModel {
     }
 
     @Override
+    public NDArray positionLogits(NDArray tokens, NDArray keyMask, boolean training, long from, long to) {
+        NDArray logits = model.positionLogits(tokens, keyMask, training, from, to); // (B, to − from, V)
+        NDArray mask = logits.getManager().create(bias, new Shape(1, 1, bias.length));
+        return logits.add(mask);
+    }
+
+    @Override
     public NDArray nextTokenLogits(NDArray tokens, NDArray keyMask, KvCache cache) {
         NDArray logits = model.nextTokenLogits(tokens, keyMask, cache); // (B, V)
         NDArray mask = logits.getManager().create(bias, new Shape(1, bias.length));

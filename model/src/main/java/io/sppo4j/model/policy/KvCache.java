@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.nd.Casts;
 
+import java.util.List;
+
 /**
  * Keys and values of every layer for the tokens decoded so far, preallocated to a fixed
  * capacity so a decoding step writes one slice in place instead of reallocating the history.
@@ -55,6 +57,19 @@ public final class KvCache implements AutoCloseable {
 
     public int batchSize() {
         return batchSize;
+    }
+
+    /**
+     * Every layer's key buffer (B, heads, capacity, headDim), for a fused pass that writes into
+     * them itself and then calls {@link #advance}.
+     */
+    public List<NDArray> keyBuffers() {
+        return List.of(keys);
+    }
+
+    /** Every layer's value buffer, as {@link #keyBuffers}. */
+    public List<NDArray> valueBuffers() {
+        return List.of(values);
     }
 
     /**

@@ -42,12 +42,12 @@ public final class SequenceScorer {
                             + " tokens exceeds the context length " + model.contextLength());
         }
         TokenBatch.Padded batch = TokenBatch.layout(manager, prompts, responses, promptWidth, responseWidth, pad);
-        NDArray logits = model.forward(batch.tokens(), batch.mask(), null, training); // (B, T, V)
         // The logits at position t predict token t + 1: response tokens are predicted from the
         // last prompt position through the second-to-last response position.
-        NDIndex predicting = new NDIndex(":, {}:{}, :", promptWidth - 1, promptWidth + responseWidth - 1);
+        NDArray logits = model.positionLogits(batch.tokens(), batch.mask(), training,
+                promptWidth - 1, promptWidth + responseWidth - 1); // (B, Tr, V)
         NDIndex responseColumns = new NDIndex(":, {}:", promptWidth);
-        NDArray logProbs = logits.get(predicting).logSoftmax(-1); // (B, Tr, V)
+        NDArray logProbs = logits.logSoftmax(-1); // (B, Tr, V)
         NDArray targets = batch.tokens().get(responseColumns); // (B, Tr)
         NDArray mask = batch.mask().get(responseColumns).toType(DataType.FLOAT32, false); // (B, Tr)
         NDArray tokenLogProbs = logProbs.gather(targets.expandDims(2), 2).squeeze(2).mul(mask); // (B, Tr)
