@@ -113,16 +113,11 @@ final class FusedLayers {
         code.append("    half = head_dim // 2\n");
         code.append("    for i in range(len(keys)):\n");
         code.append("      n = i * ").append(stride).append('\n');
-        // RMSNorm in float32, cast back, then scaled (Norm.apply).
-        code.append("      h = x.float()\n");
-        code.append("      h = torch.div(h, torch.sqrt(torch.add(torch.mean(torch.square(h), [-1], True), eps)))\n");
-        code.append("      h = torch.mul(h.to(x.dtype), w[n])\n");
+        code.append(rmsNorm(0));
         code.append("      q = ").append(linear("h", q, qkvBias)).append(".view([b, t, heads, head_dim]).transpose(1, 2)\n");
         code.append("      k = ").append(linear("h", k, qkvBias)).append(".view([b, t, kv_heads, head_dim]).transpose(1, 2)\n");
         code.append("      v = ").append(linear("h", v, qkvBias)).append(".view([b, t, kv_heads, head_dim]).transpose(1, 2)\n");
-        // Rotary (RotaryEmbedding.rotate): x·cos + [−x₂, x₁]·sin.
-        code.append("      q = torch.add(torch.mul(q, cos), torch.mul(torch.cat([torch.neg(q[:, :, :, half:]), q[:, :, :, :half]], -1), sin))\n");
-        code.append("      k = torch.add(torch.mul(k, cos), torch.mul(torch.cat([torch.neg(k[:, :, :, half:]), k[:, :, :, :half]], -1), sin))\n");
+        code.append(rotate("q")).append(rotate("k"));
         // The cache (KvCache.append): write the new positions, read everything so far.
         code.append("      kc = keys[i]\n");
         code.append("      vc = values[i]\n");
@@ -137,9 +132,7 @@ final class FusedLayers {
         code.append("      y = torch.matmul(a.reshape([b, kv_heads, group * t, end]), vv)\n");
         code.append("      y = y.reshape([b, heads, t, head_dim]).transpose(1, 2).reshape([b, t, heads * head_dim])\n");
         code.append("      x = torch.add(x, ").append(linear("y", o, outputBias)).append(")\n");
-        code.append("      h = x.float()\n");
-        code.append("      h = torch.div(h, torch.sqrt(torch.add(torch.mean(torch.square(h), [-1], True), eps)))\n");
-        code.append("      h = torch.mul(h.to(x.dtype), w[n + ").append(norm2).append("])\n");
+        code.append(rmsNorm(norm2));
         // SwiGLU (FeedForward.apply): down(gate·σ(gate) · up).
         code.append("      g = torch.linear(h, w[n + ").append(norm2 + 1).append("])\n");
         code.append("      u = torch.linear(h, w[n + ").append(norm2 + 2).append("])\n");
@@ -147,6 +140,19 @@ final class FusedLayers {
                 .append(norm2 + 3).append("]))\n");
         code.append("    return x\n");
         return code.toString();
+    }
+
+    /** h = RMSNorm(x) scaled by w[n + offset]: in float32, cast back, then scaled (Norm.apply). */
+    private static String rmsNorm(int offset) {
+        return "      h = x.float()\n"
+                + "      h = torch.div(h, torch.sqrt(torch.add(torch.mean(torch.square(h), [-1], True), eps)))\n"
+                + "      h = torch.mul(h.to(x.dtype), w[n + " + offset + "])\n";
+    }
+
+    /** Rotary positions on {@code name} (RotaryEmbedding.rotate): x·cos + [−x₂, x₁]·sin. */
+    private static String rotate(String name) {
+        return "      " + name + " = torch.add(torch.mul(" + name + ", cos), torch.mul(torch.cat([torch.neg(" + name
+                + "[:, :, :, half:]), " + name + "[:, :, :, :half]], -1), sin))\n";
     }
 
     private static String linear(String input, int offset, boolean withBias) {

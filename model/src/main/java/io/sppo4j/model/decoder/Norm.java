@@ -37,10 +37,7 @@ final class Norm {
 
     /** Appends the scale's array, then the shift's for LayerNorm ({@link FusedLayers}' order). */
     void collectArrays(List<NDArray> into) {
-        into.add(weight.getArray());
-        if (bias != null) {
-            into.add(bias.getArray());
-        }
+        Weights.collectArrays(into, weight, bias);
     }
 
     /** @param x (..., D) → (..., D) in x's type */

@@ -67,10 +67,7 @@ public final class Projection {
 
     /** Appends the weight's array, then the bias's if there is one ({@link FusedLayers}' order). */
     void collectArrays(List<NDArray> into) {
-        into.add(weight.getArray());
-        if (bias != null) {
-            into.add(bias.getArray());
-        }
+        Weights.collectArrays(into, weight, bias);
     }
 
     public Parameter weight() {

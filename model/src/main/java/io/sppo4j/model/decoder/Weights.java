@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.nd.Casts;
 
+import java.util.List;
+
 /**
  * A parameter's value in the type an operation needs. A cast is a new array, and DJL would
  * give it to the parameter's long-lived manager (where it would stay until the model closes):
@@ -23,6 +25,15 @@ final class Weights {
     static NDArray as(Parameter parameter, DataType dtype, NDArray owner) {
         // Differentiable: a float32 master weight gets its gradient in float32.
         return Casts.to(parameter.getArray(), dtype, owner.getManager());
+    }
+
+    /** Appends the arrays of {@code parameters} in order, skipping absent (null) ones. */
+    static void collectArrays(List<NDArray> into, Parameter... parameters) {
+        for (Parameter parameter : parameters) {
+            if (parameter != null) {
+                into.add(parameter.getArray());
+            }
+        }
     }
 
     /** An optional parameter ({@link #like}), or null. */
