@@ -44,7 +44,8 @@ final class LearnerPolicy implements AutoCloseable {
             run.reference().importInto(policy);
             LanguageModel reference =
                     run.algorithm().algorithm().usesReference() ? run.frozenReference(manager, device, settings.precision().inference()) : null;
-            this.trainer = GroupTrainer.create(run.algorithm(), policy, reference, optimizer, run.tokenizer().pad());
+            this.trainer = GroupTrainer.create(
+                    run.algorithm(), policy, reference, optimizer, run.tokenizer().pad(), settings.microBatchTokens());
             this.average = run.task().finiteResponses().map(PolicyAverage::new).orElse(null);
         } catch (RuntimeException e) {
             close();

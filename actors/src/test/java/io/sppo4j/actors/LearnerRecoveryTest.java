@@ -106,20 +106,30 @@ class LearnerRecoveryTest {
         CheckpointStore store = new CheckpointStore(dir.resolve("ahead"), 3);
         ActorRef<WeightCache.Command> cache = testKit.spawn(ActorFixtures.isolatedCache());
         LearnerHarness first = shared(store, cache);
+        TestProbe<WeightCache.Update> versions = testKit.createTestProbe();
+        Map<Long, WeightCache.Update> seen = subscribe(first, versions);
         List<Credit> credits = first.request(3);
         for (Credit credit : credits) {
             first.answer(credit, 0);
         }
         first.awaitStep(3); // checkpoint at step 2, version 3 already published
+        WeightCache.Update checkpointed = awaitVersion(versions, seen, 2, first);
+        WeightCache.Update newest = awaitVersion(versions, seen, 3, first);
         LearnerTest.stop(testKit, first.learner);
 
         LearnerHarness second = shared(store, cache);
         Learner.Status resumed = second.status();
-        assertEquals(2, resumed.step(), "steps resume from the checkpoint");
-        assertEquals(4, resumed.version(), "the resumed weights are published above v3");
+        // Step, samples (2 steps of K = 3) and drops come from the checkpoint; only the version moves on.
+        assertEquals(new Learner.Status(2, 4, 6, 0, 0, 0, 0, false), resumed,
+                "the checkpoint's step 2, published as v4 above the v3 already out");
         TestProbe<WeightCache.LatestVersion> latest = testKit.createTestProbe();
         cache.tell(new WeightCache.GetLatestVersion(latest.ref()));
         assertEquals(4, latest.receiveMessage(second.patience(30)).version());
+        // v4 carries the checkpoint's weights (those of v2), not v3's nor fresh ones.
+        WeightCache.Update republished = awaitVersion(versions, seen, 4, second);
+        assertEquals(checkpointed.snapshot().tensors(), republished.snapshot().tensors(), "v4 is step 2's weights, bit for bit");
+        assertTrue(!newest.snapshot().tensors().equals(republished.snapshot().tensors()), "and not step 3's");
+        assertEquals(2, republished.step());
     }
 
     private LearnerHarness shared(CheckpointStore store, ActorRef<WeightCache.Command> cache) {

@@ -35,7 +35,7 @@ public record EvalSettings(int everyVersions, int prompts, int batchSize, Precis
     private static Precision precision(Config config, ConfigReader eval) {
         String dtype = eval.getString("dtype").trim().toLowerCase(Locale.ROOT);
         if (dtype.equals("auto")) {
-            return config.getString("sppo4j.policy.path").isBlank() ? Precision.FP32 : Precision.BF16;
+            return PolicyOrigin.huggingFace(config) ? Precision.BF16 : Precision.FP32;
         }
         eval.check(dtype.equals("fp32") || dtype.equals("bf16"), "dtype", "expected auto, fp32 or bf16, got '" + dtype + "'");
         return Precision.parse(dtype, false, eval.path("dtype"));

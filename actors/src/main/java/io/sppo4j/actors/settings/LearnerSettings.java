@@ -31,6 +31,8 @@ import java.util.Locale;
  *     command prints its own)
  * @param skippedSteps the share of steps that may be skipped before the run stops
  * @param precision float32, or bfloat16 compute on float32 master weights and optimiser state
+ * @param microBatchTokens most padded tokens per forward and backward, gradients summed over the
+ *     slices of a step; 0 runs the whole step at once
  */
 public record LearnerSettings(
         int capacity,
@@ -46,23 +48,24 @@ public record LearnerSettings(
         TensorEncoding weightEncoding,
         Duration statusInterval,
         SkippedStepBound skippedSteps,
-        Precision precision) {
+        Precision precision,
+        int microBatchTokens) {
 
-    /** Without a status log, with the default bound on skipped steps. */
+    /** Without a status log, with the default bound on skipped steps, each step in one forward and backward. */
     public LearnerSettings(
             int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
             int maxSteps, OptimizerConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding) {
         this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
-                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO, SkippedStepBound.DEFAULT, Precision.FP32);
+                warmupSteps, creditTimeout, weightEncoding, Duration.ZERO, SkippedStepBound.DEFAULT, Precision.FP32, 0);
     }
 
-    /** In float32. */
+    /** In float32, each step in one forward and backward. */
     public LearnerSettings(
             int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
             int maxSteps, AdamWConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding,
             Duration statusInterval, SkippedStepBound skippedSteps) {
         this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
-                warmupSteps, creditTimeout, weightEncoding, statusInterval, skippedSteps, Precision.FP32);
+                warmupSteps, creditTimeout, weightEncoding, statusInterval, skippedSteps, Precision.FP32, 0);
     }
 
     public LearnerSettings {
@@ -82,9 +85,24 @@ public record LearnerSettings(
         weights.check(dtype.equals("auto") || dtype.equals("fp32") || dtype.equals("bf16"),
                 "transport-dtype", "expected auto, bf16 or fp32, got '" + dtype + "'");
         if (dtype.equals("auto")) {
-            return config.getString("sppo4j.policy.path").isBlank() ? TensorEncoding.FP32 : TensorEncoding.BF16;
+            return PolicyOrigin.huggingFace(config) ? TensorEncoding.BF16 : TensorEncoding.FP32;
         }
         return TensorEncoding.valueOf(dtype.toUpperCase(Locale.ROOT));
+    }
+
+    /** What {@code micro-batch-tokens = auto} means for a Hugging Face policy (see reference.conf). */
+    public static final int AUTO_MICRO_BATCH_TOKENS = 256;
+
+    /**
+     * {@code sppo4j.learner.micro-batch-tokens}: a number of tokens, 0 for whole steps, or auto:
+     * {@link #AUTO_MICRO_BATCH_TOKENS} for a Hugging Face policy, whole steps for the built-in one.
+     */
+    private static int microBatchTokens(Config config, ConfigReader learner) {
+        String value = learner.getString("micro-batch-tokens").trim().toLowerCase(Locale.ROOT);
+        if (value.equals("auto")) {
+            return PolicyOrigin.huggingFace(config) ? AUTO_MICRO_BATCH_TOKENS : 0;
+        }
+        return learner.nonNegativeInt("micro-batch-tokens");
     }
 
     public static LearnerSettings from(Config config) {
@@ -103,7 +121,8 @@ public record LearnerSettings(
                 transportEncoding(config),
                 config.getDuration("sppo4j.learner.status-interval"),
                 SkippedStepBound.from(config),
-                Precision.parse(learner.getString("dtype"), true, learner.path("dtype")));
+                Precision.parse(learner.getString("dtype"), true, learner.path("dtype")),
+                microBatchTokens(config, learner));
     }
 
     /** {@code optimizer = adamw | rmsprop} with the shared rate, decay and clipping, and RMSProp's own section. */

@@ -24,23 +24,37 @@ public interface GroupTrainer {
 
     UpdateResult train(List<JudgedGroup> groups);
 
-    /**
-     * @param reference the frozen reference policy; required when the method uses one
-     */
+    /** With the whole batch in one forward and backward. */
     static GroupTrainer create(
             AlgorithmConfig settings, LanguageModel policy, LanguageModel reference, Optimizer optimizer, int padId) {
+        return create(settings, policy, reference, optimizer, padId, 0);
+    }
+
+    /**
+     * @param reference the frozen reference policy; required when the method uses one
+     * @param microBatchTokens most padded tokens per forward and backward
+     *     ({@code sppo4j.learner.micro-batch-tokens}); 0 for the whole batch at once
+     */
+    static GroupTrainer create(
+            AlgorithmConfig settings, LanguageModel policy, LanguageModel reference, Optimizer optimizer, int padId,
+            int microBatchTokens) {
         if (settings.algorithm().usesReference() && reference == null) {
             throw new IllegalArgumentException(settings.algorithm().configName() + " needs the reference policy");
         }
+        int slice = microBatchTokens;
         return switch (settings.algorithm()) {
-            case SPPO -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), false, settings.winRate());
-            case SPPO_PAIR -> new SppoGroupTrainer(new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId), true, settings.winRate());
-            case DPO -> new PairGroupTrainer(new PairwiseUpdate(policy, reference, optimizer, new DpoLoss(settings.beta()), padId));
+            case SPPO -> new SppoGroupTrainer(
+                    new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId, slice), false, settings.winRate());
+            case SPPO_PAIR -> new SppoGroupTrainer(
+                    new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId, slice), true, settings.winRate());
+            case DPO -> new PairGroupTrainer(
+                    new PairwiseUpdate(policy, reference, optimizer, new DpoLoss(settings.beta()), padId, slice));
             case IPO, IPO_MD -> new PairGroupTrainer(
-                    new PairwiseUpdate(policy, reference, optimizer, new IpoLoss(settings.beta()), padId));
-            case SLIC -> new PairGroupTrainer(new PairwiseUpdate(policy, reference, optimizer, new SlicLoss(settings.beta()), padId));
+                    new PairwiseUpdate(policy, reference, optimizer, new IpoLoss(settings.beta()), padId, slice));
+            case SLIC -> new PairGroupTrainer(
+                    new PairwiseUpdate(policy, reference, optimizer, new SlicLoss(settings.beta()), padId, slice));
             case NASH_MD -> new NashMdGroupTrainer(
-                    new NashMdUpdate(policy, reference, optimizer, new NashMdLoss(settings.beta()), padId));
+                    new NashMdUpdate(policy, reference, optimizer, new NashMdLoss(settings.beta()), padId, slice));
         };
     }
 }

@@ -5,28 +5,48 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.nd.Casts;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What this machine can do, measured through the same libtorch and threads as the phases held
- * against it: memory bandwidth (reading a large array, as decoding reads its weights) and matrix
- * multiply throughput (as the learner's forward and backward are).
+ * against it: memory bandwidth (reading a large array, as decoding reads its weights), matrix
+ * multiply throughput (as the learner's forward and backward are), and the bytes per second
+ * libtorch's own matrix-vector product streams (what a batch-1 decoding step runs on).
+ *
+ * <p>The last tells a slow kernel from a slow caller: on the 2-core development machine a read
+ * reaches 37–58 GB/s but {@code linear} at batch 1 streams 15–18 GB/s in float32 whatever the
+ * thread count, so a decoder calling it can reach only that share of the bandwidth bound.
  *
  * @param bandwidthBytesPerSecond best of several full reads of {@code probeBytes}
  * @param gemmFlopsPerSecond best of several square products in the compute type
+ * @param gemvBytesPerSecond best of several passes of one row through matrices of the model's
+ *     MLP shape, {@code probeBytes} of them in the decoding type, one {@code linear} each
  */
-public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerSecond, long probeBytes, int gemmSize) {
+public record MachineLimits(
+        double bandwidthBytesPerSecond, double gemmFlopsPerSecond, double gemvBytesPerSecond, long probeBytes, int gemmSize) {
 
     /** Larger than any last-level cache, so the read comes from memory. */
     private static final long PROBE_BYTES = 1L << 29;
     private static final int GEMM = 2048;
     private static final int REPEATS = 5;
 
-    /** Measures both limits on {@code device}; {@code compute} is the type the learner multiplies in. */
-    public static MachineLimits measure(Device device, DataType compute) {
+    /**
+     * Measures the limits on {@code device}.
+     *
+     * @param compute the type the learner multiplies in
+     * @param decoding the type decoding multiplies in
+     * @param rows the model's widest matrix (the MLP's intermediate size)
+     * @param columns its input width (the hidden size)
+     */
+    public static MachineLimits measure(Device device, DataType compute, DataType decoding, long rows, long columns) {
         try (Autograd.Scope inference = Autograd.paused(); NDManager manager = NDManager.newBaseManager(device)) {
-            return new MachineLimits(bandwidth(manager), gemm(manager, compute), PROBE_BYTES, GEMM);
+            return new MachineLimits(bandwidth(manager), gemm(manager, compute), gemv(manager, decoding, rows, columns),
+                    PROBE_BYTES, GEMM);
         }
     }
 
@@ -43,6 +63,37 @@ public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerS
             }
         }
         return PROBE_BYTES / best;
+    }
+
+    private static double gemv(NDManager manager, DataType type, long rows, long columns) {
+        long bytesEach = rows * columns * type.getNumOfBytes();
+        int count = (int) Math.max(2, PROBE_BYTES / bytesEach); // more than any cache, as a model's weights are
+        List<NDArray> matrices = new ArrayList<>();
+        try (NDManager probe = manager.newSubManager()) {
+            for (int i = 0; i < count; i++) {
+                NDArray matrix = Casts.to(probe.ones(new Shape(rows, columns)), type);
+                matrix.attach(probe);
+                matrices.add(matrix);
+            }
+            NDArray row = Casts.to(probe.randomNormal(new Shape(1, columns)), type);
+            row.attach(probe);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < REPEATS; i++) {
+                try (NDManager scope = probe.newSubManager()) {
+                    long start = System.nanoTime();
+                    NDArray last = null;
+                    for (NDArray matrix : matrices) {
+                        last = Linear.linear(row, matrix, null).singletonOrThrow();
+                        last.attach(scope);
+                    }
+                    NDArray first = Casts.to(last.get("0, 0"), DataType.FLOAT32);
+                    first.attach(scope);
+                    first.getFloat();
+                    best = Math.min(best, (System.nanoTime() - start) / 1e9);
+                }
+            }
+            return count * bytesEach / best;
+        }
     }
 
     private static double gemm(NDManager manager, DataType compute) {

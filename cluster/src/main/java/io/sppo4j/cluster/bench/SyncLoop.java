@@ -79,7 +79,7 @@ final class SyncLoop implements AutoCloseable {
                 new LearningRateSchedule.Constant(setup.learner().optimizer().learningRate()));
         run.reference().importInto(policy);
         policy.setTrainable(true);
-        trainer = GroupTrainer.create(run.algorithm(), policy, null, optimizer, tokenizer.pad());
+        trainer = GroupTrainer.create(run.algorithm(), policy, null, optimizer, tokenizer.pad(), setup.learner().microBatchTokens());
         source = new PolicyLogits(policy);
     }
 

@@ -17,6 +17,8 @@ import io.sppo4j.model.memory.ModelMemory;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.nd.Precision;
 
+import io.sppo4j.model.weights.TensorEncoding;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -75,6 +77,7 @@ public final class MemoryPlan {
         int prompt = longestPrompt(setup);
         int positions = Math.min(policy.contextLength(), prompt + rollout.sampling().maxNewTokens());
         Device host = Device.cpu();
+        DataType transport = learner.weightEncoding() == TensorEncoding.BF16 ? DataType.BFLOAT16 : DataType.FLOAT32;
         MemoryLedger ledger = new MemoryLedger();
         // The heap as committed now (it may grow to -Xmx), and what the JVM and libtorch need besides.
         ledger.add("runtime", "Java heap (committed) + JVM and libtorch", host, Runtime.getRuntime().totalMemory() + RUNTIME_BYTES);
@@ -93,10 +96,14 @@ public final class MemoryPlan {
                 DataType frozen = precision.inference().storage();
                 ledger.add("learner", "frozen reference (" + frozen + ")", device, ModelMemory.weights(policy, frozen));
             }
-            ledger.add("learner", "activations, " + batch + " × " + positions + " tokens (estimate)", device,
-                    ModelMemory.trainingActivations(policy, precision.compute(), batch, positions,
+            // A step's forward and backward run a micro-batch at a time: the activations are one slice's.
+            int budget = learner.microBatchTokens();
+            int rows = budget == 0 ? batch : Math.max(1, Math.min(batch, budget / positions));
+            ledger.add("learner", "activations, " + (rows < batch ? rows + " of " : "") + batch + " × " + positions
+                            + " tokens (estimate)", device,
+                    ModelMemory.trainingActivations(policy, precision.compute(), rows, positions,
                             Math.min(positions, rollout.sampling().maxNewTokens())));
-            ledger.add("learner", "weight version exported (host bytes)", host, ModelMemory.weights(policy, DataType.FLOAT32));
+            ledger.add("learner", "weight version exported (host bytes)", host, ModelMemory.weights(policy, transport));
             Device evalDevice = setup.device("sppo4j.rollout.device");
             DataType evalType = eval.precision().storage();
             ledger.add("evaluator", "policy or reference copy, while evaluating (" + evalType + ")", evalDevice,
@@ -119,9 +126,7 @@ public final class MemoryPlan {
                         copies * ModelMemory.kvCache(policy, precision.compute(), batch, positions));
                 ledger.add(role, "decoding activations (estimate)", device,
                         ModelMemory.decodeActivations(policy, precision.compute(), batch, prompt));
-                ledger.add(role, "weight version received (host bytes)", host,
-                        ModelMemory.weights(policy, learner.weightEncoding() == io.sppo4j.model.weights.TensorEncoding.BF16
-                                ? DataType.BFLOAT16 : DataType.FLOAT32));
+                ledger.add(role, "weight version received (host bytes)", host, ModelMemory.weights(policy, transport));
             }
         }
         if (roles.contains("judge") && Judges.type(config) == Judges.Type.REWARD_MODEL) {

@@ -8,6 +8,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.sppo4j.model.hf.HfTestModels;
 import io.sppo4j.model.judge.http.LoopbackJudge;
+import io.sppo4j.model.text.PromptDataset;
+import io.sppo4j.model.text.PromptsSettings;
 import io.sppo4j.model.tokenizer.ChatMessage;
 import io.sppo4j.model.tokenizer.ChatTemplate;
 import io.sppo4j.model.tokenizer.HfTokenizer;
@@ -16,7 +18,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -170,7 +174,21 @@ class HfCommandsTest {
     void aRewardModelJudgesThroughItsOwnTokenizer() throws IOException {
         Path policy = HfTestModels.chatLlama(dir.resolve("chat"), 3, false);
         Path mute = HfTestModels.chatLlama(dir.resolve("mute"), 3, true);
-        Path rewardModel = HfTestModels.chatRewardModel(dir.resolve("reward"), 5);
+        // A reward model designed to prefer any answer to silence: the reward is read at the last
+        // token, hundreds below zero where that is a token that ends a prompt (every sequence of the
+        // silent reference ends so) and hundreds above elsewhere (where an answer ends).
+        Set<Integer> promptEnds = new HashSet<>();
+        try (HfTokenizer tokenizer = HfTokenizer.load(policy)) {
+            PromptDataset prompts = PromptDataset.load(PromptsSettings.of(promptFile()), ChatTemplate.fromModelDirectory(policy));
+            List<String> texts = new ArrayList<>(prompts.heldOut());
+            prompts.training().forEach(entry -> texts.add(entry.prompt()));
+            assertEquals(6, texts.size(), texts.toString());
+            for (String text : texts) {
+                int[] ids = tokenizer.encodePrompt(text);
+                promptEnds.add(ids[ids.length - 1]);
+            }
+        }
+        Path rewardModel = HfTestModels.lastTokenRewardModel(dir.resolve("reward"), 5, promptEnds);
         String[] judge = {"--judge", "reward-model", "--set", "sppo4j.judge.reward-model.path=" + rewardModel,
             "--set", "sppo4j.judge.reward-model.device=cpu"};
 
@@ -178,9 +196,16 @@ class HfCommandsTest {
         assertEquals(0.5, tie.get("winrate").getAsDouble(), 1e-6);
         assertEquals("reward-model", tie.get("judge").getAsString());
 
-        double winRate = evalWith(policy, mute, judge).lastJsonLine().get("winrate").getAsDouble();
+        JsonObject json = evalWith(policy, mute, judge).lastJsonLine();
+        double winRate = json.get("winrate").getAsDouble();
+        int n = json.get("prompts").getAsInt();
+        assertEquals(6, n);
+        assertTrue(json.get("mean_len").getAsDouble() > 0 && json.get("ref_mean_len").getAsDouble() == 0, json.toString());
+        // σ(a difference of hundreds) = 1.0 in double on every prompt the policy answered; one it left empty
+        // (or whose answer ends on a prompt's last token) is a tie, ½. Allowing one such prompt of
+        // the n is a tolerance of 0.5 / n; a flipped Bradley–Terry sign or a swapped pair gives ≈ 0.
+        assertEquals(1.0, winRate, 0.5 / n + 1e-9, json.toString());
         double reversed = evalWith(mute, policy, judge).lastJsonLine().get("winrate").getAsDouble();
-        assertTrue(winRate > 0 && winRate < 1 && winRate != 0.5, "win rate " + winRate);
         assertEquals(1 - winRate, reversed, 1e-6);
     }
 

@@ -84,8 +84,12 @@ final class Manifests {
         try {
             process = new ProcessBuilder("kubectl", "version", "--client", "-o", "json").redirectErrorStream(true).start();
         } catch (IOException e) {
-            // ProcessBuilder fails to start a program only when it cannot find or execute it.
-            return new Kubectl(-1, "kubectl is not on the PATH (" + e.getMessage() + ")");
+            // ProcessBuilder fails to start a program when it cannot find it (error=2, ENOENT) or
+            // cannot execute what it found (error=13 permission denied, a bad interpreter, ...):
+            // only the first is "not on the PATH"; anything else is said as the system said it.
+            String message = String.valueOf(e.getMessage());
+            return new Kubectl(-1, message.contains("error=2,") ? "kubectl is not on the PATH (" + message + ")"
+                    : "kubectl could not be started: " + message);
         }
         try {
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {

@@ -5,6 +5,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.Pipeline;
+import io.sppo4j.cluster.TestTime;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
 import io.sppo4j.cluster.setup.TaskSetup;
 import io.sppo4j.model.config.EffectiveConfig;
@@ -31,12 +32,17 @@ final class ClusterChecks {
                 .count();
     }
 
-    /** Polls {@code condition} until it holds; fails with {@code what} after {@code timeout}. */
+    /**
+     * Polls {@code condition} until it holds; fails with {@code what} after {@code timeout} scaled
+     * by {@link TestTime} ({@code pekko.test.timefactor}), as every multi-node wait is: the limit
+     * only bounds how long a broken build takes to fail.
+     */
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration limit = TestTime.scaled(timeout);
+        long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting until " + what);
             }
             Thread.sleep(200);
         }

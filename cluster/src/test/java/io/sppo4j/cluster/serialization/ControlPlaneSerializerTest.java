@@ -88,7 +88,10 @@ class ControlPlaneSerializerTest {
         var probe = testKit.<Learner.Status>createTestProbe();
         Learner.GetStatus back = (Learner.GetStatus) roundTrip(new Learner.GetStatus(probe.ref()));
         back.replyTo().tell(new Learner.Status(1, 2, 3, 4, 5, 6, 7, true));
-        assertEquals(new Learner.Status(1, 2, 3, 4, 5, 6, 7, true), probe.receiveMessage());
+        // A generous limit stretched by pekko.test.timefactor, not the test kit's bare 3 s default.
+        assertEquals(new Learner.Status(1, 2, 3, 4, 5, 6, 7, true), probe.receiveMessage(
+                org.apache.pekko.actor.testkit.typed.TestKitSettings.create(testKit.system())
+                        .dilated(java.time.Duration.ofSeconds(30))));
     }
 
     @Test

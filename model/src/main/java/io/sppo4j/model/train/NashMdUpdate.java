@@ -1,16 +1,17 @@
 package io.sppo4j.model.train;
 
-import ai.djl.ndarray.NDManager;
-import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.NashMdLoss;
-import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * One Nash-MD step: a policy-gradient step on the policy's samples with advantage
- * P(y ≻ y_mix) − ½ against samples of the mixture, penalised by β·KL(π_θ ‖ π_ref).
+ * P(y ≻ y_mix) − ½ against samples of the mixture, penalised by β·KL(π_θ ‖ π_ref). The forward
+ * and backward run one {@link MicroBatches micro-batch} at a time.
  */
 public final class NashMdUpdate {
 
@@ -19,30 +20,31 @@ public final class NashMdUpdate {
     private final Optimizer optimizer;
     private final NashMdLoss loss;
     private final SequenceScorer scorer;
+    private final int microBatchTokens;
 
-    public NashMdUpdate(LanguageModel policy, LanguageModel reference, Optimizer optimizer, NashMdLoss loss, int padId) {
+    /** @param microBatchTokens most padded tokens per forward and backward; 0 for the whole batch at once */
+    public NashMdUpdate(
+            LanguageModel policy, LanguageModel reference, Optimizer optimizer, NashMdLoss loss, int padId, int microBatchTokens) {
         this.policy = policy;
         this.reference = reference;
         this.optimizer = optimizer;
         this.loss = loss;
         this.scorer = new SequenceScorer(padId);
+        this.microBatchTokens = microBatchTokens;
     }
 
     public UpdateResult apply(AdvantageBatch batch) {
         if (batch.size() == 0) {
             return UpdateResult.emptyBatch();
         }
-        float[] referenceLogProbs = ReferenceScores.of(reference, scorer, batch.prompts(), batch.responses());
-        double lossValue;
-        LossResult result;
-        try (NDManager scope = policy.manager().newSubManager()) {
-            try (Autograd.Scope recording = Autograd.recording()) {
-                var logPolicy = scorer.score(policy, scope, batch.prompts(), batch.responses(), true).sequenceLogProbs();
-                result = loss.compute(logPolicy, referenceLogProbs, batch.advantages());
-                Autograd.backward(result.loss());
-                lossValue = result.loss().getFloat();
-            }
-        }
-        return UpdateResult.of(lossValue, result, optimizer.step(policy));
+        List<MicroBatches.Slice> slices = MicroBatches.split(batch.prompts(), batch.responses(), 1, microBatchTokens);
+        float[] referenceLogProbs = ReferenceScores.of(reference, scorer, batch.prompts(), batch.responses(), slices);
+        AccumulatedBackward.Totals totals = AccumulatedBackward.run(policy, batch.size(), slices, (scope, slice) -> {
+            var logPolicy = scorer.score(policy, scope, batch.prompts().subList(slice.from(), slice.to()),
+                    batch.responses().subList(slice.from(), slice.to()), true).sequenceLogProbs();
+            return loss.compute(logPolicy, Arrays.copyOfRange(referenceLogProbs, slice.from(), slice.to()),
+                    Arrays.copyOfRange(batch.advantages(), slice.from(), slice.to()));
+        });
+        return UpdateResult.of(totals, optimizer.step(policy));
     }
 }

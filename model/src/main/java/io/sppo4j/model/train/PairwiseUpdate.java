@@ -1,11 +1,8 @@
 package io.sppo4j.model.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.PairwiseLoss;
-import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
@@ -16,7 +13,8 @@ import java.util.List;
 /**
  * One step of a pairwise method (DPO, IPO, SLiC, IPO-MD): winners and losers are scored in one
  * forward pass under π_θ and, without gradients, under the frozen π_ref; the loss acts on the
- * margin h = [log π_θ(y_w) − log π_ref(y_w)] − [log π_θ(y_l) − log π_ref(y_l)].
+ * margin h = [log π_θ(y_w) − log π_ref(y_w)] − [log π_θ(y_l) − log π_ref(y_l)]. A pair's two
+ * rows always share a {@link MicroBatches micro-batch}.
  */
 public final class PairwiseUpdate {
 
@@ -25,13 +23,18 @@ public final class PairwiseUpdate {
     private final Optimizer optimizer;
     private final PairwiseLoss loss;
     private final SequenceScorer scorer;
+    private final int microBatchTokens;
 
-    public PairwiseUpdate(LanguageModel policy, LanguageModel reference, Optimizer optimizer, PairwiseLoss loss, int padId) {
+    /** @param microBatchTokens most padded tokens per forward and backward; 0 for the whole batch at once */
+    public PairwiseUpdate(
+            LanguageModel policy, LanguageModel reference, Optimizer optimizer, PairwiseLoss loss, int padId,
+            int microBatchTokens) {
         this.policy = policy;
         this.reference = reference;
         this.optimizer = optimizer;
         this.loss = loss;
         this.scorer = new SequenceScorer(padId);
+        this.microBatchTokens = microBatchTokens;
     }
 
     public UpdateResult apply(PairBatch batch) {
@@ -39,27 +42,26 @@ public final class PairwiseUpdate {
         if (pairs == 0) {
             return UpdateResult.emptyBatch();
         }
-        List<int[]> prompts = new ArrayList<>(batch.prompts());
-        prompts.addAll(batch.prompts());
-        List<int[]> responses = new ArrayList<>(batch.winners());
-        responses.addAll(batch.losers());
-        float[] referenceLogProbs = ReferenceScores.of(reference, scorer, prompts, responses); // winners, then losers
-        float[] referenceMargin = new float[pairs];
-        for (int i = 0; i < pairs; i++) {
-            referenceMargin[i] = referenceLogProbs[i] - referenceLogProbs[pairs + i];
-        }
-        double lossValue;
-        LossResult result;
-        try (NDManager scope = policy.manager().newSubManager()) {
-            try (Autograd.Scope recording = Autograd.recording()) {
-                NDArray logPolicy = scorer.score(policy, scope, prompts, responses, true).sequenceLogProbs(); // (2P)
-                NDArray policyMargin = logPolicy.get(new NDIndex(":{}", pairs)).sub(logPolicy.get(new NDIndex("{}:", pairs)));
-                NDArray margins = policyMargin.sub(scope.create(referenceMargin)); // (P)
-                result = loss.compute(margins);
-                Autograd.backward(result.loss());
-                lossValue = result.loss().getFloat();
+        List<int[]> winnersThenLosers = new ArrayList<>(batch.winners());
+        winnersThenLosers.addAll(batch.losers());
+        List<MicroBatches.Slice> slices = MicroBatches.split(batch.prompts(), winnersThenLosers, 2, microBatchTokens);
+        float[] referenceLogProbs = ReferenceScores.of(reference, scorer, batch.prompts(), winnersThenLosers, slices);
+        AccumulatedBackward.Totals totals = AccumulatedBackward.run(policy, pairs, slices, (scope, slice) -> {
+            int size = slice.size();
+            List<int[]> slicePrompts = batch.prompts().subList(slice.from(), slice.to());
+            List<int[]> prompts = new ArrayList<>(slicePrompts); // winners' rows, then losers'
+            prompts.addAll(slicePrompts);
+            List<int[]> responses = new ArrayList<>(batch.winners().subList(slice.from(), slice.to()));
+            responses.addAll(batch.losers().subList(slice.from(), slice.to()));
+            float[] referenceMargin = new float[size];
+            for (int i = 0; i < size; i++) {
+                int pair = slice.from() + i;
+                referenceMargin[i] = referenceLogProbs[pair] - referenceLogProbs[pairs + pair];
             }
-        }
-        return UpdateResult.of(lossValue, result, optimizer.step(policy));
+            NDArray logPolicy = scorer.score(policy, scope, prompts, responses, true).sequenceLogProbs(); // (2S)
+            NDArray policyMargin = logPolicy.get(new NDIndex(":{}", size)).sub(logPolicy.get(new NDIndex("{}:", size)));
+            return loss.compute(policyMargin.sub(scope.create(referenceMargin))); // (S)
+        });
+        return UpdateResult.of(totals, optimizer.step(policy));
     }
 }

@@ -1,16 +1,17 @@
 package io.sppo4j.model.train;
 
-import ai.djl.ndarray.NDManager;
-import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.SppoLoss;
-import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * One SPPO step on a batch of judged samples: score the responses under π_θ, regress the
- * log-ratio to π_t onto η(p̂ − ½), backpropagate and let the optimiser update the policy.
+ * log-ratio to π_t onto η(p̂ − ½), backpropagate and let the optimiser update the policy. The
+ * forward and backward run one {@link MicroBatches micro-batch} at a time.
  */
 public final class SppoUpdate {
 
@@ -18,28 +19,28 @@ public final class SppoUpdate {
     private final Optimizer optimizer;
     private final SppoLoss loss;
     private final SequenceScorer scorer;
+    private final int microBatchTokens;
 
-    public SppoUpdate(LanguageModel policy, Optimizer optimizer, SppoLoss loss, int padId) {
+    /** @param microBatchTokens most padded tokens per forward and backward; 0 for the whole batch at once */
+    public SppoUpdate(LanguageModel policy, Optimizer optimizer, SppoLoss loss, int padId, int microBatchTokens) {
         this.policy = policy;
         this.optimizer = optimizer;
         this.loss = loss;
         this.scorer = new SequenceScorer(padId);
+        this.microBatchTokens = microBatchTokens;
     }
 
     public UpdateResult apply(PreferenceBatch batch) {
         if (batch.size() == 0) {
             return UpdateResult.emptyBatch();
         }
-        double lossValue;
-        LossResult result;
-        try (NDManager scope = policy.manager().newSubManager()) {
-            try (Autograd.Scope recording = Autograd.recording()) {
-                var logPolicy = scorer.score(policy, scope, batch.prompts(), batch.responses(), true).sequenceLogProbs();
-                result = loss.compute(logPolicy, batch.samplerLogProbs(), batch.winRates());
-                Autograd.backward(result.loss());
-                lossValue = result.loss().getFloat();
-            }
-        }
-        return UpdateResult.of(lossValue, result, optimizer.step(policy));
+        List<MicroBatches.Slice> slices = MicroBatches.split(batch.prompts(), batch.responses(), 1, microBatchTokens);
+        AccumulatedBackward.Totals totals = AccumulatedBackward.run(policy, batch.size(), slices, (scope, slice) -> {
+            var logPolicy = scorer.score(policy, scope, batch.prompts().subList(slice.from(), slice.to()),
+                    batch.responses().subList(slice.from(), slice.to()), true).sequenceLogProbs();
+            return loss.compute(logPolicy, Arrays.copyOfRange(batch.samplerLogProbs(), slice.from(), slice.to()),
+                    Arrays.copyOfRange(batch.winRates(), slice.from(), slice.to()));
+        });
+        return UpdateResult.of(totals, optimizer.step(policy));
     }
 }

@@ -1,6 +1,5 @@
 package io.sppo4j.model.train;
 
-import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.optim.StepStats;
 
 /**
@@ -24,10 +23,10 @@ public record UpdateResult(
         this(loss, gradientNorm, learningRate, meanLogRatio, meanTarget, applied, null);
     }
 
-    /** A loss and the optimiser step that followed it. */
-    static UpdateResult of(double loss, LossResult result, StepStats stats) {
+    /** A batch's loss, accumulated over its slices, and the optimiser step that followed it. */
+    static UpdateResult of(AccumulatedBackward.Totals totals, StepStats stats) {
         return new UpdateResult(
-                loss, stats.gradientNorm(), stats.learningRate(), mean(result.logRatio()), mean(result.target()),
+                totals.loss(), stats.gradientNorm(), stats.learningRate(), mean(totals.logRatio()), mean(totals.target()),
                 stats.applied(), stats.skipCause());
     }
 

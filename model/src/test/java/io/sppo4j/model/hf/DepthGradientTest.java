@@ -39,7 +39,7 @@ class DepthGradientTest {
             int eos = 269;
             int pad = 269;
             Sampler sampler = new Sampler(SamplingConfig.ancestral(24), eos, pad);
-            SppoUpdate update = new SppoUpdate(policy, optimizer, new SppoLoss(4f), pad);
+            SppoUpdate update = new SppoUpdate(policy, optimizer, new SppoLoss(4f), pad, 0);
             List<String> failures = new ArrayList<>();
             for (int step = 0; step < STEPS; step++) {
                 List<int[]> groupPrompts = RealShapes.prompts(random, 2, 3, 40, policy.vocabSize());

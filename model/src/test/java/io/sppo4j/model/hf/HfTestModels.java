@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -94,9 +95,31 @@ public final class HfTestModels {
         return directory;
     }
 
-    /** A tiny random {@code LlamaForSequenceClassification} reward model over the same tokenizer. */
-    public static Path chatRewardModel(Path directory, long seed) throws IOException {
-        writeLlama(directory, TinyHfModels.Kind.LLAMA_REWARD, CHAT_VOCAB, 128, TensorDType.F32, seed, (name, values) -> {});
+    /**
+     * A {@code LlamaForSequenceClassification} over the chat tokenizer whose reward is decided by
+     * the last token alone: strongly negative when it is one of {@code lowTokens}, strongly
+     * positive for any other. Feature 0 of the residual stream is the token's embedding column (−1
+     * for the listed tokens, +1 for the rest) because no layer writes to it; the final norm keeps
+     * only that feature, divided by the residual's RMS (its sign survives), and the score head reads
+     * it times 1000: rewards of ±1000 / RMS, in the hundreds for these weights.
+     */
+    public static Path lastTokenRewardModel(Path directory, long seed, Set<Integer> lowTokens) throws IOException {
+        int hidden = TinyHfModels.HIDDEN;
+        writeLlama(directory, TinyHfModels.Kind.LLAMA_REWARD, CHAT_VOCAB, 128, TensorDType.F32, seed, (name, values) -> {
+            if (name.equals("model.embed_tokens.weight")) {
+                for (int row = 0; row < values.length / hidden; row++) {
+                    values[row * hidden] = lowTokens.contains(row) ? -1f : 1f;
+                }
+            } else if (name.endsWith("self_attn.o_proj.weight") || name.endsWith("mlp.down_proj.weight")) {
+                Arrays.fill(values, 0, values.length / hidden, 0f); // row 0 of (hidden, in)
+            } else if (name.equals("model.norm.weight")) {
+                Arrays.fill(values, 0f);
+                values[0] = 1f;
+            } else if (name.equals("score.weight")) {
+                Arrays.fill(values, 0f);
+                values[0] = 1000f;
+            }
+        });
         copyChatTokenizer(directory);
         return directory;
     }

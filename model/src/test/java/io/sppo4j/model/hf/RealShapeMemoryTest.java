@@ -53,7 +53,7 @@ class RealShapeMemoryTest {
                 HfCausalModel policy = RealShapes.causal(RealShapes.narrow(LAYERS, false), 1, base, Precision.FP32);
                 AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-5f))) {
             policy.setTrainable(true);
-            SppoUpdate update = new SppoUpdate(policy, optimizer, new SppoLoss(4f), EOS);
+            SppoUpdate update = new SppoUpdate(policy, optimizer, new SppoLoss(4f), EOS, 0);
             assertFlat(base, iteration -> {
                 List<int[]> prompts = RealShapes.prompts(random, 2 * K, shortest(iteration, 4, 24), 24, policy.vocabSize());
                 List<int[]> responses = RealShapes.prompts(random, 2 * K, shortest(iteration, 8, 24), 24, policy.vocabSize());
