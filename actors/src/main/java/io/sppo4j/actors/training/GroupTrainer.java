@@ -41,20 +41,19 @@ public interface GroupTrainer {
         if (settings.algorithm().usesReference() && reference == null) {
             throw new IllegalArgumentException(settings.algorithm().configName() + " needs the reference policy");
         }
-        int slice = microBatchTokens;
         return switch (settings.algorithm()) {
             case SPPO -> new SppoGroupTrainer(
-                    new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId, slice), false, settings.winRate());
+                    new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId, microBatchTokens), false, settings.winRate());
             case SPPO_PAIR -> new SppoGroupTrainer(
-                    new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId, slice), true, settings.winRate());
+                    new SppoUpdate(policy, optimizer, new SppoLoss(settings.eta()), padId, microBatchTokens), true, settings.winRate());
             case DPO -> new PairGroupTrainer(
-                    new PairwiseUpdate(policy, reference, optimizer, new DpoLoss(settings.beta()), padId, slice));
+                    new PairwiseUpdate(policy, reference, optimizer, new DpoLoss(settings.beta()), padId, microBatchTokens));
             case IPO, IPO_MD -> new PairGroupTrainer(
-                    new PairwiseUpdate(policy, reference, optimizer, new IpoLoss(settings.beta()), padId, slice));
+                    new PairwiseUpdate(policy, reference, optimizer, new IpoLoss(settings.beta()), padId, microBatchTokens));
             case SLIC -> new PairGroupTrainer(
-                    new PairwiseUpdate(policy, reference, optimizer, new SlicLoss(settings.beta()), padId, slice));
+                    new PairwiseUpdate(policy, reference, optimizer, new SlicLoss(settings.beta()), padId, microBatchTokens));
             case NASH_MD -> new NashMdGroupTrainer(
-                    new NashMdUpdate(policy, reference, optimizer, new NashMdLoss(settings.beta()), padId, slice));
+                    new NashMdUpdate(policy, reference, optimizer, new NashMdLoss(settings.beta()), padId, microBatchTokens));
         };
     }
 }

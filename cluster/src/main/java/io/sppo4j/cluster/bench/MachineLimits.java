@@ -11,6 +11,7 @@ import io.sppo4j.model.nd.Casts;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What this machine can do, measured through the same libtorch and threads as the phases held
@@ -52,24 +53,14 @@ public record MachineLimits(
 
     private static double bandwidth(NDManager manager) {
         NDArray data = manager.ones(new Shape(PROBE_BYTES / 4), DataType.FLOAT32);
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i < REPEATS; i++) {
-            try (NDManager scope = manager.newSubManager()) {
-                long start = System.nanoTime();
-                NDArray sum = data.sum();
-                sum.attach(scope);
-                sum.getFloat(); // waits for the read to finish, also on a GPU
-                best = Math.min(best, (System.nanoTime() - start) / 1e9);
-            }
-        }
-        return PROBE_BYTES / best;
+        return PROBE_BYTES / bestSeconds(manager, scope -> data.sum());
     }
 
     private static double gemv(NDManager manager, DataType type, long rows, long columns) {
         long bytesEach = rows * columns * type.getNumOfBytes();
         int count = (int) Math.max(2, PROBE_BYTES / bytesEach); // more than any cache, as a model's weights are
-        List<NDArray> matrices = new ArrayList<>();
         try (NDManager probe = manager.newSubManager()) {
+            List<NDArray> matrices = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 NDArray matrix = Casts.to(probe.ones(new Shape(rows, columns)), type);
                 matrix.attach(probe);
@@ -77,40 +68,41 @@ public record MachineLimits(
             }
             NDArray row = Casts.to(probe.randomNormal(new Shape(1, columns)), type);
             row.attach(probe);
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < REPEATS; i++) {
-                try (NDManager scope = probe.newSubManager()) {
-                    long start = System.nanoTime();
-                    NDArray last = null;
-                    for (NDArray matrix : matrices) {
-                        last = Linear.linear(row, matrix, null).singletonOrThrow();
-                        last.attach(scope);
-                    }
-                    NDArray first = Casts.to(last.get("0, 0"), DataType.FLOAT32);
-                    first.attach(scope);
-                    first.getFloat();
-                    best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            return count * bytesEach / bestSeconds(probe, scope -> {
+                NDArray last = null;
+                for (NDArray matrix : matrices) {
+                    last = Linear.linear(row, matrix, null).singletonOrThrow();
+                    last.attach(scope);
                 }
-            }
-            return count * bytesEach / best;
+                return last;
+            });
         }
     }
 
     private static double gemm(NDManager manager, DataType compute) {
         NDArray a = Casts.to(manager.randomNormal(new Shape(GEMM, GEMM)), compute);
         NDArray b = Casts.to(manager.randomNormal(new Shape(GEMM, GEMM)), compute);
+        return 2.0 * GEMM * GEMM * GEMM / bestSeconds(manager, scope -> a.matMul(b));
+    }
+
+    /**
+     * The best of {@link #REPEATS} runs of {@code work}, each timed until the first element of its
+     * result is on the host (so also on a GPU, where the call returns before the work is done).
+     * What {@code work} makes lives in the scope it is given, closed after each run.
+     */
+    private static double bestSeconds(NDManager manager, Function<NDManager, NDArray> work) {
         double best = Double.MAX_VALUE;
         for (int i = 0; i < REPEATS; i++) {
             try (NDManager scope = manager.newSubManager()) {
                 long start = System.nanoTime();
-                NDArray product = a.matMul(b);
-                product.attach(scope);
-                NDArray first = Casts.to(product.get("0, 0"), DataType.FLOAT32);
+                NDArray result = work.apply(scope);
+                result.attach(scope);
+                NDArray first = Casts.to(result.reshape(-1).get(0), DataType.FLOAT32);
                 first.attach(scope);
                 first.getFloat();
                 best = Math.min(best, (System.nanoTime() - start) / 1e9);
             }
         }
-        return 2.0 * GEMM * GEMM * GEMM / best;
+        return best;
     }
 }
