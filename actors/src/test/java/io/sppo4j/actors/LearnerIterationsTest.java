@@ -90,6 +90,34 @@ class LearnerIterationsTest {
     }
 
     @Test
+    void aTimedOutCreditsPromptIsDealtAgainAndItsLateGroupIsRefused() {
+        LearnerSettings settings = ActorFixtures.learnerSettings(8, 2, 100, 1_000, Duration.ofMillis(500),
+                SkippedStepBound.DEFAULT);
+        LearnerHarness harness = new LearnerHarness(testKit, settings, TWO_ITERATIONS, null,
+                testKit.spawn(ActorFixtures.isolatedCache()), AlgorithmConfig.sppo(2f), null);
+        // Three prompts answered before the fourth is even dealt, so only the fourth's credit can time out.
+        List<Credit> answered = harness.request(3);
+        answerAll(harness, answered, 0);
+        Credit lost = harness.request(8).get(0);
+        harness.awaitStatus(now -> now.inFlight() == 0, "the unanswered credit taken back");
+
+        // The lost group turns up after all. Its prompt is back in the set to deal, so taking the
+        // group would count that prompt twice and train before the set is dealt again.
+        harness.answer(lost, 0);
+        Learner.Status after = harness.status(); // answered after the late group, before any step it could cause
+        assertEquals(3, after.buffered(), "the late group was refused: " + after);
+        assertEquals(0, after.step());
+        assertEquals(0, after.droppedStale(), "refused as late, not counted as stale");
+
+        List<Credit> again = harness.request(8);
+        assertEquals(1, again.size(), "only the lost credit's prompt is left to deal");
+        assertEquals(lost.prompt(), again.get(0).prompt(), "the iteration's prompt set stays whole");
+        harness.answer(again.get(0), 0);
+        assertEquals(4, harness.awaitStatus(now -> now.version() == 1, "the first iteration published").step(),
+                "2 epochs of 2 batches over the 4 prompts");
+    }
+
+    @Test
     void aLearnerResumedMidIterationDealsThatIterationAgainAndFinishesOnCount() {
         CheckpointStore store = new CheckpointStore(dir.resolve("mid-iteration"), 3);
         ActorRef<WeightCache.Command> cache = testKit.spawn(ActorFixtures.isolatedCache());
@@ -110,6 +138,8 @@ class LearnerIterationsTest {
         List<Credit> dealtAgain = resumed.request(8);
         assertEquals(prompts(second), prompts(dealtAgain), "the whole second iteration is dealt again");
         answerAll(resumed, dealtAgain, 1);
+        Learner.Status end = resumed.awaitStatus(now -> now.version() == 2, "the second iteration published");
+        assertTrue(end.finished(), "the second iteration was the last: " + end);
         Monitor.LearnerTotals totals = resumed.monitorMessage(Monitor.LearnerFinished.class).totals();
         assertEquals(8, totals.step(), "two iterations in all, not two more");
         assertEquals(2, totals.version());

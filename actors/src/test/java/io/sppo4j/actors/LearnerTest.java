@@ -122,6 +122,23 @@ class LearnerTest {
     }
 
     @Test
+    void aWorkerWaitingForRoomIsGrantedTheCreditsTakenBackAtTheTimeOut() {
+        LearnerSettings settings = ActorFixtures.learnerSettings(2, 1, 100, 1_000, Duration.ofMillis(500),
+                SkippedStepBound.DEFAULT);
+        LearnerHarness harness = LearnerHarness.async(testKit, settings, null);
+        List<Credit> lost = harness.request(2);
+        // The capacity is out: this request waits for room. No group, no return, no other
+        // worker's request will come, so only the learner's tick can answer it.
+        harness.learner.tell(new Learner.RequestCredits(harness.worker.ref(), 2));
+        assertEquals(2, harness.status().inFlight(), "the second request waits");
+        List<Credit> granted = harness.credits();
+        assertEquals(2, granted.size(), "the room the time-out freed goes to the waiting worker");
+        assertTrue(granted.stream().noneMatch(credit -> lost.stream().anyMatch(old -> old.id() == credit.id())),
+                "new credits, not the lost ones: " + granted + " after " + lost);
+        assertEquals(2.0, harness.counter("sppo_learner_reclaimed_credits", "", ""));
+    }
+
+    @Test
     void aStepWithNothingToLearnFromIsSkippedCountedAndRecorded() {
         LearnerHarness harness = new LearnerHarness(testKit, ActorFixtures.learnerSettings(4, 1, 100, 1_000),
                 ActorFixtures.ASYNC, null, testKit.spawn(ActorFixtures.isolatedCache()),
