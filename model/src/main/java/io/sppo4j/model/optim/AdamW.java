@@ -1,18 +1,13 @@
 package io.sppo4j.model.optim;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Adam with decoupled weight decay (Loshchilov &amp; Hutter, "Decoupled Weight Decay
@@ -59,19 +54,20 @@ public final class AdamW implements Optimizer {
     /** Name written into and expected from {@link OptimizerState#algorithm()}. */
     public static final String ALGORITHM = "adamw";
     /** Scalar holding the number of updates applied. */
-    public static final String STEP_SCALAR = "step";
+    public static final String STEP_SCALAR = OptimizerBuffers.STEP_SCALAR;
     /** Prefix of first-moment tensors: {@code m.<parameter>}. */
     public static final String FIRST_MOMENT_PREFIX = "m.";
     /** Prefix of second-moment tensors: {@code v.<parameter>}. */
     public static final String SECOND_MOMENT_PREFIX = "v.";
 
+    private static final int FIRST = 0;
+    private static final int SECOND = 1;
+
     private final AdamWConfig config;
     private final LearningRateSchedule schedule;
-    /** Per-parameter moments, in the model's parameter order. */
-    private final Map<String, Moments> moments = new LinkedHashMap<>();
-    private NDManager stateManager;
-    private long step;
-    private boolean closed;
+    /** m and v per parameter, in the model's parameter order, and the step count. */
+    private final OptimizerBuffers state = new OptimizerBuffers(
+            new OptimizerBuffers.Layout(ALGORITHM, "AdamW", List.of(FIRST_MOMENT_PREFIX, SECOND_MOMENT_PREFIX)));
 
     /** At the constant rate {@code config.learningRate()}. */
     public AdamW(AdamWConfig config) {
@@ -99,7 +95,7 @@ public final class AdamW implements Optimizer {
 
     /** Updates applied so far (skipped ones not counted). */
     public long stepCount() {
-        return step;
+        return state.step();
     }
 
     /** Whether {@link #step} decays a parameter of this shape: matrices and embeddings, not vectors. */
@@ -112,22 +108,22 @@ public final class AdamW implements Optimizer {
      * {@code Autograd.backward}, which are then zeroed. Runs with gradient recording paused.
      */
     public StepStats step(LanguageModel model) {
-        ensureOpen();
-        List<Trainable> trainable = trainableParameters(model);
-        long next = step + 1;
+        List<OptimizerBuffers.Trainable> trainable = state.trainable(model);
+        long next = state.step() + 1;
         float learningRate = schedule.at(next);
         try (Autograd.Scope updating = Autograd.paused();
                 NDManager scratch = model.manager().newSubManager()) {
             List<NDArray> gradients = new ArrayList<>(trainable.size());
-            for (Trainable parameter : trainable) {
+            for (OptimizerBuffers.Trainable parameter : trainable) {
                 // Zeros when no backward has reached the parameter yet (see the class comment).
                 gradients.add(Autograd.gradient(parameter.array(), scratch));
             }
             float[] squares = GradientClipping.sumsOfSquares(gradients, scratch);
             float norm = GradientClipping.globalNorm(squares);
             if (!Float.isFinite(norm)) {
-                zeroGradients(trainable);
-                return new StepStats(step, learningRate, norm, 1f, false, nonFinite(trainable, squares));
+                OptimizerBuffers.zeroGradients(trainable);
+                return new StepStats(state.step(), learningRate, norm, 1f, false,
+                        OptimizerBuffers.nonFiniteCause(trainable, squares));
             }
             float clipScale = GradientClipping.scale(norm, config.maxGradNorm());
             // Scalars in double, rounded once to float32 where they meet the arrays.
@@ -137,7 +133,9 @@ public final class AdamW implements Optimizer {
             float decayFactor = (float) (1.0 - (double) learningRate * config.weightDecay());
             for (int i = 0; i < trainable.size(); i++) {
                 NDArray parameter = trainable.get(i).array();
-                Moments state = momentsFor(trainable.get(i).name(), parameter, model);
+                NDArray[] moments = state.of(trainable.get(i), model);
+                NDArray first = moments[FIRST];
+                NDArray second = moments[SECOND];
                 NDArray gradient = gradients.get(i);
                 if (clipScale < 1f) {
                     gradient.muli(clipScale);
@@ -148,22 +146,18 @@ public final class AdamW implements Optimizer {
                 // In place throughout, the gradient's own buffer (zeroed below) serving as scratch: a
                 // new parameter-sized array per operation cost fresh pages on every step (an
                 // embedding's 0.5 GB five times over), most of the optimiser's time at real size.
-                state.first().subi(gradient).muli(config.beta1()).addi(gradient); // β1·m + (1 − β1)·g
+                first.subi(gradient).muli(config.beta1()).addi(gradient); // β1·m + (1 − β1)·g
                 gradient.muli(gradient).muli(1f - config.beta2()); // (1 − β2)·g², g no longer needed
-                state.second().muli(config.beta2()).addi(gradient);
-                NDArray step = gradient.muli(0f).addi(state.second()) // v
+                second.muli(config.beta2()).addi(gradient);
+                NDArray step = gradient.muli(0f).addi(second) // v
                         .powi(0.5f).divi((float) secondCorrectionRoot).addi(config.epsilon()) // √v̂ + ε
-                        .powi(-1f).muli(state.first()).muli(stepSize); // lr · m̂ / (√v̂ + ε)
+                        .powi(-1f).muli(first).muli(stepSize); // lr · m̂ / (√v̂ + ε)
                 parameter.subi(step);
             }
-            zeroGradients(trainable);
-            step = next;
-            return new StepStats(step, learningRate, norm, clipScale);
+            OptimizerBuffers.zeroGradients(trainable);
+            state.stepped(next);
+            return new StepStats(next, learningRate, norm, clipScale);
         }
-    }
-
-    private static String nonFinite(List<Trainable> trainable, float[] squares) {
-        return GradientClipping.nonFiniteCause(trainable.stream().map(Trainable::name).toList(), squares);
     }
 
     /**
@@ -174,8 +168,7 @@ public final class AdamW implements Optimizer {
      * the next {@link #step} or {@link #close}.
      */
     public OptimizerState exportState() {
-        ensureOpen();
-        return AdamWState.export(moments, step, this::ensureOpen);
+        return state.export();
     }
 
     /**
@@ -191,113 +184,17 @@ public final class AdamW implements Optimizer {
      * @throws java.io.UncheckedIOException if the state's tensors cannot be read
      */
     public void restoreState(OptimizerState state, LanguageModel model) {
-        ensureOpen();
-        AdamWState.Restored restored = AdamWState.restore(state, model,
-                name -> checkParameter(name, model.namedParameters().get(name).getArray(), model.device()),
-                () -> newStateManager(model));
-        releaseState();
-        stateManager = restored.manager();
-        moments.putAll(restored.moments());
-        step = restored.step();
+        this.state.restore(state, model);
     }
 
     /** Frees the moments; the optimiser cannot be used afterwards. */
     @Override
     public void close() {
-        if (!closed) {
-            releaseState();
-            closed = true;
-        }
+        state.close();
     }
 
     /** Native arrays the optimiser's state holds (for leak tests). */
     int stateArrayCount() {
-        return stateManager == null ? 0 : stateManager.getManagedArrays().size();
+        return state.arrayCount();
     }
-
-    /** The parameters to update, after every check that could fail, so a step never stops halfway. */
-    private List<Trainable> trainableParameters(LanguageModel model) {
-        LinkedHashMap<String, Parameter> parameters = model.namedParameters();
-        for (Map.Entry<String, Moments> entry : moments.entrySet()) {
-            Parameter parameter = parameters.get(entry.getKey());
-            if (parameter == null || !parameter.getArray().getShape().equals(entry.getValue().first().getShape())) {
-                throw new IllegalStateException(
-                        "AdamW holds moments for parameter '" + entry.getKey() + "' of shape "
-                                + entry.getValue().first().getShape() + ", which this model "
-                                + (parameter == null ? "does not have" : "has with shape " + parameter.getArray().getShape())
-                                + "; one optimiser serves one model");
-            }
-        }
-        if (stateManager != null && !stateManager.getDevice().equals(model.device())) {
-            throw new IllegalStateException(
-                    "AdamW state lives on " + stateManager.getDevice() + " but the model is on " + model.device());
-        }
-        List<Trainable> trainable = new ArrayList<>();
-        for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
-            if (entry.getValue().requiresGradient()) {
-                NDArray array = entry.getValue().getArray();
-                checkParameter(entry.getKey(), array, model.device());
-                trainable.add(new Trainable(entry.getKey(), array));
-            }
-        }
-        if (trainable.isEmpty()) {
-            throw new IllegalStateException("the model has no trainable parameters (call setTrainable(true))");
-        }
-        return trainable;
-    }
-
-    private static void checkParameter(String name, NDArray array, Device device) {
-        if (array.getDataType() != DataType.FLOAT32) {
-            throw new IllegalStateException(
-                    "AdamW keeps float32 state and updates float32 parameters; '" + name + "' is "
-                            + array.getDataType());
-        }
-        if (!array.getDevice().equals(device)) {
-            throw new IllegalStateException(
-                    "parameter '" + name + "' is on " + array.getDevice() + ", the model on " + device);
-        }
-    }
-
-    private Moments momentsFor(String name, NDArray parameter, LanguageModel model) {
-        Moments state = moments.get(name);
-        if (state == null) {
-            if (stateManager == null) {
-                stateManager = newStateManager(model);
-            }
-            Shape shape = parameter.getShape();
-            state = new Moments(stateManager.zeros(shape, DataType.FLOAT32), stateManager.zeros(shape, DataType.FLOAT32));
-            moments.put(name, state);
-        }
-        return state;
-    }
-
-    /** Not a child of the model's manager: the state lives as long as the optimiser, not the model. */
-    private static NDManager newStateManager(LanguageModel model) {
-        return model.manager().getEngine().newBaseManager(model.device());
-    }
-
-    private static void zeroGradients(List<Trainable> trainable) {
-        for (Trainable parameter : trainable) {
-            Autograd.zeroGradient(parameter.array());
-        }
-    }
-
-    private void releaseState() {
-        moments.clear();
-        if (stateManager != null) {
-            stateManager.close();
-            stateManager = null;
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("AdamW has been closed");
-        }
-    }
-
-    private record Trainable(String name, NDArray array) {}
-
-    /** @param first m, @param second v, both shaped like the parameter, float32 */
-    record Moments(NDArray first, NDArray second) {}
 }

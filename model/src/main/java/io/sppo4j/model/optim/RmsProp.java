@@ -2,15 +2,11 @@ package io.sppo4j.model.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * RMSProp (Hinton, Coursera lecture 6e) as {@code torch.optim.RMSprop} with
@@ -37,17 +33,15 @@ public final class RmsProp implements Optimizer {
     /** Name written into and expected from {@link OptimizerState#algorithm()}. */
     public static final String ALGORITHM = "rmsprop";
     /** Scalar holding the number of updates applied (the schedule's position). */
-    public static final String STEP_SCALAR = "step";
+    public static final String STEP_SCALAR = OptimizerBuffers.STEP_SCALAR;
     /** Prefix of the running averages of squared gradients: {@code square_avg.<parameter>}. */
     public static final String SQUARE_AVERAGE_PREFIX = "square_avg.";
 
     private final RmsPropConfig config;
     private final LearningRateSchedule schedule;
-    /** v per parameter, in the order the parameters first got state. */
-    private final Map<String, NDArray> squareAverages = new LinkedHashMap<>();
-    private NDManager stateManager;
-    private long step;
-    private boolean closed;
+    /** v per parameter, in the order the parameters first got state, and the step count. */
+    private final OptimizerBuffers state =
+            new OptimizerBuffers(new OptimizerBuffers.Layout(ALGORITHM, "RmsProp", List.of(SQUARE_AVERAGE_PREFIX)));
 
     /** @param schedule must peak at {@code config.learningRate()}, so the two cannot disagree silently */
     public RmsProp(RmsPropConfig config, LearningRateSchedule schedule) {
@@ -66,32 +60,31 @@ public final class RmsProp implements Optimizer {
 
     @Override
     public long stepCount() {
-        return step;
+        return state.step();
     }
 
     @Override
     public StepStats step(LanguageModel model) {
-        ensureOpen();
-        List<Map.Entry<String, NDArray>> trainable = trainableParameters(model);
-        long next = step + 1;
+        List<OptimizerBuffers.Trainable> trainable = state.trainable(model);
+        long next = state.step() + 1;
         float learningRate = schedule.at(next);
         try (Autograd.Scope updating = Autograd.paused();
                 NDManager scratch = model.manager().newSubManager()) {
             List<NDArray> gradients = new ArrayList<>(trainable.size());
-            for (Map.Entry<String, NDArray> parameter : trainable) {
-                gradients.add(Autograd.gradient(parameter.getValue(), scratch));
+            for (OptimizerBuffers.Trainable parameter : trainable) {
+                gradients.add(Autograd.gradient(parameter.array(), scratch));
             }
             float[] squares = GradientClipping.sumsOfSquares(gradients, scratch);
             float norm = GradientClipping.globalNorm(squares);
             if (!Float.isFinite(norm)) {
-                zeroGradients(trainable);
-                String cause = GradientClipping.nonFiniteCause(trainable.stream().map(Map.Entry::getKey).toList(), squares);
-                return new StepStats(step, learningRate, norm, 1f, false, cause);
+                OptimizerBuffers.zeroGradients(trainable);
+                return new StepStats(state.step(), learningRate, norm, 1f, false,
+                        OptimizerBuffers.nonFiniteCause(trainable, squares));
             }
             float clipScale = GradientClipping.scale(norm, config.maxGradNorm());
             for (int i = 0; i < trainable.size(); i++) {
-                NDArray parameter = trainable.get(i).getValue();
-                NDArray squareAverage = squareAverageFor(trainable.get(i).getKey(), parameter, model);
+                NDArray parameter = trainable.get(i).array();
+                NDArray squareAverage = state.of(trainable.get(i), model)[0];
                 // In place where the maths allows (as AdamW): the gradient's own buffer is zeroed
                 // below, and each new parameter-sized array costs fresh pages on every step.
                 NDArray gradient = gradients.get(i);
@@ -109,123 +102,34 @@ public final class RmsProp implements Optimizer {
                         .powi(-1f).muli(gradient).muli(learningRate);
                 parameter.subi(step);
             }
-            zeroGradients(trainable);
-            step = next;
-            return new StepStats(step, learningRate, norm, clipScale);
+            OptimizerBuffers.zeroGradients(trainable);
+            state.stepped(next);
+            return new StepStats(next, learningRate, norm, clipScale);
         }
     }
 
     @Override
     public OptimizerState exportState() {
-        ensureOpen();
-        return RmsPropState.export(squareAverages, step, this::ensureOpen);
+        return state.export();
     }
 
     @Override
     public void restoreState(OptimizerState state, LanguageModel model) {
-        ensureOpen();
-        RmsPropState.Restored restored = RmsPropState.restore(state, model,
-                name -> checkParameter(name, model.namedParameters().get(name).getArray(), model),
-                () -> newStateManager(model));
-        releaseState();
-        stateManager = restored.manager();
-        squareAverages.putAll(restored.squareAverages());
-        step = restored.step();
+        this.state.restore(state, model);
     }
 
     @Override
     public void close() {
-        if (!closed) {
-            releaseState();
-            closed = true;
-        }
+        state.close();
     }
 
     /** Native arrays the optimiser's state holds (for leak tests). */
     int stateArrayCount() {
-        return stateManager == null ? 0 : stateManager.getManagedArrays().size();
-    }
-
-    /** The parameters to update, after every check that could fail, so a step never stops halfway. */
-    private List<Map.Entry<String, NDArray>> trainableParameters(LanguageModel model) {
-        LinkedHashMap<String, Parameter> parameters = model.namedParameters();
-        for (Map.Entry<String, NDArray> entry : squareAverages.entrySet()) {
-            Parameter parameter = parameters.get(entry.getKey());
-            if (parameter == null || !parameter.getArray().getShape().equals(entry.getValue().getShape())) {
-                throw new IllegalStateException("RmsProp holds state for parameter '" + entry.getKey() + "' of shape "
-                        + entry.getValue().getShape() + ", which this model "
-                        + (parameter == null ? "does not have" : "has with shape " + parameter.getArray().getShape())
-                        + "; one optimiser serves one model");
-            }
-        }
-        if (stateManager != null && !stateManager.getDevice().equals(model.device())) {
-            throw new IllegalStateException(
-                    "RmsProp state lives on " + stateManager.getDevice() + " but the model is on " + model.device());
-        }
-        List<Map.Entry<String, NDArray>> trainable = new ArrayList<>();
-        for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
-            if (entry.getValue().requiresGradient()) {
-                NDArray array = entry.getValue().getArray();
-                checkParameter(entry.getKey(), array, model);
-                trainable.add(Map.entry(entry.getKey(), array));
-            }
-        }
-        if (trainable.isEmpty()) {
-            throw new IllegalStateException("the model has no trainable parameters (call setTrainable(true))");
-        }
-        return trainable;
-    }
-
-    private static void checkParameter(String name, NDArray array, LanguageModel model) {
-        if (array.getDataType() != DataType.FLOAT32) {
-            throw new IllegalStateException(
-                    "RmsProp keeps float32 state and updates float32 parameters; '" + name + "' is " + array.getDataType());
-        }
-        if (!array.getDevice().equals(model.device())) {
-            throw new IllegalStateException(
-                    "parameter '" + name + "' is on " + array.getDevice() + ", the model on " + model.device());
-        }
-    }
-
-    private NDArray squareAverageFor(String name, NDArray parameter, LanguageModel model) {
-        NDArray state = squareAverages.get(name);
-        if (state == null) {
-            if (stateManager == null) {
-                stateManager = newStateManager(model);
-            }
-            state = stateManager.zeros(parameter.getShape(), DataType.FLOAT32);
-            squareAverages.put(name, state);
-        }
-        return state;
-    }
-
-    /** Not a child of the model's manager: the state lives as long as the optimiser, not the model. */
-    private static NDManager newStateManager(LanguageModel model) {
-        return model.manager().getEngine().newBaseManager(model.device());
-    }
-
-    private static void zeroGradients(List<Map.Entry<String, NDArray>> trainable) {
-        for (Map.Entry<String, NDArray> parameter : trainable) {
-            Autograd.zeroGradient(parameter.getValue());
-        }
+        return state.arrayCount();
     }
 
     private static NDArray scratch(NDArray array, NDManager scratch) {
         array.attach(scratch);
         return array;
-    }
-
-    private void releaseState() {
-        squareAverages.clear();
-        if (stateManager != null) {
-            stateManager.close();
-            stateManager = null;
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("RmsProp has been closed");
-        }
     }
 }
