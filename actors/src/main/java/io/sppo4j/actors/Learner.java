@@ -97,14 +97,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
      * @param checkpoints where it checkpoints and resumes from; null for neither
      * @param groupLog where every judged group that arrives is appended (the rollout log); null for none
      */
-    public record Setup(
-            RunSetup run,
-            LearnerSettings settings,
-            Schedule schedule,
-            Device device,
-            CheckpointStore checkpoints,
-            LearnerMetrics metrics,
-            JudgedGroupSink groupLog) {}
+    public record Setup(RunSetup run, LearnerSettings settings, Schedule schedule, Device device,
+            CheckpointStore checkpoints, LearnerMetrics metrics, JudgedGroupSink groupLog) {}
 
     public static Behavior<Command> create(
             Setup setup, ActorRef<WeightCache.Command> weightCache, ActorRef<Monitor.Command> monitor) {
@@ -156,7 +150,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         Optional<Checkpoint> resumeFrom = checkpoints.newestIntact(); // before any native allocation
         this.schedule = TrainingSchedule.of(setup.schedule(), settings, run.task(), run.seed());
         this.versions = new VersionPublisher(weightCache, monitor, settings.weightEncoding(), setup.metrics());
-        this.policy = new LearnerPolicy(run, settings, setup.device());
+        this.policy = new LearnerPolicy(run, settings, setup.schedule(), setup.device());
         try {
             resumeFrom.ifPresent(checkpoint -> resume(policy.restore(checkpoints, checkpoint)));
         } catch (RuntimeException e) {
@@ -209,6 +203,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         if (done) {
             finish();
         } else {
+            policy.iterationStarts(); // a resumed iteration is dealt from its start: so is its optimiser
             schedule.start();
         }
         return stash.unstashAll(this);
@@ -330,6 +325,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             if (settings.skippedSteps().exceededBy(tally.skippedSteps(), tally.step())) {
                 return failForSkippedSteps();
             }
+            int iteration = schedule.iteration();
             TrainingSchedule.AfterStep next = schedule.afterStep(tally.step());
             if (next.publish()) {
                 versions.publish(policy, tally.step(), next.last());
@@ -340,6 +336,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             if (next.last()) {
                 finish();
                 return this;
+            }
+            if (schedule.iteration() > iteration) {
+                policy.iterationStarts(); // after the checkpoint, whose resume starts a fresh one too
             }
         }
         grantCredits();

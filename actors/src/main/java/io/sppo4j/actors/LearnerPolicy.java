@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.actors.data.JudgedGroup;
 import io.sppo4j.actors.settings.LearnerSettings;
+import io.sppo4j.actors.settings.Schedule;
 import io.sppo4j.actors.training.GroupTrainer;
 import io.sppo4j.actors.training.PolicyAverage;
 import io.sppo4j.model.checkpoint.Checkpoint;
@@ -32,12 +33,14 @@ final class LearnerPolicy implements AutoCloseable {
     private final Optimizer optimizer;
     private final GroupTrainer trainer;
     private final PolicyAverage average;
+    private final boolean freshOptimizerPerIteration;
 
-    LearnerPolicy(RunSetup run, LearnerSettings settings, Device device) {
+    LearnerPolicy(RunSetup run, LearnerSettings settings, Schedule schedule, Device device) {
         this.run = run;
         TorchThreads.limit(run.torchThreads());
         this.manager = NDManager.newBaseManager(device);
-        this.optimizer = settings.optimizer().create(learningRates(settings));
+        this.optimizer = settings.optimizer().create(learningRates(settings, schedule));
+        this.freshOptimizerPerIteration = !schedule.async() && schedule.freshOptimizer();
         try {
             this.policy = run.policyFactory().in(settings.precision()).create(manager, device);
             policy.setTrainable(true);
@@ -53,13 +56,34 @@ final class LearnerPolicy implements AutoCloseable {
         }
     }
 
-    private static LearningRateSchedule learningRates(LearnerSettings settings) {
+    /** The rate by update number, counted from the optimiser's last reset (see {@link #freshOptimizer}). */
+    static LearningRateSchedule learningRates(LearnerSettings settings, Schedule schedule) {
         float peak = settings.optimizer().learningRate();
-        if (settings.warmupSteps() == 0) {
+        long warmup = settings.warmupUpdates(schedule);
+        if (settings.decay() == LearnerSettings.Decay.LINEAR) {
+            long planned = settings.plannedSteps(schedule);
+            if (planned <= warmup) {
+                throw new IllegalArgumentException("sppo4j.learner.lr-decay = linear: warm-up (" + warmup
+                        + " steps) leaves nothing of the " + planned + " planned steps to decay over");
+            }
+            return new LearningRateSchedule.LinearWithWarmup(peak, warmup, planned);
+        }
+        if (warmup == 0) {
             return new LearningRateSchedule.Constant(peak);
         }
         // Warm up linearly, then hold the peak: an online learner has no planned end to decay toward.
-        return new LearningRateSchedule.CosineWithWarmup(peak, settings.warmupSteps(), settings.warmupSteps() + 1L, peak);
+        return new LearningRateSchedule.CosineWithWarmup(peak, warmup, warmup + 1L, peak);
+    }
+
+    /**
+     * An iteration of the iterations schedule starts: with {@code sppo4j.iterations.fresh-optimizer}
+     * the optimiser's state and step count are a new one's, so the learning-rate schedule starts
+     * again (the official recipe trains each iteration as a separate run).
+     */
+    void iterationStarts() {
+        if (freshOptimizerPerIteration) {
+            optimizer.reset();
+        }
     }
 
     /** One optimiser step of the configured method on {@code groups}. */

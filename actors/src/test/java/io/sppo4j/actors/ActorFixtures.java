@@ -78,6 +78,15 @@ final class ActorFixtures {
                 skippedSteps);
     }
 
+    /** {@code settings} with another optimiser (same learning-rate schedule and everything else). */
+    static LearnerSettings withOptimizer(LearnerSettings settings, io.sppo4j.model.optim.OptimizerConfig optimizer) {
+        return new LearnerSettings(settings.capacity(), settings.groupsPerStep(), settings.maxStaleness(),
+                settings.publishEvery(), settings.checkpointEvery(), settings.checkpointKeep(), settings.maxSteps(),
+                optimizer, settings.warmupSteps(), settings.creditTimeout(), settings.weightEncoding(),
+                settings.statusInterval(), settings.skippedSteps(), settings.precision(), settings.microBatchTokens(),
+                settings.decay(), settings.warmupRatio());
+    }
+
     /** A weight cache with a group of its own, so caches of different tests never exchange weights. */
     static org.apache.pekko.actor.typed.Behavior<WeightCache.Command> isolatedCache() {
         return WeightCache.create(WeightCache.Settings.DEFAULT.withGroup(java.util.UUID.randomUUID().toString()));

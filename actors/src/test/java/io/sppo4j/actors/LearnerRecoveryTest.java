@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.actors.data.Credit;
+import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.model.checkpoint.Checkpoint;
 import io.sppo4j.model.checkpoint.CheckpointStore;
+import io.sppo4j.model.optim.RmsPropConfig;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -23,6 +25,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The learner stopping and starting again: checkpoints, resume, handover and damaged checkpoints. */
@@ -51,11 +55,17 @@ class LearnerRecoveryTest {
         return seen.get(version);
     }
 
-    @Test
-    void aResumedLearnerContinuesExactlyWhereTheSavedOneStood() {
-        CheckpointStore store = new CheckpointStore(dir.resolve("exact"), 3);
+    /** Both optimisers' state goes through the learner's checkpoint store (the paper's recipe uses RMSProp). */
+    @ParameterizedTest
+    @ValueSource(strings = {"adamw", "rmsprop"})
+    void aResumedLearnerContinuesExactlyWhereTheSavedOneStood(String optimizer) {
+        CheckpointStore store = new CheckpointStore(dir.resolve("exact-" + optimizer), 3);
+        LearnerSettings settings = optimizer.equals("adamw")
+                ? ActorFixtures.learnerSettings(8, 1, 1, 3)
+                : ActorFixtures.withOptimizer(ActorFixtures.learnerSettings(8, 1, 1, 3),
+                        new RmsPropConfig(1e-3f, 0.99f, 1e-8f, 0f, 1f));
         // Checkpoint at step 3; a group one version old is kept, two versions old is dropped.
-        LearnerHarness first = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(8, 1, 1, 3), store);
+        LearnerHarness first = LearnerHarness.async(testKit, settings, store);
         TestProbe<WeightCache.Update> firstVersions = testKit.createTestProbe();
         Map<Long, WeightCache.Update> firstSeen = subscribe(first, firstVersions);
         List<Credit> credits = first.request(5);
@@ -74,7 +84,7 @@ class LearnerRecoveryTest {
         LearnerTest.stop(testKit, first.learner);
 
         // A new learner, with a cache of its own: everything it knows comes from the checkpoint.
-        LearnerHarness second = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(8, 1, 1, 3), store);
+        LearnerHarness second = LearnerHarness.async(testKit, settings, store);
         TestProbe<WeightCache.Update> secondVersions = testKit.createTestProbe();
         Map<Long, WeightCache.Update> secondSeen = subscribe(second, secondVersions);
         Learner.Status resumed = second.status();

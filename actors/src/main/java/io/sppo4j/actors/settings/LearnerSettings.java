@@ -33,6 +33,10 @@ import java.util.Locale;
  * @param precision float32, or bfloat16 compute on float32 master weights and optimiser state
  * @param microBatchTokens most padded tokens per forward and backward, gradients summed over the
  *     slices of a step; 0 runs the whole step at once
+ * @param decay after warm-up the learning rate holds ({@code none}) or falls linearly to zero
+ *     over the planned steps ({@code linear}; see {@link #plannedSteps})
+ * @param warmupRatio when positive, warm-up lasts this share of the planned steps (rounded up,
+ *     as transformers' {@code warmup_ratio}) instead of {@code warmupSteps}
  */
 public record LearnerSettings(
         int capacity,
@@ -49,7 +53,27 @@ public record LearnerSettings(
         Duration statusInterval,
         SkippedStepBound skippedSteps,
         Precision precision,
-        int microBatchTokens) {
+        int microBatchTokens,
+        Decay decay,
+        double warmupRatio) {
+
+    /** What the learning rate does after warm-up ({@code sppo4j.learner.lr-decay}). */
+    public enum Decay {
+        /** Holds the peak: an online run has no planned end to decay toward. */
+        NONE,
+        /** Falls linearly to zero at the last planned step (transformers' linear schedule). */
+        LINEAR
+    }
+
+    /** Every setting of the canonical constructor but the schedule's, which hold after warm-up. */
+    public LearnerSettings(
+            int capacity, int groupsPerStep, int maxStaleness, int publishEvery, int checkpointEvery, int checkpointKeep,
+            int maxSteps, OptimizerConfig optimizer, int warmupSteps, Duration creditTimeout, TensorEncoding weightEncoding,
+            Duration statusInterval, SkippedStepBound skippedSteps, Precision precision, int microBatchTokens) {
+        this(capacity, groupsPerStep, maxStaleness, publishEvery, checkpointEvery, checkpointKeep, maxSteps, optimizer,
+                warmupSteps, creditTimeout, weightEncoding, statusInterval, skippedSteps, precision, microBatchTokens,
+                Decay.NONE, 0);
+    }
 
     /** Without a status log, with the default bound on skipped steps, each step in one forward and backward. */
     public LearnerSettings(
@@ -122,7 +146,27 @@ public record LearnerSettings(
                 config.getDuration("sppo4j.learner.status-interval"),
                 SkippedStepBound.from(config),
                 Precision.parse(learner.getString("dtype"), true, learner.path("dtype")),
-                microBatchTokens(config, learner));
+                microBatchTokens(config, learner),
+                learner.choice("lr-decay", Decay.class),
+                learner.doubleIn("warmup-ratio", 0, 0.999));
+    }
+
+    /**
+     * Optimiser updates one learning-rate schedule spans: an async run's {@code max-steps}; under
+     * the iterations schedule, an iteration's steps (epochs × its prompts in batches of
+     * groups-per-step) when each iteration starts a fresh optimiser, else every iteration's.
+     */
+    public long plannedSteps(Schedule schedule) {
+        if (schedule.async()) {
+            return maxSteps;
+        }
+        long perIteration = (long) schedule.epochs() * ((schedule.prompts() + groupsPerStep - 1) / groupsPerStep);
+        return schedule.freshOptimizer() ? perIteration : perIteration * schedule.iterations();
+    }
+
+    /** Warm-up updates: {@code warmupRatio} of the planned steps when set, else {@code warmupSteps}. */
+    public long warmupUpdates(Schedule schedule) {
+        return warmupRatio > 0 ? (long) Math.ceil(warmupRatio * plannedSteps(schedule)) : warmupSteps;
     }
 
     /** {@code optimizer = adamw | rmsprop} with the shared rate, decay and clipping, and RMSProp's own section. */

@@ -16,8 +16,15 @@ import java.util.Locale;
  * @param iterations iterations of the iterations schedule
  * @param prompts size of the fixed prompt set of the iterations schedule
  * @param epochs passes over an iteration's judged groups
+ * @param freshOptimizer each iteration starts a new optimiser (state and learning-rate schedule),
+ *     as the official SPPO recipe, which trains every iteration as a separate run
  */
-public record Schedule(Kind kind, int iterations, int prompts, int epochs) {
+public record Schedule(Kind kind, int iterations, int prompts, int epochs, boolean freshOptimizer) {
+
+    /** One optimiser for the whole run. */
+    public Schedule(Kind kind, int iterations, int prompts, int epochs) {
+        this(kind, iterations, prompts, epochs, false);
+    }
 
     public enum Kind {
         ASYNC,
@@ -35,8 +42,8 @@ public record Schedule(Kind kind, int iterations, int prompts, int epochs) {
                             + config.getValue("sppo4j.schedule").origin().description() + ")");
         }
         ConfigReader iterations = new ConfigReader(config, "sppo4j.iterations");
-        return new Schedule(
-                kind, iterations.positiveInt("count"), iterations.positiveInt("prompts"), iterations.positiveInt("epochs"));
+        return new Schedule(kind, iterations.positiveInt("count"), iterations.positiveInt("prompts"),
+                iterations.positiveInt("epochs"), iterations.getBoolean("fresh-optimizer"));
     }
 
     public boolean async() {

@@ -31,12 +31,16 @@ class PaperProfileTest {
         assertEquals(WinRate.OFFICIAL, algorithm.winRate());
         assertEquals("pairrm", config.getString("sppo4j.judge.type"));
         Schedule schedule = Schedule.from(config);
-        assertEquals(new Schedule(Schedule.Kind.ITERATIONS, 3, 20000, 1), schedule);
+        assertEquals(new Schedule(Schedule.Kind.ITERATIONS, 3, 20000, 1, true), schedule);
         assertEquals(5, RolloutSettings.from(config).groupSize());
         assertEquals(0.7, config.getDouble("sppo4j.sampling.temperature"), 1e-9);
         assertEquals(0.9, config.getDouble("sppo4j.sampling.top-p"), 1e-9);
         LearnerSettings learner = LearnerSettings.from(config);
         assertEquals(new RmsPropConfig(5e-7f, 0.99f, 1e-8f, 0f, 1f), assertInstanceOf(RmsPropConfig.class, learner.optimizer()));
         assertEquals(64, learner.groupsPerStep());
+        // Each iteration: 313 steps of 64 groups, a linear decay after a warm-up of 10% (rounded up).
+        assertEquals(LearnerSettings.Decay.LINEAR, learner.decay());
+        assertEquals(313, learner.plannedSteps(schedule));
+        assertEquals(32, learner.warmupUpdates(schedule));
     }
 }

@@ -108,6 +108,49 @@ class TrainCommandTest {
     }
 
     @Test
+    void eachIterationStartsAFreshOptimiserWithItsOwnLinearSchedule() throws Exception {
+        // 2 iterations of 16 prompts in steps of 4 groups: 4 steps each; warm-up 25% of 4 = 1 step.
+        Path out = dir.resolve("paper-schedule");
+        CliRun.Result result = train(out, "--set", "sppo4j.schedule=iterations", "--set", "sppo4j.iterations.count=2",
+                "--set", "sppo4j.iterations.prompts=16", "--set", "sppo4j.iterations.epochs=1",
+                "--set", "sppo4j.iterations.fresh-optimizer=true", "--set", "sppo4j.learner.lr-decay=linear",
+                "--set", "sppo4j.learner.warmup-ratio=0.25", "--set", "sppo4j.learner.learning-rate=1e-3");
+        assertEquals(0, result.code(), result.err());
+        // transformers' linear schedule restarted per iteration: 1, then (4 − k + 1) / 3 of the peak.
+        double[] perIteration = {1e-3, 1e-3, 2e-3 / 3, 1e-3 / 3};
+        List<Double> rates = learningRates(out);
+        assertEquals(8, rates.size(), "rates by step: " + rates);
+        for (int step = 0; step < 8; step++) {
+            assertEquals(perIteration[step % 4], rates.get(step), 1e-9, "step " + (step + 1) + " of " + rates);
+        }
+
+        // One optimiser across both iterations: one schedule over all 8 steps, warm-up 2.
+        Path shared = dir.resolve("one-schedule");
+        CliRun.Result once = train(shared, "--set", "sppo4j.schedule=iterations", "--set", "sppo4j.iterations.count=2",
+                "--set", "sppo4j.iterations.prompts=16", "--set", "sppo4j.iterations.epochs=1",
+                "--set", "sppo4j.learner.lr-decay=linear", "--set", "sppo4j.learner.warmup-ratio=0.25",
+                "--set", "sppo4j.learner.learning-rate=1e-3");
+        assertEquals(0, once.code(), once.err());
+        List<Double> sharedRates = learningRates(shared);
+        assertEquals(0.5e-3, sharedRates.get(0), 1e-9, sharedRates.toString());
+        assertEquals(1e-3 / 6, sharedRates.get(7), 1e-9, "the last of 8 planned steps: " + sharedRates);
+    }
+
+    /** The learning_rate column of metrics.csv, for the rows of steps. */
+    private static List<Double> learningRates(Path out) throws java.io.IOException {
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        int column = List.of(csv.get(0).split(",")).indexOf("learning_rate");
+        List<Double> rates = new ArrayList<>();
+        for (String row : csv.subList(1, csv.size())) {
+            String[] cells = row.split(",", -1);
+            if (!cells[column].isEmpty()) {
+                rates.add(Double.parseDouble(cells[column]));
+            }
+        }
+        return rates;
+    }
+
+    @Test
     void theGameTaskReportsTheExploitabilityOfItsPolicies() throws Exception {
         Path profile = Path.of("..", "config", "game.conf");
         CliRun.Result result = CliRun.run("train", "--json", "--out", dir.resolve("game").toString(),

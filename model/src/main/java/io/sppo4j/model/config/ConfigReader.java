@@ -43,9 +43,13 @@ public final class ConfigReader {
     }
 
     public float floatIn(String key, double min, double max) {
+        return (float) doubleIn(key, min, max);
+    }
+
+    public double doubleIn(String key, double min, double max) {
         double value = root.getDouble(path(key));
         check(value >= min && value <= max, key, "must be in [" + min + ", " + max + "], got " + value);
-        return (float) value;
+        return value;
     }
 
     public boolean getBoolean(String key) {
@@ -54,6 +58,20 @@ public final class ConfigReader {
 
     public String getString(String key) {
         return root.getString(path(key));
+    }
+
+    /** One of {@code type}'s constants, written in any case; an error lists the choices. */
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        String value = getString(key);
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(value.trim())) {
+                return constant;
+            }
+        }
+        java.util.List<String> names = java.util.Arrays.stream(type.getEnumConstants())
+                .map(constant -> constant.name().toLowerCase(java.util.Locale.ROOT)).toList();
+        check(false, key, "expected " + String.join(" or ", names) + ", got '" + value + "'");
+        throw new AssertionError("unreachable");
     }
 
     public ConfigReader section(String key) {

@@ -193,6 +193,11 @@ public final class AdamW implements Optimizer {
         state.close();
     }
 
+    @Override
+    public void reset() {
+        state.reset();
+    }
+
     /** Native arrays the optimiser's state holds (for leak tests). */
     int stateArrayCount() {
         return state.arrayCount();

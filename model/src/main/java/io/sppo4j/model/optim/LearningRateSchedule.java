@@ -8,7 +8,7 @@ package io.sppo4j.model.optim;
  * any update, is defined for completeness.
  */
 public sealed interface LearningRateSchedule
-        permits LearningRateSchedule.Constant, LearningRateSchedule.CosineWithWarmup {
+        permits LearningRateSchedule.Constant, LearningRateSchedule.CosineWithWarmup, LearningRateSchedule.LinearWithWarmup {
 
     /** Learning rate of update number {@code step} (1-based). */
     float at(long step);
@@ -87,6 +87,44 @@ public sealed interface LearningRateSchedule
             double progress = (double) (step - warmupSteps) / (totalSteps - warmupSteps);
             double cosine = 0.5 * (1.0 + Math.cos(Math.PI * progress));
             return (float) (minLearningRate + ((double) peak - minLearningRate) * cosine);
+        }
+    }
+
+    /**
+     * Linear warm-up as {@link CosineWithWarmup}, then a straight line down to zero at update
+     * {@code totalSteps + 1}: Hugging Face's {@code get_linear_schedule_with_warmup}, which the
+     * official SPPO runs use ({@code lr_scheduler_type: linear}). Update {@code k} after warm-up
+     * runs at {@code peak · (totalSteps − k + 1) / (totalSteps − warmupSteps)}, the rate
+     * transformers gives its {@code k}-th update (it counts from 0), so the last planned update
+     * still moves; updates past the plan run at 0.
+     *
+     * @param peak rate at the end of warm-up
+     * @param warmupSteps updates of linear warm-up; 0 starts at the peak
+     * @param totalSteps updates planned; more than {@code warmupSteps}
+     */
+    record LinearWithWarmup(float peak, long warmupSteps, long totalSteps) implements LearningRateSchedule {
+
+        public LinearWithWarmup {
+            if (!(peak > 0f) || !Float.isFinite(peak)) {
+                throw new IllegalArgumentException("peak learning rate must be positive and finite, got " + peak);
+            }
+            if (warmupSteps < 0) {
+                throw new IllegalArgumentException("warmupSteps must not be negative, got " + warmupSteps);
+            }
+            if (totalSteps <= warmupSteps) {
+                throw new IllegalArgumentException(
+                        "totalSteps (" + totalSteps + ") must exceed warmupSteps (" + warmupSteps + ")");
+            }
+        }
+
+        @Override
+        public float at(long step) {
+            requireNonNegative(step);
+            if (step < warmupSteps) {
+                return (float) ((double) peak * step / warmupSteps);
+            }
+            double left = Math.max(0, totalSteps - Math.max(step, 1) + 1);
+            return (float) (peak * Math.min(1.0, left / (totalSteps - warmupSteps)));
         }
     }
 

@@ -30,6 +30,13 @@ public interface Optimizer extends AutoCloseable {
      */
     void restoreState(OptimizerState state, LanguageModel model);
 
+    /**
+     * Forgets every update: the state and the step count are as a new optimiser's, so the
+     * learning-rate schedule starts again (the official SPPO recipe trains each iteration with a
+     * fresh optimiser).
+     */
+    void reset();
+
     /** Frees the state; the optimiser cannot be used afterwards. */
     @Override
     void close();

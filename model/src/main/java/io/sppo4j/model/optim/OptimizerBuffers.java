@@ -227,6 +227,13 @@ final class OptimizerBuffers implements AutoCloseable {
         step = restoredStep;
     }
 
+    /** Frees every buffer and sets the step count to 0, as a new optimiser's. */
+    void reset() {
+        ensureOpen();
+        releaseState();
+        step = 0;
+    }
+
     /** Native arrays the state holds (for leak tests). */
     int arrayCount() {
         return manager == null ? 0 : manager.getManagedArrays().size();

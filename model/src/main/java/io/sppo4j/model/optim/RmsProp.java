@@ -123,6 +123,11 @@ public final class RmsProp implements Optimizer {
         state.close();
     }
 
+    @Override
+    public void reset() {
+        state.reset();
+    }
+
     /** Native arrays the optimiser's state holds (for leak tests). */
     int stateArrayCount() {
         return state.arrayCount();

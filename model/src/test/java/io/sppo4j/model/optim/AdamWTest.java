@@ -228,6 +228,35 @@ class AdamWTest {
         }
     }
 
+    @Test
+    void aResetOptimiserStepsAsANewOne() {
+        AdamWConfig config = new AdamWConfig(1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.5f);
+        LearningRateSchedule schedule = new LearningRateSchedule.LinearWithWarmup(1e-2f, 2, 6);
+        try (NDManager run = manager.newSubManager();
+                HfCausalModel trained = TestPolicies.tiny(run, 53);
+                HfCausalModel fresh = TestPolicies.tiny(run, 54);
+                AdamW reused = new AdamW(config, schedule);
+                AdamW brandNew = new AdamW(config, schedule)) {
+            for (int step = 1; step <= 3; step++) {
+                trainingStep(trained, reused, step);
+            }
+            reused.reset();
+            assertEquals(0, reused.stepCount(), "the schedule starts again");
+            assertEquals(0, reused.stateArrayCount(), "the moments are freed");
+            overwrite(fresh, weights(trained));
+            for (int step = 1; step <= 3; step++) {
+                StepStats a = trainingStep(trained, reused, step);
+                StepStats b = trainingStep(fresh, brandNew, step);
+                assertEquals(b.learningRate(), a.learningRate(), "update " + step + "'s rate");
+            }
+            Map<String, float[]> a = weights(trained);
+            Map<String, float[]> b = weights(fresh);
+            for (String name : a.keySet()) {
+                assertArrayEquals(b.get(name), a.get(name), name + ": a reset optimiser differs from a new one");
+            }
+        }
+    }
+
     // ---- state validation and lifecycle ----------------------------------------------------------
 
     @Test

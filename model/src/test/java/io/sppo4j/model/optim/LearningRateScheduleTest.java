@@ -34,6 +34,30 @@ class LearningRateScheduleTest {
     }
 
     @Test
+    void linearWithWarmupDecaysAsTransformersLinearSchedule() {
+        // peak 5e-7 (the paper's rate), 31 warm-up updates of 312 planned.
+        float peak = 5e-7f;
+        LearningRateSchedule schedule = new LearningRateSchedule.LinearWithWarmup(peak, 31, 312);
+        assertEquals(peak / 31, schedule.at(1), 1e-15f, "warm-up as the cosine's: the first update moves");
+        assertEquals(peak, schedule.at(31), 0f, "end of warm-up: the peak");
+        // transformers' get_linear_schedule_with_warmup gives its k-th update (counted from 0)
+        // peak · (total − k) / (total − warmup): our update k + 1.
+        for (long k = 31; k < 312; k++) {
+            double transformers = peak * (double) (312 - k) / (312 - 31);
+            assertEquals(transformers, schedule.at(k + 1), 1e-13, "update " + (k + 1));
+        }
+        assertTrue(schedule.at(312) > 0f, "the last planned update still moves");
+        assertEquals(0f, schedule.at(313), 0f, "past the plan: zero");
+        assertEquals(0f, schedule.at(10_000), 0f);
+        assertEquals(peak, schedule.peak());
+        LearningRateSchedule noWarmup = new LearningRateSchedule.LinearWithWarmup(1e-3f, 0, 4);
+        assertEquals(1e-3f, noWarmup.at(1), 0f);
+        assertEquals(0.25e-3f, noWarmup.at(4), 1e-10f);
+        assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule.LinearWithWarmup(1e-3f, 10, 10));
+        assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule.LinearWithWarmup(0f, 1, 10));
+    }
+
+    @Test
     void cosineRisesThroughWarmupThenFallsMonotonically() {
         LearningRateSchedule schedule = new LearningRateSchedule.CosineWithWarmup(2e-3f, 7, 50, 0f);
         for (long step = 1; step <= 7; step++) {
