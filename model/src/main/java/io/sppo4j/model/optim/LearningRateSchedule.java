@@ -59,16 +59,7 @@ public sealed interface LearningRateSchedule
             implements LearningRateSchedule {
 
         public CosineWithWarmup {
-            if (!(peak > 0f) || !Float.isFinite(peak)) {
-                throw new IllegalArgumentException("peak learning rate must be positive and finite, got " + peak);
-            }
-            if (warmupSteps < 0) {
-                throw new IllegalArgumentException("warmupSteps must not be negative, got " + warmupSteps);
-            }
-            if (totalSteps <= warmupSteps) {
-                throw new IllegalArgumentException(
-                        "totalSteps (" + totalSteps + ") must exceed warmupSteps (" + warmupSteps + ")");
-            }
+            requireWarmupThenMore(peak, warmupSteps, totalSteps);
             if (!(minLearningRate >= 0f && minLearningRate <= peak)) {
                 throw new IllegalArgumentException(
                         "minLearningRate must be in [0, peak = " + peak + "], got " + minLearningRate);
@@ -105,16 +96,7 @@ public sealed interface LearningRateSchedule
     record LinearWithWarmup(float peak, long warmupSteps, long totalSteps) implements LearningRateSchedule {
 
         public LinearWithWarmup {
-            if (!(peak > 0f) || !Float.isFinite(peak)) {
-                throw new IllegalArgumentException("peak learning rate must be positive and finite, got " + peak);
-            }
-            if (warmupSteps < 0) {
-                throw new IllegalArgumentException("warmupSteps must not be negative, got " + warmupSteps);
-            }
-            if (totalSteps <= warmupSteps) {
-                throw new IllegalArgumentException(
-                        "totalSteps (" + totalSteps + ") must exceed warmupSteps (" + warmupSteps + ")");
-            }
+            requireWarmupThenMore(peak, warmupSteps, totalSteps);
         }
 
         @Override
@@ -125,6 +107,20 @@ public sealed interface LearningRateSchedule
             }
             double left = Math.max(0, totalSteps - Math.max(step, 1) + 1);
             return (float) (peak * Math.min(1.0, left / (totalSteps - warmupSteps)));
+        }
+    }
+
+    /** A positive, finite peak, a non-negative warm-up and steps after it. */
+    private static void requireWarmupThenMore(float peak, long warmupSteps, long totalSteps) {
+        if (!(peak > 0f) || !Float.isFinite(peak)) {
+            throw new IllegalArgumentException("peak learning rate must be positive and finite, got " + peak);
+        }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warmupSteps must not be negative, got " + warmupSteps);
+        }
+        if (totalSteps <= warmupSteps) {
+            throw new IllegalArgumentException(
+                    "totalSteps (" + totalSteps + ") must exceed warmupSteps (" + warmupSteps + ")");
         }
     }
 
