@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +85,8 @@ public final class CheckpointFence implements CommitGuard {
     }
 
     private final Path directory;
+    /** This JVM's monotonic clock in nanoseconds: silences and beats are timed on it, never against another machine's. */
+    private final LongSupplier nanoTime;
     private final Object critical;
     private final AtomicLong refusedCommits = new AtomicLong();
     /** Told when this JVM's hold is found superseded. */
@@ -99,7 +102,13 @@ public final class CheckpointFence implements CommitGuard {
 
     /** A fence of its own (tests play two learners in one JVM); nodes use {@link #forDirectory}. */
     CheckpointFence(Path directory) {
+        this(directory, System::nanoTime);
+    }
+
+    /** A fence that times silences and beats on {@code nanoTime} (tests move time on by hand). */
+    CheckpointFence(Path directory, LongSupplier nanoTime) {
         this.directory = directory.toAbsolutePath().normalize();
+        this.nanoTime = nanoTime;
         this.critical = MONITORS.computeIfAbsent(this.directory, key -> new Object());
     }
 
@@ -130,7 +139,7 @@ public final class CheckpointFence implements CommitGuard {
      */
     synchronized Holder observe() throws IOException {
         Holder now = read();
-        long nanos = System.nanoTime();
+        long nanos = nanoTime.getAsLong();
         if (!now.equals(lastSeen)) {
             lastSeen = now;
             lastChangeNanos = nanos;
@@ -152,7 +161,7 @@ public final class CheckpointFence implements CommitGuard {
             }
             long silentNanos;
             synchronized (this) {
-                silentNanos = System.nanoTime() - lastChangeNanos;
+                silentNanos = nanoTime.getAsLong() - lastChangeNanos;
             }
             if (!current.free() && silentNanos < silence.toNanos()) {
                 return false;
@@ -166,7 +175,7 @@ public final class CheckpointFence implements CommitGuard {
             onLost = lost;
             held = taken;
             released = false;
-            lastBeatNanos = System.nanoTime();
+            lastBeatNanos = nanoTime.getAsLong();
             LOG.info("learner {} holds the checkpoint directory {} as generation {}", owner, directory, taken.generation());
             return true;
         });
@@ -192,16 +201,16 @@ public final class CheckpointFence implements CommitGuard {
             write(next);
             synchronized (this) {
                 lastSeen = next;
-                lastChangeNanos = System.nanoTime();
+                lastChangeNanos = nanoTime.getAsLong();
             }
-            lastBeatNanos = System.nanoTime();
+            lastBeatNanos = nanoTime.getAsLong();
             return true;
         });
     }
 
     /** Whether {@code owner} holds the directory and beat within {@code timeout}. */
     boolean holds(String owner, Duration timeout) {
-        return heldBy(owner) && System.nanoTime() - lastBeatNanos < timeout.toNanos();
+        return heldBy(owner) && nanoTime.getAsLong() - lastBeatNanos < timeout.toNanos();
     }
 
     boolean heldBy(String owner) {

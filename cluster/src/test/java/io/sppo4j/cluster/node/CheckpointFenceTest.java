@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,25 +56,31 @@ class CheckpointFenceTest {
 
     @Test
     void aSupersededLearnerIsRefusedAtWriteTimeAndToldItLost() throws Exception {
-        CheckpointFence first = new CheckpointFence(dir);
-        CheckpointFence second = new CheckpointFence(dir);
+        // Two machines' clocks, far apart: each fence times the other's silence on its own clock only.
+        TestClock clock = new TestClock();
+        CheckpointFence first = new CheckpointFence(dir, clock.startingAt(0));
+        CheckpointFence second = new CheckpointFence(dir, clock.startingAt(7_000_000_000_000L));
         AtomicInteger firstLost = new AtomicInteger();
         assertTrue(first.tryAcquire("a", SILENCE, firstLost::incrementAndGet));
         CheckpointStore firstStore = new CheckpointStore(dir, 5, first);
         CheckpointStore secondStore = new CheckpointStore(dir, 5, second);
         firstStore.save(checkpoint(10));
 
-        // While the holder beats, the standby never sees it silent for the timeout.
+        // While the holder beats, the standby never sees it silent for the timeout, however long
+        // that goes on (four beats a third of the timeout apart outlast the timeout itself).
         second.observe();
         for (int i = 0; i < 4; i++) {
-            Thread.sleep(SILENCE.toMillis() / 3);
+            clock.advance(SILENCE.dividedBy(3));
             assertTrue(first.beat());
-            assertFalse(second.tryAcquire("b", SILENCE, () -> {}), "a beating holder keeps the directory");
+            assertFalse(second.tryAcquire("b", SILENCE, () -> {}), "a beating holder keeps the directory (beat " + i + ")");
         }
-        // The holder freezes (no beat): once silent for the timeout, the standby takes over.
+        // The holder freezes (no beat): silent for a moment less than the timeout it keeps the
+        // directory; silent for the timeout, the standby takes over.
         second.observe();
-        Thread.sleep(SILENCE.toMillis() + 50);
-        assertTrue(second.tryAcquire("b", SILENCE, () -> {}));
+        clock.advance(SILENCE.minusMillis(1));
+        assertFalse(second.tryAcquire("b", SILENCE, () -> {}), "silent for less than the timeout");
+        clock.advance(Duration.ofMillis(1));
+        assertTrue(second.tryAcquire("b", SILENCE, () -> {}), "silent for the timeout");
         assertEquals(2L, second.heldGeneration().orElseThrow());
         secondStore.save(checkpoint(12));
 
@@ -119,6 +127,20 @@ class CheckpointFenceTest {
         IOException error = assertThrows(IOException.class, () -> new CheckpointFence(dir).tryAcquire("a", SILENCE, () -> {}));
         assertTrue(error.getMessage().contains(CheckpointFence.LEASE_FILE), error.getMessage());
         assertEquals("generation=x\n", Files.readString(dir.resolve(CheckpointFence.LEASE_FILE)));
+    }
+
+    /** Time that moves only when the test says: the fences' waits take no wall-clock time and cannot race a loaded machine. */
+    private static final class TestClock {
+        private final AtomicLong elapsed = new AtomicLong();
+
+        /** A machine's {@code System.nanoTime()}: its own origin, moving with this clock. */
+        LongSupplier startingAt(long origin) {
+            return () -> origin + elapsed.get();
+        }
+
+        void advance(Duration duration) {
+            elapsed.addAndGet(duration.toNanos());
+        }
     }
 
     private List<String> journal() throws IOException {
