@@ -115,8 +115,13 @@ public final class FakeChatServer implements AutoCloseable {
     private volatile Responder responder;
 
     public FakeChatServer(Responder responder) throws IOException {
+        this(responder, 0);
+    }
+
+    /** A server on loopback port {@code port}; 0 for any free one. */
+    public FakeChatServer(Responder responder, int port) throws IOException {
         this.responder = responder;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.createContext("/v1/chat/completions", this::handle);
         server.setExecutor(executor);
         server.start();

@@ -61,7 +61,11 @@ class HttpPairwiseJudgeTest {
     }
 
     private FakeChatServer server(FakeChatServer.Responder responder) throws Exception {
-        FakeChatServer server = new FakeChatServer(responder);
+        return server(responder, 0);
+    }
+
+    private FakeChatServer server(FakeChatServer.Responder responder, int port) throws Exception {
+        FakeChatServer server = new FakeChatServer(responder, port);
         open.add(server);
         return server;
     }
@@ -178,31 +182,113 @@ class HttpPairwiseJudgeTest {
     }
 
     @Test
-    void retriesWaitAnExponentialBackOff() throws Exception {
-        // One question fails twice; the waits before its second and third attempts are at least
-        // half of 400 ms and half of 800 ms (the jitter takes up to half away, never adds).
+    void aServerThatComesUpAfterConnectionFailuresIsReachedByRetriesThatWaitedTheBackOff() throws Exception {
+        // The endpoint's port is closed until the client has reported two connection failures
+        // (both questions', or one question's twice); the server then starts on it, so only
+        // retries reach it. Whatever the order, every attempt that arrives follows a failure by a
+        // back-off of at least half of 400 ms, so none arrives sooner than 200 ms after the first.
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
         List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
-        FakeChatServer server = failingFirst(arrivals, 2, FakeChatServer.Reply.status(503, "busy"));
-        assertRanksBestFirst(judge(server, "sppo4j.judge.http.initial-backoff=400ms", "sppo4j.judge.http.max-backoff=10s",
-                "sppo4j.judge.http.max-attempts=3").preferences(PROMPT, List.of("zz", "z")), 0.8);
-        assertEquals(3, arrivals.size());
-        long firstWait = TimeUnit.NANOSECONDS.toMillis(arrivals.get(1) - arrivals.get(0));
-        long secondWait = TimeUnit.NANOSECONDS.toMillis(arrivals.get(2) - arrivals.get(1));
-        assertTrue(firstWait >= 200, "first back-off " + firstWait + " ms, at least 200");
-        assertTrue(secondWait >= 400, "second back-off " + secondWait + " ms, at least 400: it doubles");
+        long[] firstFailure = new long[1];
+        int[] failures = new int[1];
+        FakeChatServer[] cameUp = new FakeChatServer[1];
+        observer.onRetry = cause -> {
+            synchronized (cameUp) {
+                failures[0]++;
+                if (failures[0] == 1) {
+                    firstFailure[0] = System.nanoTime();
+                } else if (cameUp[0] == null) {
+                    try {
+                        cameUp[0] = server(question -> {
+                            arrivals.add(System.nanoTime());
+                            return confident(question);
+                        }, port);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("could not start the server on port " + port, e);
+                    }
+                }
+            }
+        };
+        FakeChatServer unused = server(HttpPairwiseJudgeTest::confident);
+        double[][] p = judge(unused, "sppo4j.judge.http.base-url=\"http://127.0.0.1:" + port + "/v1\"",
+                "sppo4j.judge.http.initial-backoff=400ms", "sppo4j.judge.http.max-backoff=10s",
+                "sppo4j.judge.http.max-attempts=4", "sppo4j.judge.http.max-concurrency=1").preferences(PROMPT, List.of("zz", "z"));
+        assertRanksBestFirst(p, 0.8);
+        assertEquals(java.util.Set.of(FailureKind.CONNECTION), observer.retries.keySet(), "only connection failures");
+        assertEquals(2, cameUp[0].requests(), "each question answered once the server was up");
+        for (long arrived : arrivals) {
+            long waited = TimeUnit.NANOSECONDS.toMillis(arrived - firstFailure[0]);
+            assertTrue(waited >= 200, "an attempt arrived " + waited + " ms after the first connection failure, at least 200");
+        }
     }
 
     @Test
-    void aRetryAfterLongerThanTheBackOffIsHonoured() throws Exception {
+    void retriesWaitAnExponentialBackOff() throws Exception {
+        // One question fails three times; the waits before its attempts 2, 3 and 4 are at least
+        // half of 200, 400 and 800 ms (the jitter takes up to half away, never adds). The third
+        // wait's least, 400 ms, is twice the most a back-off that did not double would wait.
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeChatServer server = failingFirst(arrivals, 3, FakeChatServer.Reply.status(503, "busy"));
+        assertRanksBestFirst(judge(server, "sppo4j.judge.http.initial-backoff=200ms", "sppo4j.judge.http.max-backoff=10s",
+                "sppo4j.judge.http.max-attempts=4").preferences(PROMPT, List.of("zz", "z")), 0.8);
+        List<Long> waits = waitsMillis(arrivals);
+        assertEquals(3, waits.size(), "three retries: " + waits);
+        assertTrue(waits.get(0) >= 100, "first back-off " + waits + " ms, at least 100");
+        assertTrue(waits.get(1) >= 200, "second back-off " + waits + " ms, at least 200");
+        assertTrue(waits.get(2) >= 400, "third back-off " + waits + " ms, at least 400: it doubles");
+    }
+
+    @Test
+    void theBackOffStopsGrowingAtMaxBackoff() throws Exception {
+        // Doubling from 100 ms, the sixth wait would be 1.6 to 3.2 s; capped at 150 ms, every wait
+        // is 50 to 150 ms, and a second is far more than a loaded machine adds to one.
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeChatServer server = failingFirst(arrivals, 6, FakeChatServer.Reply.status(503, "busy"));
+        assertRanksBestFirst(judge(server, "sppo4j.judge.http.initial-backoff=100ms", "sppo4j.judge.http.max-backoff=150ms",
+                "sppo4j.judge.http.max-attempts=7").preferences(PROMPT, List.of("zz", "z")), 0.8);
+        List<Long> waits = waitsMillis(arrivals);
+        assertEquals(6, waits.size(), "six retries: " + waits);
+        for (long wait : waits) {
+            assertTrue(wait >= 50 && wait < 1000, "every back-off between 50 ms and the 150 ms cap (plus scheduling): " + waits);
+        }
+    }
+
+    @Test
+    void aRetryAfterLongerThanTheBackOffIsHonouredOnRateLimitsAndServerErrors() throws Exception {
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeChatServer server = server(question -> {
+            if (!question.responseA().equals("zz")) {
+                return confident(question);
+            }
+            arrivals.add(System.nanoTime());
+            return switch (arrivals.size()) {
+                case 1 -> new FakeChatServer.Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"), false);
+                case 2 -> new FakeChatServer.Reply(503, "{\"error\":\"restarting\"}", Map.of("Retry-After", "1"), false);
+                default -> confident(question);
+            };
+        });
+        // The back-off alone would wait at most 1 ms; the server asks for a second, twice.
+        assertRanksBestFirst(judge(server, "sppo4j.judge.http.max-backoff=5s").preferences(PROMPT, List.of("zz", "z")), 0.8);
+        List<Long> waits = waitsMillis(arrivals);
+        assertEquals(2, waits.size(), "two retries: " + waits);
+        assertTrue(waits.get(0) >= 1000, "waited " + waits.get(0) + " ms after a 429 with Retry-After: 1");
+        assertTrue(waits.get(1) >= 1000, "waited " + waits.get(1) + " ms after a 503 with Retry-After: 1");
+        assertEquals(Map.of(FailureKind.RATE_LIMITED, 1, FailureKind.SERVER_ERROR, 1), observer.retries);
+    }
+
+    @Test
+    void aRetryAfterBeyondMaxBackoffWaitsMaxBackoff() throws Exception {
+        // The server asks for 10 s; the client waits its max-backoff of 300 ms (the back-off alone
+        // would be 1 ms), and a loaded machine does not stretch that to 5 s.
         List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
         FakeChatServer server = failingFirst(arrivals, 1,
-                new FakeChatServer.Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "1"), false));
-        // The back-off alone would wait at most 1 ms; the server asks for a second.
-        assertRanksBestFirst(judge(server, "sppo4j.judge.http.max-backoff=5s").preferences(PROMPT, List.of("zz", "z")), 0.8);
-        assertEquals(2, arrivals.size());
-        long waited = TimeUnit.NANOSECONDS.toMillis(arrivals.get(1) - arrivals.get(0));
-        assertTrue(waited >= 1000, "waited " + waited + " ms after Retry-After: 1");
-        assertEquals(Map.of(FailureKind.RATE_LIMITED, 1), observer.retries);
+                new FakeChatServer.Reply(429, "{\"error\":\"slow down\"}", Map.of("Retry-After", "10"), false));
+        assertRanksBestFirst(judge(server, "sppo4j.judge.http.max-backoff=300ms").preferences(PROMPT, List.of("zz", "z")), 0.8);
+        long waited = waitsMillis(arrivals).get(0);
+        assertTrue(waited >= 300 && waited < 5000, "waited " + waited + " ms after Retry-After: 10 with max-backoff 300 ms");
     }
 
     @Test
@@ -348,12 +434,23 @@ class HttpPairwiseJudgeTest {
         });
     }
 
+    /** The milliseconds between one arrival and the next. */
+    private static List<Long> waitsMillis(List<Long> arrivalNanos) {
+        List<Long> waits = new ArrayList<>();
+        for (int i = 1; i < arrivalNanos.size(); i++) {
+            waits.add(TimeUnit.NANOSECONDS.toMillis(arrivalNanos.get(i) - arrivalNanos.get(i - 1)));
+        }
+        return waits;
+    }
+
     /** Counts what the judge reports. */
     private static final class RecordingObserver implements HttpJudgeObserver {
         final AtomicInteger requests = new AtomicInteger();
         final AtomicInteger gaveUp = new AtomicInteger();
         final AtomicInteger cacheHits = new AtomicInteger();
         final Map<FailureKind, Integer> retries = new ConcurrentHashMap<>();
+        /** Runs as the client reports a failed attempt, before it schedules the retry. */
+        volatile java.util.function.Consumer<FailureKind> onRetry = cause -> {};
 
         @Override
         public void requestEnded(String judge, double seconds) {
@@ -363,6 +460,7 @@ class HttpPairwiseJudgeTest {
         @Override
         public void retrying(String judge, FailureKind cause) {
             retries.merge(cause, 1, Integer::sum);
+            onRetry.accept(cause);
         }
 
         @Override
