@@ -81,8 +81,10 @@ class LearnerRolloutLogTest {
         LearnerSettings settings = new LearnerSettings(8, 1, 1, 1, 1_000, 1, 1_000, AdamWConfig.DEFAULTS, 0,
                 Duration.ofSeconds(60), TensorEncoding.FP32);
         RolloutLogMetrics logMetrics = RolloutLogMetrics.unregistered();
+        // No timed flush within the test: the records reach the file only if the learner closes
+        // the log as it stops, so reading them back shows that it did.
         RolloutLogWriter writer = new RolloutLogWriter(
-                new RolloutLogWriter.Settings(directory, 1 << 20, Duration.ofSeconds(1)), logMetrics);
+                new RolloutLogWriter.Settings(directory, 1 << 20, Duration.ofHours(1)), logMetrics);
         PipelineMetrics metrics = PipelineMetrics.register(new PrometheusRegistry());
         TestProbe<Monitor.Command> monitor = KIT.createTestProbe();
         ActorRef<WeightCache.Command> cache = KIT.spawn(WeightCache.create(WeightCache.Settings.DEFAULT.withGroup("log-test")));
