@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sppo4j.cluster.bench.LoopbackPorts;
+import io.sppo4j.cluster.rolloutlog.LoggedGroup;
+import io.sppo4j.cluster.rolloutlog.RolloutLogFiles;
+import io.sppo4j.cluster.rolloutlog.RolloutLogReader;
 
 import java.io.IOException;
 import java.net.URI;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sppo node} from the shipped jar: a learner started with the launcher's command line and
  * a rollout-and-judge worker started with the container image's entry point (the arguments a
  * Kubernetes Deployment passes in place of its CMD) form a cluster on loopback and train. Watched
- * through each node's {@code /metrics}, as an operator would.
+ * through each node's {@code /metrics}, as an operator would, and through the learner's rollout log.
  */
 class NodeClusterIT {
 
@@ -74,6 +77,27 @@ class NodeClusterIT {
         for (Node node : nodes) {
             assertTrue(node.process().isAlive(), node.name() + " is running");
         }
+
+        // The learner node's rollout log, as the profile configures it: once the node has stopped
+        // (SIGTERM, as Kubernetes stops a pod), its files hold every group it logged, at least
+        // those of its first three steps, each as the worker sent it and in the order it arrived.
+        await("the learner logs the judged groups it receives", Duration.ofSeconds(30),
+                () -> metric(learner, "sppo_rollout_log_records_total") >= 6);
+        learner.process().destroy();
+        assertTrue(learner.process().waitFor(60, TimeUnit.SECONDS), "the learner stops on SIGTERM");
+        List<LoggedGroup> logged = new ArrayList<>();
+        for (Path file : RolloutLogFiles.list(dir.resolve("rollout-log"))) {
+            logged.addAll(RolloutLogReader.readAll(file));
+        }
+        assertTrue(logged.size() >= 6, logged.size() + " groups in the rollout log, at least the 3 steps' 6");
+        long learnerVersion = 0;
+        for (LoggedGroup record : logged) {
+            assertEquals(3, record.group().group().samples().size(), "group-size samples in every group");
+            assertTrue(record.group().judge().contains("-judge-"), "judged on the worker: " + record.group().judge());
+            assertTrue(record.learnerVersion() >= learnerVersion, "the learner's version only moves forward");
+            assertTrue(record.group().version() <= record.learnerVersion(), "sampled by a version the learner had published");
+            learnerVersion = record.learnerVersion();
+        }
     }
 
     @Test
@@ -106,8 +130,10 @@ class NodeClusterIT {
                   rollout { device = cpu, group-size = 3, groups-per-batch = 2, prefetch = 4 }
                   eval { every = 100000000, prompts = 8, batch-size = 8 }
                   cluster { host = "127.0.0.1", stable-after = 5s }
+                  rollout-log.directory = "%s"
                 }
-                """.formatted(dir.resolve("checkpoints").toString().replace("\\", "/")));
+                """.formatted(dir.resolve("checkpoints").toString().replace("\\", "/"),
+                        dir.resolve("rollout-log").toString().replace("\\", "/")));
         return file;
     }
 
