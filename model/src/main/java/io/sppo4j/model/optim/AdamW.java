@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,7 +48,7 @@ import java.util.List;
  * model (or, after {@link #restoreState}, a model with the same parameter names and shapes).
  * Not thread-safe: the learner that owns it calls it from one thread at a time.
  */
-public final class AdamW implements Optimizer {
+public final class AdamW extends BufferedOptimizer {
 
     /** Name written into and expected from {@link OptimizerState#algorithm()}. */
     public static final String ALGORITHM = "adamw";
@@ -65,9 +64,6 @@ public final class AdamW implements Optimizer {
 
     private final AdamWConfig config;
     private final LearningRateSchedule schedule;
-    /** m and v per parameter, in the model's parameter order, and the step count. */
-    private final OptimizerBuffers state = new OptimizerBuffers(
-            new OptimizerBuffers.Layout(ALGORITHM, "AdamW", List.of(FIRST_MOMENT_PREFIX, SECOND_MOMENT_PREFIX)));
 
     /** At the constant rate {@code config.learningRate()}. */
     public AdamW(AdamWConfig config) {
@@ -76,6 +72,7 @@ public final class AdamW implements Optimizer {
 
     /** @param schedule must peak at {@code config.learningRate()}, so the two cannot disagree silently */
     public AdamW(AdamWConfig config, LearningRateSchedule schedule) {
+        super(new OptimizerBuffers.Layout(ALGORITHM, "AdamW", List.of(FIRST_MOMENT_PREFIX, SECOND_MOMENT_PREFIX)));
         if (schedule.peak() != config.learningRate()) {
             throw new IllegalArgumentException(
                     "learning-rate schedule peaks at " + schedule.peak() + " but AdamWConfig.learningRate is "
@@ -93,11 +90,6 @@ public final class AdamW implements Optimizer {
         return schedule;
     }
 
-    /** Updates applied so far (skipped ones not counted). */
-    public long stepCount() {
-        return state.step();
-    }
-
     /** Whether {@link #step} decays a parameter of this shape: matrices and embeddings, not vectors. */
     public static boolean appliesWeightDecay(Shape shape) {
         return shape.dimension() >= 2;
@@ -108,24 +100,16 @@ public final class AdamW implements Optimizer {
      * {@code Autograd.backward}, which are then zeroed. Runs with gradient recording paused.
      */
     public StepStats step(LanguageModel model) {
-        List<OptimizerBuffers.Trainable> trainable = state.trainable(model);
-        long next = state.step() + 1;
+        List<OptimizerBuffers.Trainable> trainable = buffers.trainable(model);
+        long next = buffers.step() + 1;
         float learningRate = schedule.at(next);
         try (Autograd.Scope updating = Autograd.paused();
                 NDManager scratch = model.manager().newSubManager()) {
-            List<NDArray> gradients = new ArrayList<>(trainable.size());
-            for (OptimizerBuffers.Trainable parameter : trainable) {
-                // Zeros when no backward has reached the parameter yet (see the class comment).
-                gradients.add(Autograd.gradient(parameter.array(), scratch));
+            OptimizerBuffers.Gradients gradients = buffers.gradients(trainable, scratch, learningRate, config.maxGradNorm());
+            if (gradients.skipped() != null) {
+                return gradients.skipped();
             }
-            float[] squares = GradientClipping.sumsOfSquares(gradients, scratch);
-            float norm = GradientClipping.globalNorm(squares);
-            if (!Float.isFinite(norm)) {
-                OptimizerBuffers.zeroGradients(trainable);
-                return new StepStats(state.step(), learningRate, norm, 1f, false,
-                        OptimizerBuffers.nonFiniteCause(trainable, squares));
-            }
-            float clipScale = GradientClipping.scale(norm, config.maxGradNorm());
+            float clipScale = gradients.clipScale();
             // Scalars in double, rounded once to float32 where they meet the arrays.
             double firstCorrection = 1.0 - Math.pow(config.beta1(), next);
             double secondCorrectionRoot = Math.sqrt(1.0 - Math.pow(config.beta2(), next));
@@ -133,10 +117,10 @@ public final class AdamW implements Optimizer {
             float decayFactor = (float) (1.0 - (double) learningRate * config.weightDecay());
             for (int i = 0; i < trainable.size(); i++) {
                 NDArray parameter = trainable.get(i).array();
-                NDArray[] moments = state.of(trainable.get(i), model);
+                NDArray[] moments = buffers.of(trainable.get(i), model);
                 NDArray first = moments[FIRST];
                 NDArray second = moments[SECOND];
-                NDArray gradient = gradients.get(i);
+                NDArray gradient = gradients.arrays().get(i);
                 if (clipScale < 1f) {
                     gradient.muli(clipScale);
                 }
@@ -154,52 +138,7 @@ public final class AdamW implements Optimizer {
                         .powi(-1f).muli(first).muli(stepSize); // lr · m̂ / (√v̂ + ε)
                 parameter.subi(step);
             }
-            OptimizerBuffers.zeroGradients(trainable);
-            state.stepped(next);
-            return new StepStats(next, learningRate, norm, clipScale);
+            return buffers.applied(trainable, learningRate, gradients);
         }
-    }
-
-    /**
-     * The step count and, for every parameter stepped so far, its moments as float32 tensors
-     * {@code m.<name>} and {@code v.<name>}, in the order the parameters first got state (the
-     * model's parameter order, unless some were frozen at first). The tensors are a view of the
-     * live moments, handed over one at a time (on the CPU without a copy): write them out before
-     * the next {@link #step} or {@link #close}.
-     */
-    public OptimizerState exportState() {
-        return state.export();
-    }
-
-    /**
-     * Replaces this optimiser's state with {@code state}, exported by an AdamW for a model with
-     * the same parameter names and shapes as {@code model}. Names, types and shapes are validated
-     * before any tensor is read, and the moments are read one at a time into new arrays that
-     * replace the old ones only once all are in, so a refused or unreadable state leaves the
-     * optimiser as it was. Parameters without moments in {@code state} start from zero moments
-     * when first stepped.
-     *
-     * @throws IllegalArgumentException naming the first mismatch: algorithm, scalars, tensor
-     *     names, pairing of m and v, element type or shape
-     * @throws java.io.UncheckedIOException if the state's tensors cannot be read
-     */
-    public void restoreState(OptimizerState state, LanguageModel model) {
-        this.state.restore(state, model);
-    }
-
-    /** Frees the moments; the optimiser cannot be used afterwards. */
-    @Override
-    public void close() {
-        state.close();
-    }
-
-    @Override
-    public void reset() {
-        state.reset();
-    }
-
-    /** Native arrays the optimiser's state holds (for leak tests). */
-    int stateArrayCount() {
-        return state.arrayCount();
     }
 }

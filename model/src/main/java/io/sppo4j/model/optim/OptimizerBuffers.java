@@ -67,10 +67,6 @@ final class OptimizerBuffers implements AutoCloseable {
         return step;
     }
 
-    void stepped(long next) {
-        step = next;
-    }
-
     /**
      * The parameters of {@code model} to update, after every check that could fail, so a step
      * never stops halfway.
@@ -122,16 +118,43 @@ final class OptimizerBuffers implements AutoCloseable {
         return state;
     }
 
-    /** Zeroes the gradients of {@code trainable}: after a step, applied or skipped. */
-    static void zeroGradients(List<Trainable> trainable) {
+    /**
+     * A step's gradients, in {@code trainable}'s order, with their global norm and the clipping
+     * scale; or, when the norm is not finite, the skipped step's stats (the gradients zeroed,
+     * nothing else changed).
+     */
+    record Gradients(List<NDArray> arrays, float norm, float clipScale, StepStats skipped) {}
+
+    /**
+     * The gradients {@code Autograd.backward} accumulated for a step at {@code learningRate}, in
+     * {@code scratch}: zeros for a parameter no backward has reached yet (see {@link AdamW}).
+     */
+    Gradients gradients(List<Trainable> trainable, NDManager scratch, float learningRate, float maxGradNorm) {
+        List<NDArray> gradients = new ArrayList<>(trainable.size());
+        for (Trainable parameter : trainable) {
+            gradients.add(Autograd.gradient(parameter.array(), scratch));
+        }
+        float[] squares = GradientClipping.sumsOfSquares(gradients, scratch);
+        float norm = GradientClipping.globalNorm(squares);
+        if (!Float.isFinite(norm)) {
+            zeroGradients(trainable);
+            String cause = GradientClipping.nonFiniteCause(trainable.stream().map(Trainable::name).toList(), squares);
+            return new Gradients(gradients, norm, 1f, new StepStats(step, learningRate, norm, 1f, false, cause));
+        }
+        return new Gradients(gradients, norm, GradientClipping.scale(norm, maxGradNorm), null);
+    }
+
+    /** After an applied update: the gradients zeroed, the step counted, its stats. */
+    StepStats applied(List<Trainable> trainable, float learningRate, Gradients gradients) {
+        zeroGradients(trainable);
+        step++;
+        return new StepStats(step, learningRate, gradients.norm(), gradients.clipScale());
+    }
+
+    private static void zeroGradients(List<Trainable> trainable) {
         for (Trainable parameter : trainable) {
             Autograd.zeroGradient(parameter.array());
         }
-    }
-
-    /** The first parameter whose gradient is not finite, for a skipped step's cause. */
-    static String nonFiniteCause(List<Trainable> trainable, float[] squares) {
-        return GradientClipping.nonFiniteCause(trainable.stream().map(Trainable::name).toList(), squares);
     }
 
     /**

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,7 +27,7 @@ import java.util.List;
  * the model's device) is exported as {@code square_avg.<parameter>} with the step count: all as
  * {@link AdamW} does, for the same reasons. Not thread-safe.
  */
-public final class RmsProp implements Optimizer {
+public final class RmsProp extends BufferedOptimizer {
 
     /** Name written into and expected from {@link OptimizerState#algorithm()}. */
     public static final String ALGORITHM = "rmsprop";
@@ -39,12 +38,10 @@ public final class RmsProp implements Optimizer {
 
     private final RmsPropConfig config;
     private final LearningRateSchedule schedule;
-    /** v per parameter, in the order the parameters first got state, and the step count. */
-    private final OptimizerBuffers state =
-            new OptimizerBuffers(new OptimizerBuffers.Layout(ALGORITHM, "RmsProp", List.of(SQUARE_AVERAGE_PREFIX)));
 
     /** @param schedule must peak at {@code config.learningRate()}, so the two cannot disagree silently */
     public RmsProp(RmsPropConfig config, LearningRateSchedule schedule) {
+        super(new OptimizerBuffers.Layout(ALGORITHM, "RmsProp", List.of(SQUARE_AVERAGE_PREFIX)));
         if (schedule.peak() != config.learningRate()) {
             throw new IllegalArgumentException(
                     "learning-rate schedule peaks at " + schedule.peak() + " but RmsPropConfig.learningRate is "
@@ -59,35 +56,23 @@ public final class RmsProp implements Optimizer {
     }
 
     @Override
-    public long stepCount() {
-        return state.step();
-    }
-
-    @Override
     public StepStats step(LanguageModel model) {
-        List<OptimizerBuffers.Trainable> trainable = state.trainable(model);
-        long next = state.step() + 1;
+        List<OptimizerBuffers.Trainable> trainable = buffers.trainable(model);
+        long next = buffers.step() + 1;
         float learningRate = schedule.at(next);
         try (Autograd.Scope updating = Autograd.paused();
                 NDManager scratch = model.manager().newSubManager()) {
-            List<NDArray> gradients = new ArrayList<>(trainable.size());
-            for (OptimizerBuffers.Trainable parameter : trainable) {
-                gradients.add(Autograd.gradient(parameter.array(), scratch));
+            OptimizerBuffers.Gradients gradients = buffers.gradients(trainable, scratch, learningRate, config.maxGradNorm());
+            if (gradients.skipped() != null) {
+                return gradients.skipped();
             }
-            float[] squares = GradientClipping.sumsOfSquares(gradients, scratch);
-            float norm = GradientClipping.globalNorm(squares);
-            if (!Float.isFinite(norm)) {
-                OptimizerBuffers.zeroGradients(trainable);
-                return new StepStats(state.step(), learningRate, norm, 1f, false,
-                        OptimizerBuffers.nonFiniteCause(trainable, squares));
-            }
-            float clipScale = GradientClipping.scale(norm, config.maxGradNorm());
+            float clipScale = gradients.clipScale();
             for (int i = 0; i < trainable.size(); i++) {
                 NDArray parameter = trainable.get(i).array();
-                NDArray squareAverage = state.of(trainable.get(i), model)[0];
+                NDArray squareAverage = buffers.of(trainable.get(i), model)[0];
                 // In place where the maths allows (as AdamW): the gradient's own buffer is zeroed
                 // below, and each new parameter-sized array costs fresh pages on every step.
-                NDArray gradient = gradients.get(i);
+                NDArray gradient = gradients.arrays().get(i);
                 if (clipScale < 1f) {
                     gradient.muli(clipScale);
                 }
@@ -102,35 +87,8 @@ public final class RmsProp implements Optimizer {
                         .powi(-1f).muli(gradient).muli(learningRate);
                 parameter.subi(step);
             }
-            OptimizerBuffers.zeroGradients(trainable);
-            state.stepped(next);
-            return new StepStats(next, learningRate, norm, clipScale);
+            return buffers.applied(trainable, learningRate, gradients);
         }
-    }
-
-    @Override
-    public OptimizerState exportState() {
-        return state.export();
-    }
-
-    @Override
-    public void restoreState(OptimizerState state, LanguageModel model) {
-        this.state.restore(state, model);
-    }
-
-    @Override
-    public void close() {
-        state.close();
-    }
-
-    @Override
-    public void reset() {
-        state.reset();
-    }
-
-    /** Native arrays the optimiser's state holds (for leak tests). */
-    int stateArrayCount() {
-        return state.arrayCount();
     }
 
     private static NDArray scratch(NDArray array, NDManager scratch) {
