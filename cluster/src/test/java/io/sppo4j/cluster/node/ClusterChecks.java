@@ -2,12 +2,14 @@ package io.sppo4j.cluster.node;
 
 import com.typesafe.config.Config;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.sppo4j.actors.Pipeline;
 import io.sppo4j.cluster.TestTime;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
 import io.sppo4j.cluster.setup.TaskSetup;
+import io.sppo4j.model.checkpoint.CheckpointStore;
 import io.sppo4j.model.config.EffectiveConfig;
 
 import java.time.Duration;
@@ -73,19 +75,41 @@ final class ClusterChecks {
         return 0;
     }
 
+    /** The sum of a counter over its series (its name with or without {@code _total}), or 0 when the registry has none. */
+    static double counter(PrometheusRegistry registry, String name) {
+        String bare = name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+        for (MetricSnapshot snapshot : registry.scrape()) {
+            if (snapshot.getMetadata().getPrometheusName().equals(bare) && snapshot instanceof CounterSnapshot counter) {
+                return counter.getDataPoints().stream().mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
+                        .sum();
+            }
+        }
+        return 0;
+    }
+
     /**
      * A node of {@code roles} in this JVM that joins through the seed at {@code seedPort} and
      * registers its metrics on {@code registry}; its weight cache is in group {@code group}.
      */
     static ActorSystem<Void> startNode(Config settings, Set<String> roles, int port, int seedPort,
             PrometheusRegistry registry, String group) throws Exception {
+        return startNode(settings, roles, port, seedPort, registry, group, null, LearnerHandover.UNLEASED);
+    }
+
+    /**
+     * A node as above whose learner, when it runs here, keeps its checkpoints in {@code
+     * checkpoints} (null: none) and moves between learner-role nodes as {@code handover} says.
+     */
+    static ActorSystem<Void> startNode(Config settings, Set<String> roles, int port, int seedPort,
+            PrometheusRegistry registry, String group, CheckpointStore checkpoints, LearnerHandover handover)
+            throws Exception {
         TaskSetup task = TaskSetup.from(settings);
-        Pipeline.Setup pipeline = task.pipeline(task.initialWeights(), null, registry);
+        Pipeline.Setup pipeline = task.pipeline(task.initialWeights(), checkpoints, registry);
         Config config = NodeSettings.of(settings, roles, port, List.of("127.0.0.1:" + seedPort),
                 ControlPlaneRegistry.registrationFingerprint());
         return ActorSystem.create(
                 NodeGuardian.create(new NodeGuardian.Setup(pipeline, roles, "node-" + port,
-                        NodeWeights.settings(settings).withGroup(group), null)),
+                        NodeWeights.settings(settings).withGroup(group), null, handover)),
                 NodeSettings.SYSTEM_NAME, config);
     }
 }
