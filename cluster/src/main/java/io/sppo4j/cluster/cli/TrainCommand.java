@@ -31,6 +31,7 @@ import io.sppo4j.model.sft.SftConfig;
 import io.sppo4j.model.task.game.Exploitability;
 import io.sppo4j.model.task.game.GameTask;
 import io.sppo4j.model.task.game.NashSolver;
+import io.sppo4j.model.tokenizer.HfTokenizer;
 import io.sppo4j.model.weights.WeightSnapshot;
 
 import java.io.IOException;
@@ -225,6 +226,11 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             summary.put("winrate_by_iteration", byIteration);
+        }
+        if (setup.tokenizer() instanceof HfTokenizer tokenizer && tokenizer.maxPromptTokens() > 0) {
+            // Cut by this process's samplers and evaluator; in a cluster, each node counts its own.
+            summary.put("prompts_cut", tokenizer.promptsCut());
+            summary.put("max_prompt_tokens", tokenizer.maxPromptTokens());
         }
         if (reference != null) {
             summary.put("reference_reused", reference.reused());

@@ -108,7 +108,7 @@ public record TaskSetup(
         prompts.check(!prompts.getString("path").isBlank(), "path",
                 "a pretrained policy (sppo4j.policy.path) trains on a prompt file; give one");
         try {
-            HfTokenizer tokenizer = HfTokenizer.load(directory);
+            HfTokenizer tokenizer = HfTokenizer.load(directory, prompts.nonNegativeInt("max-tokens"));
             PromptTask task = promptTask(config, ChatTemplate.fromModelDirectory(directory));
             return new TaskSetup(config, tokenizer, HfModels.shape(directory), task, HfModels.policyFactory(directory),
                     seed, false);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Hugging Face tokenizer ({@code tokenizer.json}) through DJL's binding of the Rust
@@ -38,16 +39,32 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final TokenVocabulary vocabulary;
     private final SpecialTokens special;
     private final boolean prependsBos;
+    /** Most tokens of a prompt; 0 for no limit. */
+    private final int maxPromptTokens;
+    private final AtomicLong promptsCut = new AtomicLong();
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, TokenVocabulary vocabulary, SpecialTokens special) {
+    private HfTokenizer(
+            HuggingFaceTokenizer tokenizer, TokenVocabulary vocabulary, SpecialTokens special, int maxPromptTokens) {
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
         this.special = special;
         this.prependsBos = special.hasBos() && special.addBosToken().orElseGet(this::postProcessorAddsBos);
+        this.maxPromptTokens = maxPromptTokens;
     }
 
     /** Loads {@code tokenizer.json} and the special tokens of a Hugging Face model directory. */
     public static HfTokenizer load(Path modelDirectory) throws IOException {
+        return load(modelDirectory, 0);
+    }
+
+    /**
+     * As {@link #load(Path)}, with prompts of more than {@code maxPromptTokens} tokens cut to their
+     * last ones ({@code sppo4j.prompts.max-tokens}; 0 for no limit): see {@link #encodePrompt}.
+     */
+    public static HfTokenizer load(Path modelDirectory, int maxPromptTokens) throws IOException {
+        if (maxPromptTokens < 0 || maxPromptTokens == 1) {
+            throw new IllegalArgumentException("a prompt limit must be 0 (none) or at least 2 tokens, got " + maxPromptTokens);
+        }
         Path file = modelDirectory.resolve(ModelFiles.TOKENIZER);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(modelDirectory + ": no " + ModelFiles.TOKENIZER
@@ -58,7 +75,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         // Truncation and padding are the caller's business: a prompt is never cut to 512 tokens behind its back.
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of(
                 "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-        return new HfTokenizer(tokenizer, vocabulary, special);
+        return new HfTokenizer(tokenizer, vocabulary, special, maxPromptTokens);
     }
 
     public SpecialTokens specialTokens() {
@@ -102,16 +119,41 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return toInts(tokenizer.encode(text, false, false).getIds());
     }
 
+    /**
+     * BOS where the model's tokenizer adds one, then the prompt's ids. Past the prompt limit the
+     * prompt keeps its last tokens behind its first (TRL's {@code truncation_mode = "keep_end"},
+     * which the official SPPO trainer uses with {@code max_prompt_length = 512}): a chat prompt
+     * keeps the assistant header it ends with, and the BOS or first token it starts with. Every
+     * cut is counted ({@link #promptsCut}). The sampler, the judge's view of the tokens and the
+     * learner all use these ids, so the sampled log-probabilities and the trained ones agree.
+     */
     @Override
     public int[] encodePrompt(String prompt) {
         int[] body = encode(prompt);
-        if (!prependsBos || (body.length > 0 && body[0] == special.bos())) {
-            return body;
+        int[] ids = body;
+        if (prependsBos && (body.length == 0 || body[0] != special.bos())) {
+            ids = new int[body.length + 1];
+            ids[0] = special.bos();
+            System.arraycopy(body, 0, ids, 1, body.length);
         }
-        int[] ids = new int[body.length + 1];
-        ids[0] = special.bos();
-        System.arraycopy(body, 0, ids, 1, body.length);
-        return ids;
+        if (maxPromptTokens == 0 || ids.length <= maxPromptTokens) {
+            return ids;
+        }
+        promptsCut.incrementAndGet();
+        int[] cut = new int[maxPromptTokens];
+        cut[0] = ids[0];
+        System.arraycopy(ids, ids.length - (maxPromptTokens - 1), cut, 1, maxPromptTokens - 1);
+        return cut;
+    }
+
+    /** Encodings {@link #encodePrompt} cut to the prompt limit so far (a prompt encoded twice counts twice). */
+    public long promptsCut() {
+        return promptsCut.get();
+    }
+
+    /** The prompt limit; 0 for none. */
+    public int maxPromptTokens() {
+        return maxPromptTokens;
     }
 
     /** Text up to the first stop token, special tokens dropped. */

@@ -121,6 +121,29 @@ class HfTokenizerTest {
     }
 
     @Test
+    void aPromptPastTheLimitKeepsItsBosAndItsEndAndIsCounted() throws IOException {
+        Path llama3 = TinyModels.directory("llama3");
+        ChatTemplate template = ChatTemplate.fromModelDirectory(llama3).orElseThrow();
+        String prompt = template.render(List.of(ChatMessage.user("a long question ".repeat(20))));
+        try (HfTokenizer whole = HfTokenizer.load(llama3); HfTokenizer limited = HfTokenizer.load(llama3, 40)) {
+            int[] full = whole.encodePrompt(prompt);
+            assertTrue(full.length > 40, "the prompt is longer than the limit: " + full.length);
+            int[] cut = limited.encodePrompt(prompt);
+            assertEquals(40, cut.length);
+            assertEquals(TinyModels.BEGIN_OF_TEXT, cut[0], "BOS stays first");
+            assertArrayEquals(java.util.Arrays.copyOfRange(full, full.length - 39, full.length),
+                    java.util.Arrays.copyOfRange(cut, 1, 40), "then the prompt's last 39 tokens: the assistant header it ends with");
+            assertEquals(1, limited.promptsCut());
+            int[] shortOne = limited.encodePrompt(template.render(List.of(ChatMessage.user("hi"))));
+            assertArrayEquals(whole.encodePrompt(template.render(List.of(ChatMessage.user("hi")))), shortOne,
+                    "a prompt within the limit is untouched");
+            assertEquals(1, limited.promptsCut(), "and not counted");
+            assertEquals(0, whole.promptsCut());
+        }
+        assertThrows(IllegalArgumentException.class, () -> HfTokenizer.load(llama3, 1));
+    }
+
+    @Test
     void specialTokensMapAndGenerationConfigAreFallbacks(@TempDir Path directory) throws IOException {
         Files.copy(TinyModels.directory("gpt2").resolve("tokenizer.json"), directory.resolve("tokenizer.json"));
         Files.writeString(directory.resolve("special_tokens_map.json"),
