@@ -7,6 +7,8 @@ import io.sppo4j.model.checkpoint.SafeTensors;
 import io.sppo4j.model.weights.BFloat16;
 import io.sppo4j.model.weights.NamedTensor;
 import io.sppo4j.model.weights.TensorDType;
+import io.sppo4j.model.weights.TensorSpec;
+import io.sppo4j.model.weights.TensorSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -63,11 +65,24 @@ public final class RandomPairRm {
         Files.writeString(directory.resolve("tokenizer_config.json"), "{\"bos_token\": \"[CLS]\", \"cls_token\": \"[CLS]\","
                 + " \"eos_token\": \"[SEP]\", \"sep_token\": \"[SEP]\", \"pad_token\": \"[PAD]\", \"unk_token\": \"[UNK]\","
                 + " \"mask_token\": \"[MASK]\"}\n");
-        Random random = new Random(seed);
-        List<NamedTensor> tensors = new ArrayList<>();
-        for (Map.Entry<String, long[]> entry : shapes(shape).entrySet()) {
-            tensors.add(randomTensor(entry.getKey(), entry.getValue(), dtype, random));
-        }
+        Map<String, long[]> shapes = shapes(shape);
+        List<TensorSpec> specs = new ArrayList<>();
+        shapes.forEach((name, dims) -> specs.add(new TensorSpec(name, dtype, dims)));
+        // One tensor at a time: PairRM-hf's shape is 0.87 GB in bf16, more than a small heap holds.
+        TensorSource tensors = new TensorSource() {
+            @Override
+            public List<TensorSpec> specs() {
+                return specs;
+            }
+
+            @Override
+            public void forEach(Visitor visitor) throws IOException {
+                Random random = new Random(seed);
+                for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
+                    visitor.visit(randomTensor(entry.getKey(), entry.getValue(), dtype, random));
+                }
+            }
+        };
         SafeTensors.write(directory.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     }
 
