@@ -75,6 +75,9 @@ public final class LlmBenchmark {
         result.put("memory_bandwidth_gb_per_s", limits.bandwidthBytesPerSecond() / 1e9);
         result.put("gemm_gflops", limits.gemmFlopsPerSecond() / 1e9);
         result.put("gemv_gb_per_s", limits.gemvBytesPerSecond() / 1e9);
+        if (!Double.isNaN(limits.fp16WeightGemvSpeedup())) {
+            result.put("gemv_fp16_weights_speedup", limits.fp16WeightGemvSpeedup());
+        }
         progress.accept(String.format(Locale.ROOT, "machine: %.1f GB/s read, %.1f GFLOP/s %s GEMM, %.1f GB/s %s GEMV",
                 limits.bandwidthBytesPerSecond() / 1e9, limits.gemmFlopsPerSecond() / 1e9, learning.compute(),
                 limits.gemvBytesPerSecond() / 1e9, sampling.compute()));

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.nd.Casts;
+import io.sppo4j.model.nd.TorchScript;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +28,15 @@ import java.util.function.Function;
  * @param gemmFlopsPerSecond best of several square products in the compute type
  * @param gemvBytesPerSecond best of several passes of one row through matrices of the model's
  *     MLP shape, {@code probeBytes} of them in the decoding type, one {@code linear} each
+ * @param fp16WeightGemvSpeedup on a CPU decoding in float32: how many times faster the same pass
+ *     runs through fbgemm's matrix-vector product on float16-packed weights
+ *     ({@code fbgemm_linear_fp16_weight_fp32_activation}, half the bytes, float32 activations)
+ *     than through {@code linear} on the float32 weights, both in one TorchScript loop so that
+ *     only the kernel differs; NaN elsewhere. The headroom a decoder holding float16 weights
+ *     would have on this machine.
  */
-public record MachineLimits(
-        double bandwidthBytesPerSecond, double gemmFlopsPerSecond, double gemvBytesPerSecond, long probeBytes, int gemmSize) {
+public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerSecond, double gemvBytesPerSecond,
+        double fp16WeightGemvSpeedup, long probeBytes, int gemmSize) {
 
     /** Larger than any last-level cache, so the read comes from memory. */
     private static final long PROBE_BYTES = 1L << 29;
@@ -46,8 +53,10 @@ public record MachineLimits(
      */
     public static MachineLimits measure(Device device, DataType compute, DataType decoding, long rows, long columns) {
         try (Autograd.Scope inference = Autograd.paused(); NDManager manager = NDManager.newBaseManager(device)) {
+            double fp16Speedup = device.isGpu() || decoding != DataType.FLOAT32
+                    ? Double.NaN : fp16WeightGemvSpeedup(manager, rows, columns);
             return new MachineLimits(bandwidth(manager), gemm(manager, compute), gemv(manager, decoding, rows, columns),
-                    PROBE_BYTES, GEMM);
+                    fp16Speedup, PROBE_BYTES, GEMM);
         }
     }
 
@@ -77,6 +86,35 @@ public record MachineLimits(
                 return last;
             });
         }
+    }
+
+    /** One row through every matrix, results summed so that no pass can be left out. */
+    private static final String CHAIN = "    y = torch.zeros_like(b)\n    for w in ws:\n      y = y + %s\n    return y\n";
+
+    private static double fp16WeightGemvSpeedup(NDManager manager, long rows, long columns) {
+        TorchScript pack = TorchScript.compile("PackFp16", "w: Tensor", "torch.fbgemm_pack_gemm_matrix_fp16(w)");
+        TorchScript packed = chain("Fp16WeightChain", "torch.fbgemm_linear_fp16_weight_fp32_activation(x, w, b)");
+        TorchScript plain = chain("Fp32WeightChain", "torch.linear(x, w, b)");
+        int count = (int) Math.max(2, PROBE_BYTES / (rows * columns * 4));
+        try (NDManager probe = manager.newSubManager()) {
+            List<NDArray> matrices = new ArrayList<>();
+            List<NDArray> halves = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                NDArray matrix = probe.randomNormal(new Shape(rows, columns));
+                matrices.add(matrix);
+                halves.add(pack.run(probe, matrix));
+            }
+            NDArray row = probe.randomNormal(new Shape(1, columns));
+            NDArray bias = probe.zeros(new Shape(rows));
+            double fp32 = bestSeconds(probe, scope -> plain.run(scope, row, matrices, bias));
+            double fp16 = bestSeconds(probe, scope -> packed.run(scope, row, halves, bias));
+            return fp32 / fp16;
+        }
+    }
+
+    private static TorchScript chain(String name, String linear) {
+        return TorchScript.compileForward(name, "  def forward(self: __torch__." + name
+                + ", x: Tensor, ws: List[Tensor], b: Tensor) -> Tensor:\n" + String.format(CHAIN, linear));
     }
 
     private static double gemm(NDManager manager, DataType compute) {

@@ -1,0 +1,53 @@
+package io.sppo4j.cluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import io.sppo4j.model.hf.HfTestModels;
+import io.sppo4j.model.hf.TinyHfModels;
+import io.sppo4j.model.weights.TensorDType;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sppo bench llm} on a tiny Llama checkpoint: every phase runs, and the figures it derives
+ * follow from the ones it measured, so a field cannot drift from its definition unnoticed.
+ */
+class LlmBenchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyPhaseIsTimedAndHeldAgainstTheLimitsMeasuredInTheSameRun() throws Exception {
+        Path policy = dir.resolve("tiny-llama");
+        TinyHfModels.write(policy, TinyHfModels.Kind.LLAMA, TensorDType.F32, 1, 7, config -> {
+            config.addProperty("vocab_size", HfTestModels.CHAT_VOCAB);
+            config.addProperty("max_position_embeddings", 96);
+        });
+        HfTestModels.copyChatTokenizer(policy);
+        CliRun.Result result = CliRun.run("bench", "llm", "--policy", policy.toString(), "--json", "--prompt-tokens", "8",
+                "--new-tokens", "4", "--group-size", "2", "--groups-per-batch", "2", "--groups-per-step", "2",
+                "--steps", "1", "--threads", "1");
+        assertEquals(0, result.code(), result.err());
+        JsonObject summary = result.lastJsonLine();
+        for (String field : List.of("memory_bandwidth_gb_per_s", "gemm_gflops", "gemv_gb_per_s", "gemv_fp16_weights_speedup")) {
+            double value = summary.get(field).getAsDouble();
+            assertTrue(value > 0 && Double.isFinite(value), field + " = " + value + " in " + summary);
+        }
+        // The fractions are the bounds over the measured times, as their definitions say.
+        double gemvBound = summary.get("decode_gemv_bound_ms_per_token").getAsDouble();
+        double fractionOfGemv = summary.get("decode_fraction_of_gemv_bound").getAsDouble();
+        double bound = summary.get("decode_bound_ms_per_token").getAsDouble();
+        double fraction = summary.get("decode_fraction_of_bound").getAsDouble();
+        assertEquals(fraction / fractionOfGemv, bound / gemvBound, 1e-6 * bound / gemvBound,
+                "both fractions divide by the same measured time per token: " + summary);
+        assertEquals(summary.get("gemv_gb_per_s").getAsDouble() / summary.get("memory_bandwidth_gb_per_s").getAsDouble(),
+                bound / gemvBound, 1e-6, "the two bounds are the same bytes over two rates: " + summary);
+        assertTrue(summary.get("train_fraction_of_bound").getAsDouble() > 0, summary.toString());
+    }
+}
