@@ -39,6 +39,16 @@ final class ClusterChecks {
      * by {@link TestTime} ({@code pekko.test.timefactor}), as every multi-node wait is: the limit
      * only bounds how long a broken build takes to fail.
      */
+    /** Terminates every system, then waits for each: what a test's clean-up does with its nodes. */
+    static void terminateAll(List<org.apache.pekko.actor.typed.ActorSystem<Void>> systems) throws Exception {
+        for (org.apache.pekko.actor.typed.ActorSystem<Void> system : systems) {
+            system.terminate();
+        }
+        for (org.apache.pekko.actor.typed.ActorSystem<Void> system : systems) {
+            system.getWhenTerminated().toCompletableFuture().get();
+        }
+    }
+
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         Duration limit = TestTime.scaled(timeout);
         long deadline = System.nanoTime() + limit.toNanos();

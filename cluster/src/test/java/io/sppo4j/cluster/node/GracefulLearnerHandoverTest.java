@@ -53,12 +53,7 @@ class GracefulLearnerHandoverTest {
 
     @AfterEach
     void terminate() throws Exception {
-        for (ActorSystem<Void> system : systems) {
-            system.terminate();
-        }
-        for (ActorSystem<Void> system : systems) {
-            system.getWhenTerminated().toCompletableFuture().get();
-        }
+        ClusterChecks.terminateAll(systems);
     }
 
     /** One commit in the checkpoint directory's journal. */

@@ -28,12 +28,7 @@ class InProcessClusterTest {
 
     @AfterEach
     void terminate() throws Exception {
-        for (ActorSystem<Void> system : systems) {
-            system.terminate();
-        }
-        for (ActorSystem<Void> system : systems) {
-            system.getWhenTerminated().toCompletableFuture().get();
-        }
+        ClusterChecks.terminateAll(systems);
     }
 
     @Test

@@ -96,27 +96,19 @@ final class HfModelDirectoryWriter {
                         ? new TensorSpec(tensorName, layout.dtypes().get(tensorName), parameter.getArray().getShape().getShape())
                         : kept.spec());
             }
-            TensorSource tensors = new TensorSource() {
-                @Override
-                public List<TensorSpec> specs() {
-                    return specs;
-                }
-
-                @Override
-                public void forEach(Visitor visitor) throws IOException {
-                    // Paused: reading a parameter that records gradients must not add to a graph.
-                    try (Autograd.Scope paused = Autograd.paused()) {
-                        for (TensorSpec spec : specs) {
-                            Parameter parameter = parameters.get(spec.name());
-                            if (parameter != null) {
-                                DiskTensors.visitAs(spec.name(), parameter.getArray(), spec.dtype(), visitor);
-                            } else {
-                                visitor.visit(layout.tensors().get(spec.name()));
-                            }
+            TensorSource tensors = TensorSource.streamed(specs, visitor -> {
+                // Paused: reading a parameter that records gradients must not add to a graph.
+                try (Autograd.Scope paused = Autograd.paused()) {
+                    for (TensorSpec spec : specs) {
+                        Parameter parameter = parameters.get(spec.name());
+                        if (parameter != null) {
+                            DiskTensors.visitAs(spec.name(), parameter.getArray(), spec.dtype(), visitor);
+                        } else {
+                            visitor.visit(layout.tensors().get(spec.name()));
                         }
                     }
                 }
-            };
+            });
             Map<String, String> metadata = new LinkedHashMap<>(shard.metadata());
             DurableFiles.writeChannelSynced(directory.resolve(shard.fileName()),
                     out -> SafeTensors.write(out, tensors, metadata));

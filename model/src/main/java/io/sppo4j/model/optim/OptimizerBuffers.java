@@ -166,30 +166,22 @@ final class OptimizerBuffers implements AutoCloseable {
         ensureOpen();
         List<String> names = List.copyOf(buffers.keySet());
         List<String> prefixes = layout.prefixes();
-        TensorSource tensors = new TensorSource() {
-            @Override
-            public List<TensorSpec> specs() {
-                List<TensorSpec> specs = new ArrayList<>(prefixes.size() * names.size());
-                for (String name : names) {
-                    long[] shape = buffers.get(name)[0].getShape().getShape();
-                    for (String prefix : prefixes) {
-                        specs.add(new TensorSpec(prefix + name, TensorDType.F32, shape));
-                    }
-                }
-                return specs;
+        List<TensorSpec> specs = new ArrayList<>(prefixes.size() * names.size());
+        for (String name : names) {
+            long[] shape = buffers.get(name)[0].getShape().getShape();
+            for (String prefix : prefixes) {
+                specs.add(new TensorSpec(prefix + name, TensorDType.F32, shape));
             }
-
-            @Override
-            public void forEach(Visitor visitor) throws IOException {
-                ensureOpen();
-                for (String name : names) {
-                    NDArray[] state = buffers.get(name);
-                    for (int i = 0; i < prefixes.size(); i++) {
-                        NativeTensors.visitOnHost(prefixes.get(i) + name, state[i], TensorDType.F32, visitor);
-                    }
+        }
+        TensorSource tensors = TensorSource.streamed(specs, visitor -> {
+            ensureOpen();
+            for (String name : names) {
+                NDArray[] state = buffers.get(name);
+                for (int i = 0; i < prefixes.size(); i++) {
+                    NativeTensors.visitOnHost(prefixes.get(i) + name, state[i], TensorDType.F32, visitor);
                 }
             }
-        };
+        });
         return new OptimizerState(layout.algorithm(), Map.of(STEP_SCALAR, (double) step), tensors);
     }
 

@@ -33,6 +33,31 @@ public interface TensorSource {
         return new TensorList(tensors);
     }
 
+    /**
+     * Tensors made one at a time by {@code producer}, which must visit exactly {@code specs}, in
+     * order: random or computed weights written without holding them all.
+     */
+    static TensorSource streamed(List<TensorSpec> specs, Producer producer) {
+        List<TensorSpec> fixed = List.copyOf(specs);
+        return new TensorSource() {
+            @Override
+            public List<TensorSpec> specs() {
+                return fixed;
+            }
+
+            @Override
+            public void forEach(Visitor visitor) throws IOException {
+                producer.produce(visitor);
+            }
+        };
+    }
+
+    /** Hands each tensor of a {@link #streamed} source to the visitor, in spec order. */
+    @FunctionalInterface
+    interface Producer {
+        void produce(Visitor visitor) throws IOException;
+    }
+
     /** What is done with each tensor. */
     @FunctionalInterface
     interface Visitor {

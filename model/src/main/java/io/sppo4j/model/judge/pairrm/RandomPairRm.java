@@ -69,20 +69,12 @@ public final class RandomPairRm {
         List<TensorSpec> specs = new ArrayList<>();
         shapes.forEach((name, dims) -> specs.add(new TensorSpec(name, dtype, dims)));
         // One tensor at a time: PairRM-hf's shape is 0.87 GB in bf16, more than a small heap holds.
-        TensorSource tensors = new TensorSource() {
-            @Override
-            public List<TensorSpec> specs() {
-                return specs;
+        TensorSource tensors = TensorSource.streamed(specs, visitor -> {
+            Random random = new Random(seed);
+            for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
+                visitor.visit(randomTensor(entry.getKey(), entry.getValue(), dtype, random));
             }
-
-            @Override
-            public void forEach(Visitor visitor) throws IOException {
-                Random random = new Random(seed);
-                for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
-                    visitor.visit(randomTensor(entry.getKey(), entry.getValue(), dtype, random));
-                }
-            }
-        };
+        });
         SafeTensors.write(directory.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     }
 
