@@ -25,7 +25,6 @@ public final class BenchCluster implements AutoCloseable {
     private final Path config;
     private final String heap;
     private final List<NodeProcess> nodes = new ArrayList<>();
-    private String seed;
     private int started;
 
     /**
@@ -51,14 +50,25 @@ public final class BenchCluster implements AutoCloseable {
         return out;
     }
 
-    /** Starts a node of {@code roles}; the first node started is the seed every node joins through. */
+    /**
+     * Starts a node of {@code roles}. The first node started seeds the cluster; every later one
+     * lists every living node as a seed, so that it joins through whichever answers: with one seed
+     * a restarted node whose seed was killed next retried that dead address for good (a 10-minute
+     * bench chaos ended "the cluster did not recover" with rollout-1 still "Couldn't join seed
+     * nodes after [43] attempts").
+     */
     public NodeProcess start(String name, String roles) throws IOException {
         int port = LoopbackPorts.free();
-        if (seed == null) {
-            seed = "127.0.0.1:" + port;
+        List<String> seeds = new java.util.ArrayList<>();
+        for (NodeProcess other : living()) {
+            seeds.add("--seed");
+            seeds.add("127.0.0.1:" + other.spec().port());
+        }
+        if (seeds.isEmpty()) {
+            seeds = List.of("--seed", "127.0.0.1:" + port);
         }
         NodeProcess node = NodeProcess.start(out, NodeProcess.Spec.loopback(name, roles, port, LoopbackPorts.free(),
-                config, List.of("--seed", seed)).withHeap(heap));
+                config, seeds).withHeap(heap));
         synchronized (nodes) {
             nodes.add(node);
         }
@@ -70,10 +80,6 @@ public final class BenchCluster implements AutoCloseable {
     public NodeProcess restart(NodeProcess node) throws IOException {
         synchronized (nodes) {
             nodes.remove(node);
-        }
-        if (seed.endsWith(":" + node.spec().port())) {
-            // The seed is gone: join through any living node instead.
-            seed = "127.0.0.1:" + living().get(0).spec().port();
         }
         return start(node.name(), node.spec().roles());
     }
