@@ -57,7 +57,7 @@ final class LearnerPolicy implements AutoCloseable {
     }
 
     /** The rate by update number, counted from the optimiser's last reset (see {@link #freshOptimizer}). */
-    static LearningRateSchedule learningRates(LearnerSettings settings, Schedule schedule) {
+    private static LearningRateSchedule learningRates(LearnerSettings settings, Schedule schedule) {
         float peak = settings.optimizer().learningRate();
         long warmup = settings.warmupUpdates(schedule);
         if (settings.decay() == LearnerSettings.Decay.LINEAR) {

@@ -95,11 +95,16 @@ class LearnerTest {
         assertEquals(4, harness.request(4).size(), "the capacity is free again");
     }
 
-    @Test
-    void creditsUnansweredPastTheTimeOutAreTakenBackAndALateGroupOnlyFillsFreeRoom() {
+    /** Capacity 2, one group a step, and credits unanswered for 500 ms taken back. */
+    private LearnerHarness creditsTimingOutAfterHalfASecond() {
         LearnerSettings settings = ActorFixtures.learnerSettings(2, 1, 100, 1_000, Duration.ofMillis(500),
                 SkippedStepBound.DEFAULT);
-        LearnerHarness harness = LearnerHarness.async(testKit, settings, null);
+        return LearnerHarness.async(testKit, settings, null);
+    }
+
+    @Test
+    void creditsUnansweredPastTheTimeOutAreTakenBackAndALateGroupOnlyFillsFreeRoom() {
+        LearnerHarness harness = creditsTimingOutAfterHalfASecond();
         List<Credit> lost = harness.request(2);
         assertEquals(2, harness.status().inFlight());
         // Nobody answers: the learner's tick takes them back once they are older than the time-out.
@@ -123,9 +128,7 @@ class LearnerTest {
 
     @Test
     void aWorkerWaitingForRoomIsGrantedTheCreditsTakenBackAtTheTimeOut() {
-        LearnerSettings settings = ActorFixtures.learnerSettings(2, 1, 100, 1_000, Duration.ofMillis(500),
-                SkippedStepBound.DEFAULT);
-        LearnerHarness harness = LearnerHarness.async(testKit, settings, null);
+        LearnerHarness harness = creditsTimingOutAfterHalfASecond();
         List<Credit> lost = harness.request(2);
         // The capacity is out: this request waits for room. No group, no return, no other
         // worker's request will come, so only the learner's tick can answer it.

@@ -16,7 +16,6 @@ import io.sppo4j.model.memory.MemoryLedger;
 import io.sppo4j.model.memory.ModelMemory;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.nd.Precision;
-
 import io.sppo4j.model.weights.TensorEncoding;
 
 import java.io.IOException;

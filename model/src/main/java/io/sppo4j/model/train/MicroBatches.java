@@ -1,6 +1,7 @@
 package io.sppo4j.model.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,6 +22,37 @@ public final class MicroBatches {
 
         public int size() {
             return to - from;
+        }
+
+        /** This slice of per-item {@code values}. */
+        public <T> List<T> of(List<T> values) {
+            return values.subList(from, to);
+        }
+
+        /** This slice of per-item {@code values}, copied. */
+        public float[] of(float[] values) {
+            return Arrays.copyOfRange(values, from, to);
+        }
+
+        /**
+         * This slice's part of every row of {@code rowsMajor} (row r of item i at {@code r · items + i},
+         * as {@link #split} reads responses), row by row: the layout one forward pass scores.
+         */
+        public <T> List<T> rowsOf(List<T> rowsMajor, int items) {
+            List<T> rows = new ArrayList<>();
+            for (int start = 0; start < rowsMajor.size(); start += items) {
+                rows.addAll(rowsMajor.subList(start + from, start + to));
+            }
+            return rows;
+        }
+
+        /** This slice of per-item {@code values} once per row, laid out as {@link #rowsOf}. */
+        public <T> List<T> repeated(List<T> values, int rows) {
+            List<T> repeated = new ArrayList<>();
+            for (int row = 0; row < rows; row++) {
+                repeated.addAll(of(values));
+            }
+            return repeated;
         }
     }
 

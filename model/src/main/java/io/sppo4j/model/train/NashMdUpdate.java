@@ -5,7 +5,6 @@ import io.sppo4j.model.optim.Optimizer;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,10 +39,9 @@ public final class NashMdUpdate {
         List<MicroBatches.Slice> slices = MicroBatches.split(batch.prompts(), batch.responses(), 1, microBatchTokens);
         float[] referenceLogProbs = ReferenceScores.of(reference, scorer, batch.prompts(), batch.responses(), slices);
         AccumulatedBackward.Totals totals = AccumulatedBackward.run(policy, batch.size(), slices, (scope, slice) -> {
-            var logPolicy = scorer.score(policy, scope, batch.prompts().subList(slice.from(), slice.to()),
-                    batch.responses().subList(slice.from(), slice.to()), true).sequenceLogProbs();
-            return loss.compute(logPolicy, Arrays.copyOfRange(referenceLogProbs, slice.from(), slice.to()),
-                    Arrays.copyOfRange(batch.advantages(), slice.from(), slice.to()));
+            var logPolicy = scorer.score(policy, scope, slice.of(batch.prompts()), slice.of(batch.responses()), true)
+                    .sequenceLogProbs();
+            return loss.compute(logPolicy, slice.of(referenceLogProbs), slice.of(batch.advantages()));
         });
         return UpdateResult.of(totals, optimizer.step(policy));
     }

@@ -48,11 +48,8 @@ public final class PairwiseUpdate {
         float[] referenceLogProbs = ReferenceScores.of(reference, scorer, batch.prompts(), winnersThenLosers, slices);
         AccumulatedBackward.Totals totals = AccumulatedBackward.run(policy, pairs, slices, (scope, slice) -> {
             int size = slice.size();
-            List<int[]> slicePrompts = batch.prompts().subList(slice.from(), slice.to());
-            List<int[]> prompts = new ArrayList<>(slicePrompts); // winners' rows, then losers'
-            prompts.addAll(slicePrompts);
-            List<int[]> responses = new ArrayList<>(batch.winners().subList(slice.from(), slice.to()));
-            responses.addAll(batch.losers().subList(slice.from(), slice.to()));
+            List<int[]> prompts = slice.repeated(batch.prompts(), 2); // winners' rows, then losers'
+            List<int[]> responses = slice.rowsOf(winnersThenLosers, pairs);
             float[] referenceMargin = new float[size];
             for (int i = 0; i < size; i++) {
                 int pair = slice.from() + i;

@@ -5,7 +5,6 @@ import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.scoring.SequenceScorer;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** log π_ref(y|x) of a batch under a frozen model, as constants on the host. */
@@ -24,12 +23,8 @@ final class ReferenceScores {
         int rows = responses.size() / items;
         float[] scores = new float[responses.size()];
         for (MicroBatches.Slice slice : slices) {
-            List<int[]> slicePrompts = new ArrayList<>();
-            List<int[]> sliceResponses = new ArrayList<>();
-            for (int row = 0; row < rows; row++) {
-                slicePrompts.addAll(prompts.subList(slice.from(), slice.to()));
-                sliceResponses.addAll(responses.subList(row * items + slice.from(), row * items + slice.to()));
-            }
+            List<int[]> slicePrompts = slice.repeated(prompts, rows);
+            List<int[]> sliceResponses = slice.rowsOf(responses, items);
             float[] sliceScores;
             try (Autograd.Scope inference = Autograd.paused(); NDManager scope = reference.manager().newSubManager()) {
                 sliceScores = scorer.score(reference, scope, slicePrompts, sliceResponses, false).sequenceLogProbs().toFloatArray();

@@ -20,30 +20,22 @@ public final class RandomTensors {
 
     /** Normal values (mean 0, standard deviation {@code std}) for each spec, the same on every pass. */
     public static TensorSource normal(List<TensorSpec> specs, float std, long seed) {
-        return new TensorSource() {
-            @Override
-            public List<TensorSpec> specs() {
-                return specs;
-            }
-
-            @Override
-            public void forEach(Visitor visitor) throws IOException {
-                try (NDManager memory = Engine.getInstance().newBaseManager(Device.cpu())) {
-                    Engine.getInstance().setRandomSeed((int) seed);
-                    for (TensorSpec spec : specs) {
-                        try (NDManager scope = memory.newSubManager()) {
-                            NDArray f32 = scope.randomNormal(0f, std, new Shape(spec.shape()), DataType.FLOAT32);
-                            NDArray bytes = switch (spec.dtype()) {
-                                case F32 -> f32;
-                                case BF16 -> NativeTensors.hostCopy(f32, TensorDType.BF16, scope);
-                                default -> throw new IllegalArgumentException("random " + spec.dtype() + " is not supported");
-                            };
-                            visitor.visit(new NamedTensor(spec, NativeTensors.view(bytes)));
-                        }
+        return TensorSource.streamed(specs, visitor -> {
+            try (NDManager memory = Engine.getInstance().newBaseManager(Device.cpu())) {
+                Engine.getInstance().setRandomSeed((int) seed);
+                for (TensorSpec spec : specs) {
+                    try (NDManager scope = memory.newSubManager()) {
+                        NDArray f32 = scope.randomNormal(0f, std, new Shape(spec.shape()), DataType.FLOAT32);
+                        NDArray bytes = switch (spec.dtype()) {
+                            case F32 -> f32;
+                            case BF16 -> NativeTensors.hostCopy(f32, TensorDType.BF16, scope);
+                            default -> throw new IllegalArgumentException("random " + spec.dtype() + " is not supported");
+                        };
+                        visitor.visit(new NamedTensor(spec, NativeTensors.view(bytes)));
                     }
                 }
             }
-        };
+        });
     }
 
     /** CRC32C of a source's tensors (names, types, shapes and bytes), read in one streaming pass. */
