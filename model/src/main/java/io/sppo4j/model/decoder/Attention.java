@@ -81,14 +81,14 @@ final class Attention {
         if (fused != null) {
             long queryWidth = (long) heads * headDim;
             long kvWidth = (long) kvHeads * headDim;
-            NDList parts = fused.apply(x).split(new long[] {queryWidth, queryWidth + kvWidth}, 2); // 3 × (B, T, ·)
+            NDList parts = fused.apply(x, training).split(new long[] {queryWidth, queryWidth + kvWidth}, 2); // 3 × (B, T, ·)
             q = parts.get(0);
             k = parts.get(1);
             v = parts.get(2);
         } else {
-            q = query.apply(x); // (B, T, H·hd)
-            k = key.apply(x); // (B, T, Hkv·hd)
-            v = value.apply(x);
+            q = query.apply(x, training); // (B, T, H·hd)
+            k = key.apply(x, training); // (B, T, Hkv·hd)
+            v = value.apply(x, training);
         }
         q = q.reshape(batch, steps, heads, headDim).transpose(0, 2, 1, 3); // (B, H, T, hd)
         k = k.reshape(batch, steps, kvHeads, headDim).transpose(0, 2, 1, 3); // (B, Hkv, T, hd)
@@ -103,7 +103,7 @@ final class Attention {
             v = history.get(1);
         }
         NDArray y = attend(q, k, v, bias, training); // (B, T, H·hd)
-        return output.apply(y);
+        return output.apply(y, training);
     }
 
     /**

@@ -38,6 +38,8 @@ public final class Decoder {
     /** Off only to measure the per-operation path against the fused one ({@code bench llm}) and in tests. */
     private static volatile boolean fusedDecoding = true;
     private static final AtomicLong FUSED_PASSES = new AtomicLong();
+    /** The model's LoRA adapters, or null: the fused pass runs only where they leave plain weights. */
+    private final LoraAdapters adapters;
 
     /**
      * Declares the decoder's parameters in {@code source}, in checkpoint order.
@@ -60,6 +62,7 @@ public final class Decoder {
         }
         finalNorm = Norm.declare(source, prefix + (gpt2 ? "ln_f" : "norm"), config);
         fused = FusedLayers.forBlocks(config, blocks);
+        adapters = source.adapters();
     }
 
     /**
@@ -129,7 +132,8 @@ public final class Decoder {
         if (training && config.dropout() > 0f) {
             x = Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
         }
-        if (cache != null && !training && fusedDecoding && fused != null && fusedApplies()) {
+        if (cache != null && !training && fusedDecoding && fused != null && fusedApplies()
+                && (adapters == null || adapters.plainWeights())) {
             x = fused.forward(x, bias, angles, cache);
             FUSED_PASSES.incrementAndGet();
         } else {

@@ -39,7 +39,7 @@ final class DecoderBlock {
     NDArray forward(NDArray x, NDArray bias, RotaryEmbedding.Angles angles, KvCache cache, boolean training) {
         NDArray attended = attention.forward(attentionNorm.apply(x), bias, angles, cache, layer, training);
         x = x.add(residualDropout(attended, training));
-        return x.add(residualDropout(mlp.apply(mlpNorm.apply(x)), training));
+        return x.add(residualDropout(mlp.apply(mlpNorm.apply(x), training), training));
     }
 
     private NDArray residualDropout(NDArray x, boolean training) {

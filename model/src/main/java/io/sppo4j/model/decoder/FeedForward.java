@@ -47,14 +47,15 @@ final class FeedForward {
         down.collectArrays(into);
     }
 
-    /** @param x (B, T, D) → (B, T, D) */
-    NDArray apply(NDArray x) {
+    /** @param x (B, T, D) → (B, T, D); {@code training} applies adapter dropout */
+    NDArray apply(NDArray x, boolean training) {
         if (gate != null) {
-            NDArray g = gate.apply(x); // (B, T, inner)
-            return down.apply(g.mul(Activation.sigmoid(g)).mul(up.apply(x)));
+            NDArray g = gate.apply(x, training); // (B, T, inner)
+            return down.apply(g.mul(Activation.sigmoid(g)).mul(up.apply(x, training)), training);
         }
-        NDArray hidden = up.apply(x); // (B, T, inner)
-        return down.apply(activation == DecoderConfig.Activation.GELU ? Activation.gelu(hidden) : geluTanh(hidden));
+        NDArray hidden = up.apply(x, training); // (B, T, inner)
+        return down.apply(activation == DecoderConfig.Activation.GELU ? Activation.gelu(hidden) : geluTanh(hidden),
+                training);
     }
 
     /** GPT-2's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */

@@ -8,7 +8,8 @@ package io.sppo4j.model.decoder;
  * so the residual stream's variance does not grow with depth at initialisation. Biases start
  * at 0 and norm scales at 1.
  *
- * @param std the normal's standard deviation; unused by {@link Kind#ZEROS} and {@link Kind#ONES}
+ * @param std the normal's standard deviation, or the uniform's bound; unused by {@link Kind#ZEROS}
+ *     and {@link Kind#ONES}
  */
 public record Init(Kind kind, double std) {
 
@@ -20,6 +21,8 @@ public record Init(Kind kind, double std) {
 
     public enum Kind {
         NORMAL,
+        /** U(−std, std). */
+        UNIFORM,
         ZEROS,
         ONES
     }
@@ -27,6 +30,14 @@ public record Init(Kind kind, double std) {
     /** A weight drawn from N(0, std). */
     public static Init normal(double std) {
         return new Init(Kind.NORMAL, std);
+    }
+
+    /**
+     * Kaiming-uniform with a = √5, torch's {@code nn.Linear} default and {@code peft}'s for LoRA's
+     * A: U(−1/√fanIn, 1/√fanIn).
+     */
+    public static Init kaimingUniform(long fanIn) {
+        return new Init(Kind.UNIFORM, 1.0 / Math.sqrt(fanIn));
     }
 
     /** A projection writing into the residual stream of a {@code layers}-block decoder. */

@@ -18,6 +18,8 @@ public abstract class ParameterSource {
     private final NDManager manager;
     private final DataType storage;
     private final LinkedHashMap<String, Parameter> parameters = new LinkedHashMap<>();
+    /** The adapters projections declared here get, or null for full fine-tuning. */
+    private LoraAdapters adapters;
 
     /**
      * @param manager owns every parameter array
@@ -58,6 +60,16 @@ public abstract class ParameterSource {
     /** {@link #declare} when {@code present}, else null (an optional bias). */
     public final Parameter declareIf(boolean present, String name, Init init, long... shape) {
         return present ? declare(name, init, shape) : null;
+    }
+
+    /** Projections declared from now on get adapters where {@code adapters} target them. */
+    public final void adaptWith(LoraAdapters adapters) {
+        this.adapters = adapters;
+    }
+
+    /** The adapters projections get, or null. */
+    public final LoraAdapters adapters() {
+        return adapters;
     }
 
     /** A copy of the name → parameter map, in declaration order. */

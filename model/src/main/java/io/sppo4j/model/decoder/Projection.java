@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * A learned linear map y = x·W + b over the last axis: every weight matrix of the decoder (q, k,
  * v, o, fused c_attn, gate, up, down, c_fc, c_proj, the output head) is applied through one.
- * This is the seam where a low-rank adapter will wrap a projection (LoRA: y + x·Aᵀ·Bᵀ·scale),
- * leaving the decoder's code unchanged.
+ * A targeted projection of a LoRA model carries a {@link LowRankAdapter}: y + scale·B(A x), or
+ * x by the merged weight, leaving the decoder's code unchanged.
  */
 public final class Projection {
 
@@ -25,15 +25,19 @@ public final class Projection {
     private final Parameter weight;
     private final Parameter bias;
     private final Layout layout;
+    /** The low-rank adapter of a LoRA model's targeted projection, else null. */
+    private final LowRankAdapter adapter;
 
-    private Projection(Parameter weight, Parameter bias, Layout layout) {
+    private Projection(Parameter weight, Parameter bias, Layout layout, LowRankAdapter adapter) {
         this.weight = weight;
         this.bias = bias;
         this.layout = layout;
+        this.adapter = adapter;
     }
 
     /**
-     * Declares {@code name.weight} (and {@code name.bias} when {@code withBias}) in {@code source}.
+     * Declares {@code name.weight} (and {@code name.bias} when {@code withBias}) in {@code source},
+     * and an adapter on it where the source's {@link LoraAdapters} target {@code name}.
      *
      * @param init of the weight; a bias starts at zero
      */
@@ -43,31 +47,45 @@ public final class Projection {
                 ? source.declare(name + ".weight", init, out, in)
                 : source.declare(name + ".weight", init, in, out);
         Parameter bias = source.declareIf(withBias, name + ".bias", Init.ZEROS, out);
-        return new Projection(weight, bias, layout);
+        LoraAdapters adapters = source.adapters();
+        LowRankAdapter adapter = adapters != null && adapters.config().targets(name)
+                ? adapters.declare(name, in, out, layout, weight) : null;
+        return new Projection(weight, bias, layout, adapter);
     }
 
     /** A projection by an existing (out, in) matrix, e.g. the output head tied to the token embedding. */
     public static Projection tied(Parameter weight) {
-        return new Projection(weight, null, Layout.OUT_IN);
+        return new Projection(weight, null, Layout.OUT_IN, null);
+    }
+
+    /** {@link #apply(NDArray, boolean)} outside training (no adapter dropout). */
+    public NDArray apply(NDArray x) {
+        return apply(x, false);
     }
 
     /**
      * @param x (..., in) in the compute type; weights are cast to it when stored otherwise
+     * @param training applies the adapter's dropout
      * @return (..., out), owned by {@code x}'s manager
      */
-    public NDArray apply(NDArray x) {
-        NDArray w = Weights.like(weight, x);
+    public NDArray apply(NDArray x, boolean training) {
+        NDArray w = Weights.like(adapter == null ? weight.getArray() : adapter.weight(), x);
         NDArray b = Weights.likeOrNull(bias, x);
+        NDArray y;
         if (layout == Layout.OUT_IN) {
-            return Linear.linear(x, w, b).singletonOrThrow();
+            y = Linear.linear(x, w, b).singletonOrThrow();
+        } else {
+            y = x.matMul(w);
+            y = b == null ? y : y.add(b);
         }
-        NDArray y = x.matMul(w);
-        return b == null ? y : y.add(b);
+        NDArray delta = adapter == null ? null : adapter.delta(x, training);
+        return delta == null ? y : y.add(delta);
     }
 
-    /** Appends the weight's array, then the bias's if there is one ({@link FusedLayers}' order). */
+    /** Appends the weight's array as passes use it (merged where merged), then the bias's ({@link FusedLayers}' order). */
     void collectArrays(List<NDArray> into) {
-        Weights.collectArrays(into, weight, bias);
+        into.add(adapter == null ? weight.getArray() : adapter.weight());
+        Weights.collectArrays(into, bias);
     }
 
     public Parameter weight() {

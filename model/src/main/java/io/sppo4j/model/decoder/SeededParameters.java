@@ -51,25 +51,45 @@ public final class SeededParameters extends ParameterSource {
         NDArray array = switch (init.kind()) {
             case ZEROS -> Casts.zeros(manager(), shape, storage());
             case ONES -> stored(manager().ones(shape));
-            case NORMAL -> normal(name, uniformStd > 0 ? uniformStd : init.std(), shape);
+            case NORMAL -> drawn(name, normal(uniformStd > 0 ? uniformStd : init.std()), shape);
+            case UNIFORM -> drawn(name, uniform(init.std()), shape);
         };
         return array;
     }
 
-    private NDArray normal(String name, double std, Shape shape) {
+    /** Draws one value. */
+    @FunctionalInterface
+    private interface Distribution {
+        float next(SplittableRandom random);
+    }
+
+    /** Box–Muller (SplittableRandom has no nextGaussian on Java 17). */
+    private static Distribution normal(double std) {
+        return random -> {
+            double u1 = 1.0 - random.nextDouble(); // (0, 1]
+            double u2 = random.nextDouble();
+            return (float) (Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2) * std);
+        };
+    }
+
+    private static Distribution uniform(double bound) {
+        return random -> (float) ((2 * random.nextDouble() - 1) * bound);
+    }
+
+    private NDArray drawn(String name, Distribution distribution, Shape shape) {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
         long rows = shape.dimension() == 0 ? 1 : shape.get(0);
         long rowSize = shape.size() / Math.max(1, rows);
         long rowsPerSlab = Math.max(1, SLAB / Math.max(1, rowSize));
         if (rowsPerSlab >= rows) {
-            return draw(random, std, shape, manager());
+            return draw(random, distribution, shape, manager());
         }
         NDArray array = Casts.zeros(manager(), shape, storage());
         for (long first = 0; first < rows; first += rowsPerSlab) {
             long last = Math.min(rows, first + rowsPerSlab);
             Shape slab = new Shape(last - first).addAll(shape.slice(1));
             ByteBuffer values = ByteBuffer.allocateDirect(Math.toIntExact(slab.size() * 4)).order(ByteOrder.nativeOrder());
-            fill(random, std, values.asFloatBuffer());
+            fill(random, distribution, values.asFloatBuffer());
             try (NDManager scope = manager().newSubManager()) {
                 array.set(new NDIndex("{}:{}", first, last), Casts.to(scope.create(values, slab, DataType.FLOAT32), storage()));
             }
@@ -79,18 +99,15 @@ public final class SeededParameters extends ParameterSource {
     }
 
     /** Drawn in float32, then cast to the storage type. */
-    private NDArray draw(SplittableRandom random, double std, Shape shape, NDManager owner) {
+    private NDArray draw(SplittableRandom random, Distribution distribution, Shape shape, NDManager owner) {
         float[] values = new float[Math.toIntExact(shape.size())];
-        fill(random, std, FloatBuffer.wrap(values));
+        fill(random, distribution, FloatBuffer.wrap(values));
         return stored(owner.create(values, shape));
     }
 
-    /** Box–Muller (SplittableRandom has no nextGaussian on Java 17). */
-    private static void fill(SplittableRandom random, double std, FloatBuffer into) {
+    private static void fill(SplittableRandom random, Distribution distribution, FloatBuffer into) {
         while (into.hasRemaining()) {
-            double u1 = 1.0 - random.nextDouble(); // (0, 1]
-            double u2 = random.nextDouble();
-            into.put((float) (Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2) * std));
+            into.put(distribution.next(random));
         }
     }
 

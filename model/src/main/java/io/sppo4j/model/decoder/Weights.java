@@ -21,6 +21,11 @@ final class Weights {
         return as(parameter, Casts.typeOf(x), x);
     }
 
+    /** An array (a parameter's, or a merged weight) in {@code x}'s type; a cast belongs to {@code x}'s manager. */
+    static NDArray like(NDArray array, NDArray x) {
+        return Casts.to(array, Casts.typeOf(x), x.getManager());
+    }
+
     /** The parameter's array in {@code dtype}; a cast belongs to {@code owner}'s manager. */
     static NDArray as(Parameter parameter, DataType dtype, NDArray owner) {
         // Differentiable: a float32 master weight gets its gradient in float32.

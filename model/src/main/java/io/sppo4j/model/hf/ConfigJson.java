@@ -134,6 +134,37 @@ final class ConfigJson {
         return List.copyOf(values);
     }
 
+    /** An array of strings; empty when absent. */
+    List<String> strings(String key) {
+        Optional<Entry> entry = value(key);
+        if (entry.isEmpty()) {
+            return List.of();
+        }
+        if (!entry.get().value().isJsonArray()) {
+            throw wrong(entry.get(), "an array of strings");
+        }
+        List<String> values = new ArrayList<>();
+        for (JsonElement element : entry.get().value().getAsJsonArray()) {
+            values.add(asString(new Entry(key + "[" + values.size() + "]", element)));
+        }
+        return List.copyOf(values);
+    }
+
+    /** Whether the value is absent, null, false, or an empty array or object: a feature left off. */
+    boolean isUnset(String key) {
+        if (!has(key)) {
+            return true;
+        }
+        JsonElement value = object.get(key);
+        if (value.isJsonArray()) {
+            return value.getAsJsonArray().isEmpty();
+        }
+        if (value.isJsonObject()) {
+            return value.getAsJsonObject().size() == 0;
+        }
+        return value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean() && !value.getAsBoolean();
+    }
+
     /** A nested object, or null when the key is absent or null. */
     ConfigJson optionalObject(String key) {
         return value(key).map(entry -> {

@@ -1,10 +1,14 @@
 package io.sppo4j.model.hf;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.decoder.DecoderConfig;
+import io.sppo4j.model.decoder.LoraAdapters;
+import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.decoder.Projection;
 import io.sppo4j.model.decoder.SeededParameters;
@@ -12,6 +16,7 @@ import io.sppo4j.model.nd.Precision;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Set;
 
 /**
  * A {@link Decoder} with a head, in the layout of a Hugging Face directory: what causal language
@@ -31,14 +36,19 @@ abstract class DecoderModel implements HfModel {
     private final ParameterSource parameters;
     private final Projection head;
     private final HfModelDirectory layout;
+    /** The LoRA adapters, or null for full fine-tuning. */
+    private final LoraAdapters adapters;
 
     /**
      * Builds into {@code manager}, which the model then owns and closes (also when building fails).
      *
+     * @param lora adapters on the decoder's projections ({@link LoraConfig#OFF} for none): the
+     *     base is then frozen and kept in the compute type, and only the adapters train
+     *
      * @throws IllegalArgumentException when the architecture's head is not {@code expected}
      */
     DecoderModel(WeightsOrigin origin, NDManager manager, Precision precision, HfArchitecture.Head expected,
-            HeadDeclaration headDeclaration) {
+            HeadDeclaration headDeclaration, LoraConfig lora) {
         this.manager = manager;
         try {
             ConfigJson config;
@@ -52,7 +62,7 @@ abstract class DecoderModel implements HfModel {
                 String base = architecture.family().basePrefix();
                 // transformers also accepts a bare decoder's names (GPT-2's hub files say "wte.weight").
                 prefix = checkpoint.tensors().keySet().stream().anyMatch(name -> name.startsWith(base)) ? base : "";
-                parameters = new HfParameters(checkpoint, manager, precision.storage());
+                parameters = new HfParameters(checkpoint, manager, baseStorage(precision, lora));
                 dropout = 0f;
             } else {
                 WeightsOrigin.Seeded seeded = (WeightsOrigin.Seeded) origin;
@@ -61,7 +71,7 @@ abstract class DecoderModel implements HfModel {
                 architecture = HfArchitecture.of(config.firstString("architectures"), file);
                 prefix = architecture.family().basePrefix();
                 double uniformStd = seeded.asTransformers() ? config.optionalDouble("initializer_range", 0.02) : 0;
-                parameters = new SeededParameters(manager, precision.storage(), seeded.seed(), uniformStd);
+                parameters = new SeededParameters(manager, baseStorage(precision, lora), seeded.seed(), uniformStd);
                 dropout = seeded.dropout();
             }
             if (architecture.head() != expected) {
@@ -71,8 +81,18 @@ abstract class DecoderModel implements HfModel {
                                 : " is not a sequence-classification (reward) model (load it with HfModels.loadCausal)"));
             }
             DecoderConfig decoderConfig = architecture.family().decoder(config, prefix).withDropout(dropout);
+            adapters = lora.enabled() ? new LoraAdapters(lora.withDefaultTargets(decoderConfig.layout()), manager) : null;
+            parameters.adaptWith(adapters);
             decoder = new Decoder(decoderConfig, parameters, precision.compute());
             head = headDeclaration.declare(parameters, config, decoder);
+            if (adapters != null) {
+                if (adapters.isEmpty()) {
+                    throw new IllegalArgumentException("sppo4j.lora.target-modules " + adapters.config().targetModules()
+                            + " names no projection of " + architecture.className() + "; its projections are "
+                            + LoraConfig.defaultTargets(decoderConfig.layout()));
+                }
+                parameters.setTrainable(false); // the base is frozen: no gradient is ever kept for it
+            }
             layout = parameters instanceof HfParameters read
                     ? read.finishLoading()
                     : HfModelDirectory.initialised(((WeightsOrigin.Seeded) origin).configJson(), parameters.named().keySet(),
@@ -81,6 +101,11 @@ abstract class DecoderModel implements HfModel {
             manager.close();
             throw e;
         }
+    }
+
+    /** A frozen LoRA base is kept in the compute type (bfloat16 under mixed precision): it needs no float32 master. */
+    private static DataType baseStorage(Precision precision, LoraConfig lora) {
+        return lora.enabled() ? precision.compute() : precision.storage();
     }
 
     final Decoder decoder() {
@@ -102,14 +127,43 @@ abstract class DecoderModel implements HfModel {
         return layout;
     }
 
+    /** The trained parameters: the adapters of a LoRA model, else every parameter. */
     @Override
     public final LinkedHashMap<String, Parameter> namedParameters() {
+        return adapters != null ? adapters.named() : parameters.named();
+    }
+
+    @Override
+    public final LinkedHashMap<String, Parameter> checkpointParameters() {
         return parameters.named();
     }
 
-    /** Whether every parameter records gradients. */
+    @Override
+    public final NDArray mergedWeight(String name) {
+        return adapters == null ? null : adapters.mergedWeight(name);
+    }
+
+    @Override
+    public final Set<String> adaptedWeights() {
+        return adapters == null ? Set.of() : adapters.baseNames();
+    }
+
+    /** The LoRA adapters, or null for a fully trained model. */
+    public final LoraAdapters adapters() {
+        return adapters;
+    }
+
+    /**
+     * Whether the trained parameters record gradients (a LoRA base never does). A LoRA copy that
+     * does not train decodes with merged weights where {@link LoraConfig#mergeForDecoding} says so.
+     */
     public final void setTrainable(boolean trainable) {
-        parameters.setTrainable(trainable);
+        if (adapters != null) {
+            adapters.setTrainable(trainable);
+            adapters.mergeForDecoding(!trainable && adapters.config().mergeForDecoding());
+        } else {
+            parameters.setTrainable(trainable);
+        }
     }
 
     /** Longest sequence (cached + new positions) the model runs. */

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.decoder.DecoderConfig;
 import io.sppo4j.model.decoder.Init;
+import io.sppo4j.model.decoder.LoraAdapters;
+import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.decoder.Projection;
 import io.sppo4j.model.nd.Casts;
@@ -14,6 +16,9 @@ import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.policy.KvCache;
 import io.sppo4j.model.policy.LanguageModel;
 import io.sppo4j.model.policy.PolicyConfig;
+
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * A decoder with a language-model head: the policy that the sampler, scorer, optimiser and
@@ -27,8 +32,17 @@ import io.sppo4j.model.policy.PolicyConfig;
  */
 public final class HfCausalModel extends DecoderModel implements LanguageModel {
 
+    /** Checkpoint extras of a LoRA run: the base's {@link BaseChecksum}, which must match at resume, and its path. */
+    public static final String LORA_BASE_CHECKSUM = "lora_base_checksum";
+    public static final String LORA_BASE_PATH = "lora_base_path";
+
     HfCausalModel(WeightsOrigin origin, NDManager manager, Precision precision) {
-        super(origin, manager, precision, HfArchitecture.Head.LANGUAGE_MODEL, HfCausalModel::outputHead);
+        this(origin, manager, precision, LoraConfig.OFF);
+    }
+
+    /** @param lora adapters to train instead of the whole model ({@link LoraConfig#OFF} for none) */
+    HfCausalModel(WeightsOrigin origin, NDManager manager, Precision precision, LoraConfig lora) {
+        super(origin, manager, precision, HfArchitecture.Head.LANGUAGE_MODEL, HfCausalModel::outputHead, lora);
     }
 
     /** The token embedding when tied (transformers' default for GPT-2 only), else {@code lm_head.weight}. */
@@ -78,6 +92,41 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
     /** The output head over hidden states (..., D), in float32 for the log-softmax that follows. */
     private NDArray logits(NDArray hidden) {
         return Casts.to(head().apply(hidden), DataType.FLOAT32); // (..., V)
+    }
+
+    /** The LoRA base's checksum and path, set by the loader once it knows them. */
+    private Map<String, String> checkpointTags = Map.of();
+
+    /** Records which base these adapters belong to; checkpoints carry it and refuse another base. */
+    void tagLoraBase(Path base, String checksum) {
+        checkpointTags = Map.of(LORA_BASE_CHECKSUM, checksum, LORA_BASE_PATH, base.toAbsolutePath().toString());
+    }
+
+    @Override
+    public Map<String, String> checkpointTags() {
+        return checkpointTags;
+    }
+
+    /** New adapter values: a rollout copy that decodes with merged weights refolds them. */
+    @Override
+    public void parametersWritten() {
+        if (adapters() != null) {
+            adapters().adaptersChanged();
+        }
+    }
+
+    /**
+     * A LoRA model's reference policy without a second copy of the base: this model with the
+     * adapters it holds now, kept aside ({@link LoraAdapters#keepAsReference}); none where they
+     * are zero, so the reference is the base. Call it once the starting weights are in.
+     */
+    @Override
+    public LanguageModel referenceView() {
+        if (adapters() == null) {
+            return null;
+        }
+        adapters().keepAsReference();
+        return new AdapterReference(this, adapters());
     }
 
     @Override

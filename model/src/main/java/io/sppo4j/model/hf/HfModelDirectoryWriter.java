@@ -1,10 +1,12 @@
 package io.sppo4j.model.hf;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import io.sppo4j.model.checkpoint.DurableFiles;
 import io.sppo4j.model.checkpoint.SafeTensors;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.weights.NamedTensor;
+import io.sppo4j.model.weights.TensorDType;
 import io.sppo4j.model.weights.TensorSource;
 import io.sppo4j.model.weights.TensorSpec;
 
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -35,15 +38,31 @@ final class HfModelDirectoryWriter {
     private HfModelDirectoryWriter() {}
 
     static void write(HfModel model, Path target) throws IOException {
+        replaceDirectory(target, HfModelDirectory.CONFIG_FILE, directory -> writeContents(model, directory));
+    }
+
+    /** Fills a new directory. */
+    @FunctionalInterface
+    interface Contents {
+        void writeInto(Path directory) throws IOException;
+    }
+
+    /**
+     * Writes {@code contents} into a temporary sibling of {@code target}, fsyncs it, then puts it
+     * in place by rename: a failure leaves the previous directory as it was.
+     *
+     * @param marker a file that marks {@code target} as one of ours to replace (else it must be empty)
+     */
+    static void replaceDirectory(Path target, String marker, Contents contents) throws IOException {
         Path absolute = target.toAbsolutePath().normalize();
         Path parent = absolute.getParent();
         Files.createDirectories(parent);
-        checkReplaceable(absolute);
+        checkReplaceable(absolute, marker);
         String name = absolute.getFileName().toString();
         Path temp = parent.resolve("." + name + ".tmp-" + UUID.randomUUID());
         try {
             Files.createDirectory(temp);
-            writeContents(model, temp);
+            contents.writeInto(temp);
             DurableFiles.syncDirectory(temp);
             if (Files.exists(absolute)) {
                 Path aside = parent.resolve("." + name + ".old-" + UUID.randomUUID());
@@ -61,28 +80,31 @@ final class HfModelDirectoryWriter {
         }
     }
 
-    /** A save replaces a model directory or an empty one, never a directory of something else. */
-    private static void checkReplaceable(Path target) throws IOException {
+    /** A save replaces a directory it wrote (holding {@code marker}) or an empty one, never a directory of something else. */
+    private static void checkReplaceable(Path target, String marker) throws IOException {
         if (!Files.exists(target)) {
             return;
         }
         if (!Files.isDirectory(target)) {
             throw new FileAlreadyExistsException(target.toString(), null, "exists and is not a directory");
         }
-        if (Files.exists(target.resolve(HfModelDirectory.CONFIG_FILE))) {
+        if (Files.exists(target.resolve(marker))) {
             return;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
             if (entries.iterator().hasNext()) {
                 throw new FileAlreadyExistsException(target.toString(), null,
-                        "exists, is not empty and holds no " + HfModelDirectory.CONFIG_FILE + "; refusing to replace it");
+                        "exists, is not empty and holds no " + marker + "; refusing to replace it");
             }
         }
     }
 
     private static void writeContents(HfModel model, Path directory) throws IOException {
         HfModelDirectory layout = model.checkpoint();
-        Map<String, Parameter> parameters = model.namedParameters();
+        Map<String, Parameter> parameters = model.checkpointParameters();
+        // A merged adapter's delta is often below a bf16 weight's resolution: rounded to the base's
+        // dtype it would be lost, so the adapted weights are saved in float32.
+        Set<String> adapted = model.adaptedWeights();
         for (HfModelDirectory.Shard shard : layout.shards()) {
             List<TensorSpec> specs = new ArrayList<>(shard.tensorNames().size());
             for (String tensorName : shard.tensorNames()) {
@@ -93,7 +115,8 @@ final class HfModelDirectoryWriter {
                             + " is neither a parameter nor kept from " + layout.directory());
                 }
                 specs.add(parameter != null
-                        ? new TensorSpec(tensorName, layout.dtypes().get(tensorName), parameter.getArray().getShape().getShape())
+                        ? new TensorSpec(tensorName, adapted.contains(tensorName) ? TensorDType.F32 : layout.dtypes().get(tensorName),
+                                parameter.getArray().getShape().getShape())
                         : kept.spec());
             }
             TensorSource tensors = TensorSource.streamed(specs, visitor -> {
@@ -102,7 +125,7 @@ final class HfModelDirectoryWriter {
                     for (TensorSpec spec : specs) {
                         Parameter parameter = parameters.get(spec.name());
                         if (parameter != null) {
-                            DiskTensors.visitAs(spec.name(), parameter.getArray(), spec.dtype(), visitor);
+                            visitParameter(model, spec, parameter, visitor);
                         } else {
                             visitor.visit(layout.tensors().get(spec.name()));
                         }
@@ -116,6 +139,21 @@ final class HfModelDirectoryWriter {
         for (Map.Entry<String, byte[]> companion : layout.companions().entrySet()) {
             byte[] bytes = companion.getValue();
             DurableFiles.writeSynced(directory.resolve(companion.getKey()), out -> out.write(bytes));
+        }
+    }
+
+    /** A weight as saved: with a LoRA adapter on it folded in, computed for this tensor alone and freed after. */
+    private static void visitParameter(HfModel model, TensorSpec spec, Parameter parameter, TensorSource.Visitor visitor)
+            throws IOException {
+        NDArray merged = model.mergedWeight(spec.name());
+        if (merged == null) {
+            DiskTensors.visitAs(spec.name(), parameter.getArray(), spec.dtype(), visitor);
+            return;
+        }
+        try {
+            DiskTensors.visitAs(spec.name(), merged, spec.dtype(), visitor);
+        } finally {
+            merged.close();
         }
     }
 }

@@ -13,6 +13,8 @@ import io.sppo4j.model.weights.TensorDType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry points for Hugging Face model directories: load a causal language model or a reward
@@ -20,6 +22,8 @@ import java.nio.file.Path;
  * them where {@code transformers} loads it. See {@code docs/hf-models.md}.
  */
 public final class HfModels {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HfModels.class);
 
     private HfModels() {}
 
@@ -39,8 +43,46 @@ public final class HfModels {
     /** As {@link #loadCausal(Path, NDManager, Device)}, kept and computed in {@code precision}. */
     public static HfCausalModel loadCausal(Path directory, NDManager parent, Device device, Precision precision)
             throws IOException {
+        return loadCausal(directory, parent, device, precision, LoraSetup.NONE);
+    }
+
+    /**
+     * As {@link #loadCausal(Path, NDManager, Device, Precision)}, with LoRA adapters: drawn as
+     * {@code lora.config()} says (B = 0, so the model starts as the base), or read from
+     * {@code lora.adapter()}, a {@code peft} directory.
+     */
+    public static HfCausalModel loadCausal(Path directory, NDManager parent, Device device, Precision precision,
+            LoraSetup lora) throws IOException {
         HfModelDirectory checkpoint = HfModelDirectory.read(directory);
-        return new HfCausalModel(new WeightsOrigin.Read(checkpoint), parent.newSubManager(device), precision);
+        HfCausalModel model = new HfCausalModel(new WeightsOrigin.Read(checkpoint), parent.newSubManager(device), precision,
+                lora.config());
+        if (lora.enabled()) {
+            try {
+                String checksum = BaseChecksum.of(directory);
+                model.tagLoraBase(directory, checksum);
+                if (lora.adapter() != null) {
+                    PeftAdapter.load(model, lora.adapter());
+                    warnOnAnotherBase(lora.adapter(), directory, checksum);
+                }
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return model;
+    }
+
+    /**
+     * An adapter this framework saved names the base it was trained on; another base (even the
+     * same weights in another dtype) gives other outputs, which is worth a line but not a refusal:
+     * applying an adapter to a converted copy of its base is common.
+     */
+    private static void warnOnAnotherBase(Path adapter, Path base, String checksum) throws IOException {
+        String trainedOn = PeftAdapter.baseChecksum(adapter);
+        if (trainedOn != null && !trainedOn.equals(checksum)) {
+            LOG.warn("the adapter in {} was trained on a base with checksum {}, but {} has {}: its outputs will differ"
+                    + " from the trained policy's unless the weights are the same", adapter, trainedOn, base, checksum);
+        }
     }
 
     /** Loads a {@code *ForSequenceClassification} directory with one label, frozen, in float32. */
@@ -125,9 +167,14 @@ public final class HfModels {
      * learner and the rollout workers then exchange weights by snapshot as with the built-in policy.
      */
     public static PolicyFactory policyFactory(Path directory) {
+        return policyFactory(directory, LoraSetup.NONE);
+    }
+
+    /** {@link #policyFactory(Path)} for models with LoRA adapters, each role's copy starting from the same ones. */
+    public static PolicyFactory policyFactory(Path directory, LoraSetup lora) {
         return PolicyFactory.of((parent, device, precision) -> {
             try {
-                return loadCausal(directory, parent, device, precision);
+                return loadCausal(directory, parent, device, precision, lora);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

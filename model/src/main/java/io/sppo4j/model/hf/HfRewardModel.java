@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.decoder.Init;
+import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.decoder.Projection;
 import io.sppo4j.model.nd.Autograd;
@@ -26,7 +27,7 @@ public final class HfRewardModel extends DecoderModel {
     private static final int PAD = 0;
 
     HfRewardModel(WeightsOrigin origin, NDManager manager, Precision precision) {
-        super(origin, manager, precision, HfArchitecture.Head.REWARD, HfRewardModel::scoreHead);
+        super(origin, manager, precision, HfArchitecture.Head.REWARD, HfRewardModel::scoreHead, LoraConfig.OFF);
         setTrainable(false); // a judge, not a learner
     }
 

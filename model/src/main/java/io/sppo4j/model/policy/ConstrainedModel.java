@@ -1,13 +1,9 @@
 package io.sppo4j.model.policy;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 
 /**
  * A model whose outputs are restricted to a set of token ids: every other logit is pushed to a
@@ -16,20 +12,19 @@ import java.util.LinkedHashMap;
  * distribution over the game's responses is exactly a probability vector, with no mass lost to
  * special tokens.
  */
-public final class ConstrainedModel implements LanguageModel {
+public final class ConstrainedModel extends DelegatingLanguageModel {
 
     /** Like the attention mask: exp underflows to exactly 0, and no infinities reach the gradients. */
     private static final float EXCLUDED = -1e9f;
 
-    private final LanguageModel model;
     private final int[] allowed;
     private final float[] bias;
 
     public ConstrainedModel(LanguageModel model, int[] allowedIds) {
+        super(model);
         if (allowedIds.length == 0) {
             throw new IllegalArgumentException("a constrained model needs at least one allowed token");
         }
-        this.model = model;
         this.allowed = allowedIds.clone();
         this.bias = new float[model.vocabSize()];
         Arrays.fill(bias, EXCLUDED);
@@ -69,45 +64,5 @@ public final class ConstrainedModel implements LanguageModel {
         NDArray logits = model.nextTokenLogits(tokens, keyMask, cache); // (B, V)
         NDArray mask = logits.getManager().create(bias, new Shape(1, bias.length));
         return logits.add(mask);
-    }
-
-    @Override
-    public int vocabSize() {
-        return model.vocabSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return model.contextLength();
-    }
-
-    @Override
-    public Device device() {
-        return model.device();
-    }
-
-    @Override
-    public NDManager manager() {
-        return model.manager();
-    }
-
-    @Override
-    public KvCache newCache(NDManager manager, int batchSize, int capacity) {
-        return model.newCache(manager, batchSize, capacity);
-    }
-
-    @Override
-    public LinkedHashMap<String, Parameter> namedParameters() {
-        return model.namedParameters();
-    }
-
-    @Override
-    public void setTrainable(boolean trainable) {
-        model.setTrainable(trainable);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 
 import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A causal language model as the sampler, the scorer, the optimiser and the weight code see it.
@@ -71,6 +72,27 @@ public interface LanguageModel extends AutoCloseable {
 
     /** Whether parameters record gradients: false for rollout copies, true for the learner. */
     void setTrainable(boolean trainable);
+
+    /** New values were written into {@link #namedParameters()} (an import, a restore): derived weights follow. */
+    default void parametersWritten() {}
+
+    /**
+     * The reference policy read off this model without a copy of it (a LoRA model: the base with
+     * its starting adapters), or null where the reference needs a copy of its own. The view owns
+     * nothing and shares this model's thread.
+     */
+    default LanguageModel referenceView() {
+        return null;
+    }
+
+    /**
+     * What a checkpoint of this model must agree with to be restored into it, recorded in the
+     * checkpoint's extras (a LoRA model: the checksum of the base its adapters belong to).
+     * Empty where the weights say everything.
+     */
+    default Map<String, String> checkpointTags() {
+        return Map.of();
+    }
 
     @Override
     void close();

@@ -79,6 +79,7 @@ public final class ModelParameters {
             int[] index = {0};
             tensors.forEach(tensor -> NativeTensors.copyInto(targets.get(index[0]++), tensor));
         }
+        model.parametersWritten();
     }
 
     private static void checkNames(Map<String, Parameter> parameters, List<TensorSpec> tensors, String source) {
