@@ -12,6 +12,7 @@ import io.sppo4j.model.weights.ModelParameters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 
@@ -102,6 +103,7 @@ final class LearnerCheckpoints {
     Resumed restore(Checkpoint checkpoint, LanguageModel policy, Optimizer optimizer) {
         try {
             LearnerProgress progress = LearnerProgress.fromExtras(checkpoint.extra());
+            requireSameTags(checkpoint, policy);
             checkpoint.restoreInto(policy);
             if (checkpoint.optimizer() != null) {
                 optimizer.restoreState(checkpoint.optimizer(), policy);
@@ -115,6 +117,20 @@ final class LearnerCheckpoints {
     }
 
     /**
+     * A checkpoint taken of another base (a LoRA run whose base files changed) must not be
+     * resumed: its adapters mean nothing on the new weights, yet they would load without error.
+     */
+    private static void requireSameTags(Checkpoint checkpoint, LanguageModel policy) {
+        policy.checkpointTags().forEach((key, value) -> {
+            if (key.endsWith("_checksum") && !value.equals(checkpoint.extra().get(key))) {
+                throw new IllegalArgumentException(key + " is " + checkpoint.extra().get(key) + " in the checkpoint but "
+                        + value + " for this run" + (checkpoint.extra().containsKey(key) ? " (the base files changed"
+                        + " since the checkpoint: resume on the base it was trained on, or train with --fresh)" : ""));
+            }
+        });
+    }
+
+    /**
      * Saves the learner's state. A failed save is logged and training goes on: the previous
      * checkpoint is intact and the next save tries again.
      */
@@ -123,10 +139,12 @@ final class LearnerCheckpoints {
         if (store == null) {
             return;
         }
+        Map<String, String> extras = progress.toExtras(task, schedule);
+        extras.putAll(policy.checkpointTags());
         Checkpoint checkpoint = new Checkpoint(
                 policyConfig, version, step,
                 ModelParameters.source(policy), // streamed from the live model: no copy of it
-                optimizer.exportState(), seed, progress.toExtras(task, schedule));
+                optimizer.exportState(), seed, extras);
         try {
             store.save(checkpoint);
         } catch (IOException e) {

@@ -45,8 +45,8 @@ final class LearnerPolicy implements AutoCloseable {
             this.policy = run.policyFactory().in(settings.precision()).create(manager, device);
             policy.setTrainable(true);
             run.reference().importInto(policy);
-            LanguageModel reference =
-                    run.algorithm().algorithm().usesReference() ? run.frozenReference(manager, device, settings.precision().inference()) : null;
+            LanguageModel reference = run.algorithm().algorithm().usesReference()
+                    ? run.referenceFor(policy, manager, device, settings.precision().inference()) : null;
             this.trainer = GroupTrainer.create(
                     run.algorithm(), policy, reference, optimizer, run.tokenizer().pad(), settings.microBatchTokens());
             this.average = run.task().finiteResponses().map(PolicyAverage::new).orElse(null);

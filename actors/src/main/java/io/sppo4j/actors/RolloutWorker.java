@@ -202,14 +202,15 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         return this;
     }
 
-    /** π_θ^(1−α)·π_ref^α from the policy copy and a frozen reference copy. */
+    /** π_θ^(1−α)·π_ref^α from the policy copy and the reference (read off it, or a frozen copy). */
     private LogitsSource mixture(Setup setup) {
         RunSetup run = setup.run();
         if (run.reference() == null) {
             throw new IllegalArgumentException(run.algorithm().algorithm().configName() + " samples from a mixture"
                     + " with the reference, but the worker was given no reference weights");
         }
-        LanguageModel reference = run.frozenReference(manager, setup.device(), setup.settings().precision());
+        // The policy still holds its starting weights here, which are the reference's.
+        LanguageModel reference = run.referenceFor(policy, manager, setup.device(), setup.settings().precision());
         return new GeometricMixture(policySource, new PolicyLogits(reference), run.algorithm().alpha());
     }
 

@@ -52,6 +52,16 @@ public record RunSetup(
         return frozenCopy(reference, manager, device);
     }
 
+    /**
+     * The reference beside {@code policy}, which must still hold the reference weights: read off
+     * the policy itself where it can be (a LoRA model's base with its starting adapters: no
+     * second copy of the model), else a frozen copy in {@code precision}.
+     */
+    public LanguageModel referenceFor(LanguageModel policy, NDManager manager, Device device, Precision precision) {
+        LanguageModel view = policy.referenceView();
+        return view != null ? view : frozenReference(manager, device, precision);
+    }
+
     /** A frozen copy of the reference weights in {@code precision}. */
     public LanguageModel frozenReference(NDManager manager, Device device, Precision precision) {
         return frozenCopy(reference, manager, device, precision);
