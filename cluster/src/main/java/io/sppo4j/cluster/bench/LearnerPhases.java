@@ -10,6 +10,8 @@ import io.sppo4j.model.checkpoint.DurableFiles;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.loss.LossResult;
 import io.sppo4j.model.loss.SppoLoss;
+import io.sppo4j.model.memory.AvailableMemory;
+import io.sppo4j.model.memory.NativeHeap;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.optim.AdamW;
 import io.sppo4j.model.optim.StepStats;
@@ -80,6 +82,15 @@ final class LearnerPhases {
         long start = System.nanoTime();
         StepStats stats = optimizer.step(policy);
         return new Step(forward, backward, (System.nanoTime() - start) / 1e9, tokens, stats);
+    }
+
+    /**
+     * The resident set once freed native memory is given back (malloc_trim): the baseline a
+     * learner's growth is measured from, so memory an earlier phase freed is not counted as free.
+     */
+    static long trimmedResidentBytes() {
+        NativeHeap.trim();
+        return AvailableMemory.residentBytes();
     }
 
     /** Exports {@code policy}, sends it through a {@link WeightTransport} on loopback and loads it into {@code into}. */

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.decoder.DecoderConfig;
+import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.memory.AvailableMemory;
@@ -46,9 +47,10 @@ public final class LlmBenchmark {
      * @param groupBatch sequences decoded together in a rollout batch (K × groups-per-batch)
      * @param learnerBatch sequences of one learner step (K × groups-per-step)
      * @param threads PyTorch intra-op threads every phase and the limits run with
+     * @param lora adapters trained beside full fine-tuning ({@link LoraConfig#OFF} for none)
      */
     public record Settings(Path policy, Precision precision, Device device, int promptTokens, int newTokens,
-            int groupBatch, int learnerBatch, int steps, int threads, long seed) {}
+            int groupBatch, int learnerBatch, int steps, int threads, long seed, LoraConfig lora) {}
 
     private final Settings settings;
 
@@ -160,15 +162,20 @@ public final class LlmBenchmark {
             responses.add(batched.generation().sequences().get(row).tokens());
         }
         LearnerPhases phases = new LearnerPhases(0);
+        long residentBefore = LearnerPhases.trimmedResidentBytes();
+        long fullVersionBytes;
         try (NDManager manager = NDManager.newBaseManager(settings.device());
                 HfCausalModel policy = HfModels.loadCausal(settings.policy(), manager, settings.device(), learning);
                 AdamW optimizer = new AdamW(AdamWConfig.DEFAULTS.withLearningRate(1e-6f))) {
             policy.setTrainable(true);
             phases.step(policy, optimizer, prompts, responses); // warm-up
             List<LearnerPhases.Step> steps = new ArrayList<>();
+            long residentPeak = AvailableMemory.residentBytes();
             for (int i = 0; i < settings.steps(); i++) {
                 steps.add(phases.step(policy, optimizer, prompts, responses));
+                residentPeak = Math.max(residentPeak, AvailableMemory.residentBytes());
             }
+            result.put("learner_memory_gb", Math.max(0, residentPeak - residentBefore) / 1e9);
             LearnerPhases.Step best = steps.stream().min((a, b) -> Double.compare(a.total(), b.total())).orElseThrow();
             long parameters = policy.decoderConfig().parameterCount();
             double bound = 6.0 * parameters * best.tokens() / limits.gemmFlopsPerSecond();
@@ -189,6 +196,7 @@ public final class LlmBenchmark {
             try (HfCausalModel rollout = HfModels.loadCausal(settings.policy(), manager, settings.device(), sampling)) {
                 LearnerPhases.Version version = phases.version(policy, encoding, rollout);
                 result.put("weight_version_bytes", version.bytes());
+                fullVersionBytes = version.bytes();
                 result.put("export_s", version.export());
                 result.put("transfer_s", version.transfer());
                 result.put("import_s", version.load());
@@ -198,6 +206,16 @@ public final class LlmBenchmark {
             double checkpoint = phases.checkpoint(policy, optimizer);
             result.put("checkpoint_s", checkpoint);
             progress.accept(String.format(Locale.ROOT, "checkpoint: %.2f s", checkpoint));
+        }
+        if (settings.lora().enabled()) {
+            Map<String, Object> lora = new LoraPhases(settings.policy(), settings.device(), settings.steps()).run(settings.lora(),
+                    learning, sampling, decoding, settings.groupBatch(), prompts, responses, progress);
+            long loraBytes = (Long) lora.get("weight_version_bytes");
+            lora.put("version_bytes_fraction_of_full", loraBytes / (double) fullVersionBytes);
+            lora.put("learner_step_fraction_of_full", (Double) lora.get("learner_step_ms") / (Double) result.get("learner_step_ms"));
+            result.put("lora", lora);
+            progress.accept(String.format(Locale.ROOT, "LoRA against full fine-tuning: version %.2f%% of the bytes, step %.2fx the time",
+                    100 * loraBytes / (double) fullVersionBytes, lora.get("learner_step_fraction_of_full")));
         }
     }
 

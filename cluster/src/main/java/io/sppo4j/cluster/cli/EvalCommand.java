@@ -5,6 +5,7 @@ import ai.djl.Device;
 import com.typesafe.config.Config;
 import io.sppo4j.model.eval.BestOfN;
 import io.sppo4j.model.eval.SampledResponses;
+import io.sppo4j.model.hf.LoraSetup;
 import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
@@ -47,6 +48,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     DeviceOption deviceOption = new DeviceOption();
+
+    @Mixin
+    AdapterOption adapterOption = new AdapterOption();
 
     @Option(names = "--policy", required = true, paramLabel = "DIR",
             description = "Hugging Face directory of a policy evaluated; repeat it to evaluate several on the same prompts"
@@ -97,8 +101,10 @@ final class EvalCommand implements Callable<Integer> {
         SamplingConfig sampling = SamplingConfig.from(config, "sppo4j.sampling");
         long samplingSeed = seed != null ? seed : config.getLong("sppo4j.seed");
         Device device = deviceOption.resolve(config);
-        SampledResponses referenceAnswers = EvalSampling.sample("--reference", referenceDirectory, texts, 1, sampling,
-                samplingSeed, device, batch);
+        LoraSetup adapted = adapterOption.setup();
+        // Without --reference the policy plays itself: base and adapter alike.
+        SampledResponses referenceAnswers = EvalSampling.sample("--reference", referenceDirectory,
+                reference != null ? LoraSetup.NONE : adapted, texts, 1, sampling, samplingSeed, device, batch);
         PreferenceModel preferences = Judges.fromConfig(config, HttpJudgeObserver.NONE);
         // The HTTP judge is thread-safe and bounds its own requests; a model judge is asked one prompt at a time.
         int parallel = Judges.type(config) == Judges.Type.HTTP ? config.getInt("sppo4j.judge.http.max-concurrency") : 1;
@@ -106,8 +112,8 @@ final class EvalCommand implements Callable<Integer> {
         try {
             for (Path policy : policies) {
                 SampledResponses answers = bestOf == null
-                        ? EvalSampling.sample("--policy", policy, texts, 1, sampling, samplingSeed, device, batch)
-                        : bestOfN(policy, texts, preferences, parallel, sampling, samplingSeed, device);
+                        ? EvalSampling.sample("--policy", policy, adapted, texts, 1, sampling, samplingSeed, device, batch)
+                        : bestOfN(policy, adapted, texts, preferences, parallel, sampling, samplingSeed, device);
                 List<Double> scores = JudgedPrompts.map(texts.size(), parallel, "judged", i -> preferences.preferences(
                         texts.get(i), List.of(answers.texts().get(i), referenceAnswers.texts().get(i)))[0][1]);
                 results.add(new EvalReport.Policy(policy, answers, scores.stream().mapToDouble(Double::doubleValue).toArray()));
@@ -151,10 +157,10 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The judge's best of N samples per prompt, with the chosen answers' token counts. */
-    private SampledResponses bestOfN(Path policy, List<String> texts, PreferenceModel preferences, int parallel,
+    private SampledResponses bestOfN(Path policy, LoraSetup adapted, List<String> texts, PreferenceModel preferences, int parallel,
             SamplingConfig sampling, long samplingSeed, Device device) {
         int n = bestOf;
-        SampledResponses candidates = EvalSampling.sample("--policy", policy, texts, n, sampling,
+        SampledResponses candidates = EvalSampling.sample("--policy", policy, adapted, texts, n, sampling,
                 samplingSeed ^ BEST_OF_SEED, device, batch);
         List<BestOfN> picks = JudgedPrompts.map(texts.size(), parallel, "reranked", i -> BestOfN.choose(
                 preferences, texts.get(i), candidates.texts().subList(i * n, i * n + n)));

@@ -3,6 +3,7 @@ package io.sppo4j.cluster.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.eval.SampledResponses;
+import io.sppo4j.model.hf.LoraSetup;
 import io.sppo4j.model.sampling.Sampler;
 import io.sppo4j.model.sampling.SamplingConfig;
 
@@ -25,8 +26,8 @@ final class EvalSampling {
      * @return {@code texts.size() × copies} responses, prompt-major: the copies of prompt i are
      *     at {@code i·copies .. i·copies + copies − 1}
      */
-    static SampledResponses sample(String option, Path directory, List<String> texts, int copies, SamplingConfig sampling,
-            long seed, Device device, int batch) {
+    static SampledResponses sample(String option, Path directory, LoraSetup lora, List<String> texts, int copies,
+            SamplingConfig sampling, long seed, Device device, int batch) {
         List<String> prompts = new ArrayList<>(texts.size() * copies);
         for (String text : texts) {
             for (int copy = 0; copy < copies; copy++) {
@@ -35,7 +36,7 @@ final class EvalSampling {
         }
         SampledResponses responses = new SampledResponses(List.of(), new int[0]);
         SplittableRandom seeds = new SplittableRandom(seed);
-        try (HfPolicyDirectory loaded = HfPolicyDirectory.load(option, directory, device);
+        try (HfPolicyDirectory loaded = HfPolicyDirectory.load(option, directory, lora, device);
                 NDManager manager = NDManager.newBaseManager(device)) {
             Sampler sampler = new Sampler(sampling, loaded.tokenizer());
             for (int start = 0; start < prompts.size(); start += batch) {

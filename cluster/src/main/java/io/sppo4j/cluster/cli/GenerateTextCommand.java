@@ -44,6 +44,9 @@ final class GenerateTextCommand implements Callable<Integer> {
     @Mixin
     DeviceOption deviceOption = new DeviceOption();
 
+    @Mixin
+    AdapterOption adapterOption = new AdapterOption();
+
     @Option(names = "--policy", required = true, paramLabel = "DIR",
             description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json).")
     Path policy;
@@ -94,7 +97,7 @@ final class GenerateTextCommand implements Callable<Integer> {
         List<Generation.Sequence> sequences;
         List<String> responses = new ArrayList<>();
         double seconds;
-        try (HfPolicyDirectory directory = HfPolicyDirectory.load("--policy", policy, device);
+        try (HfPolicyDirectory directory = HfPolicyDirectory.load("--policy", policy, adapterOption.setup(), device);
                 NDManager manager = NDManager.newBaseManager(device)) {
             text = chat ? directory.requireChatTemplate().render(List.of(ChatMessage.user(prompt))) : prompt;
             promptIds = directory.tokenizer().encodePrompt(text);

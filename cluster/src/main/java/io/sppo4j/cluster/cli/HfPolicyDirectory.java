@@ -1,8 +1,11 @@
 package io.sppo4j.cluster.cli;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.hf.LoraSetup;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.tokenizer.ChatTemplate;
 import io.sppo4j.model.tokenizer.HfTokenizer;
 
@@ -21,11 +24,16 @@ record HfPolicyDirectory(String option, Path directory, HfCausalModel model, HfT
         Optional<ChatTemplate> chatTemplate) implements AutoCloseable {
 
     static HfPolicyDirectory load(String option, Path directory, Device device) {
+        return load(option, directory, LoraSetup.NONE, device);
+    }
+
+    /** As {@link #load(String, Path, Device)}, with {@code lora}'s adapter applied to the model. */
+    static HfPolicyDirectory load(String option, Path directory, LoraSetup lora, Device device) {
         HfTokenizer tokenizer = null;
         try {
             tokenizer = HfTokenizer.load(directory);
             Optional<ChatTemplate> template = ChatTemplate.fromModelDirectory(directory);
-            HfCausalModel model = HfModels.loadCausal(directory, device);
+            HfCausalModel model = HfModels.loadCausal(directory, NDManager.newBaseManager(device), device, Precision.FP32, lora);
             model.setTrainable(false);
             return new HfPolicyDirectory(option, directory, model, tokenizer, template);
         } catch (IOException e) {

@@ -2,10 +2,12 @@ package io.sppo4j.cluster.cli;
 
 import ai.djl.Device;
 import io.sppo4j.cluster.bench.LlmBenchmark;
+import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.nd.TorchThreads;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,6 +59,15 @@ final class LlmBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch threads; 0 for one per core (default).")
     int threads;
 
+    @Option(names = "--lora-rank", defaultValue = "8", paramLabel = "R",
+            description = "Also time LoRA adapters of rank R (alpha 2R, the default targets) beside full fine-tuning;"
+                    + " 0 to skip (default ${DEFAULT-VALUE}).")
+    int loraRank;
+
+    @Option(names = "--lora-dropout", defaultValue = "0.05", paramLabel = "P",
+            description = "Dropout on the adapters' input while training (default ${DEFAULT-VALUE}, as sppo4j.lora.dropout).")
+    float loraDropout;
+
     @Option(names = "--json", description = "Print only the JSON summary on stdout.")
     boolean json;
 
@@ -70,7 +81,8 @@ final class LlmBenchCommand implements Callable<Integer> {
         int torchThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         TorchThreads.limit(torchThreads);
         LlmBenchmark.Settings settings = new LlmBenchmark.Settings(policy, precision, device, promptTokens, newTokens,
-                groupSize * groupsPerBatch, groupSize * groupsPerStep, steps, torchThreads, 1);
+                groupSize * groupsPerBatch, groupSize * groupsPerStep, steps, torchThreads, 1,
+                loraRank == 0 ? LoraConfig.OFF : new LoraConfig(loraRank, 2.0 * loraRank, loraDropout, List.of(), 1, true));
         Map<String, Object> result = new LlmBenchmark(settings).run(line -> System.err.println("bench llm: " + line));
         if (!json) {
             System.out.printf("decode %.1f tokens/s at batch 1 (%.2f of the memory bound), learner step %.0f ms (%.2f of the GEMM bound)%n",

@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.hf.LoraSetup;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.nd.Devices;
+import io.sppo4j.model.nd.Precision;
 import io.sppo4j.model.scoring.SequenceScorer;
 
 import java.io.IOException;
@@ -37,6 +39,9 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin
     DeviceOption deviceOption = new DeviceOption();
 
+    @Mixin
+    AdapterOption adapterOption = new AdapterOption();
+
     @Option(names = "--policy", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
     Path policy;
 
@@ -52,7 +57,8 @@ final class ScoreCommand implements Callable<Integer> {
         Config config = configOptions.load();
         Device device = deviceOption.resolve(config);
         float[] logProbs;
-        try (HfCausalModel model = HfModels.loadCausal(policy, device)) {
+        LoraSetup adapted = adapterOption.setup();
+        try (HfCausalModel model = HfModels.loadCausal(policy, NDManager.newBaseManager(device), device, Precision.FP32, adapted)) {
             check(tokens, model.vocabSize(), model.contextLength());
             logProbs = logProbs(model, tokens);
         } catch (IOException e) {

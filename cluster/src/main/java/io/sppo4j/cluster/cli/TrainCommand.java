@@ -6,7 +6,10 @@ import io.sppo4j.cluster.setup.TaskSetup;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.sppo4j.model.checkpoint.Checkpoint;
+import io.sppo4j.model.hf.BaseChecksum;
+import io.sppo4j.model.hf.HfCausalModel;
 import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.hf.PeftAdapter;
 import io.sppo4j.model.memory.AvailableMemory;
 import io.sppo4j.model.memory.NativeHeapTrimmer;
 import io.sppo4j.model.policy.LanguageModel;
@@ -148,16 +151,19 @@ final class TrainCommand implements Callable<Integer> {
             return 1;
         }
         TrainingReport.Written written = TrainingReport.write(outDir, title, report.steps(), report.evals());
-        Path exported = exportPolicy(setup, pipeline.checkpoints(), outDir.resolve("policy"));
+        Map<String, Path> exported = exportPolicy(setup, pipeline.checkpoints(), outDir);
         Map<String, Object> summary = summarize(setup, report, reference, schedule, algorithm, learnerChoice,
                 rolloutChoice, written, (System.nanoTime() - started) / 1e9);
         summary.put("peak_rss_mb", AvailableMemory.peakResidentBytes() >> 20);
         summary.put("native_heap_trims", trimmer.trims());
         summary.put("native_heap_released_mb", trimmer.releasedBytes() >> 20);
         summary.put("native_heap_trim_s", trimmer.trimSeconds());
-        if (exported != null) {
-            summary.put("policy_dir", exported.toString());
-            System.err.println("train: trained policy saved as a Hugging Face directory in " + exported);
+        exported.forEach((key, directory) -> summary.put(key, directory.toString()));
+        if (exported.containsKey("policy_dir")) {
+            System.err.println("train: trained policy saved as a Hugging Face directory in " + exported.get("policy_dir"));
+        }
+        if (exported.containsKey("adapter_dir")) {
+            System.err.println("train: LoRA adapter saved in peft's layout in " + exported.get("adapter_dir"));
         }
         System.err.printf(Locale.ROOT, "train: win rate vs reference %.3f (mean length %.2f vs %.2f) after %s steps; plot %s%n",
                 summary.get("winrate_vs_ref"), summary.get("mean_len"), summary.get("ref_mean_len"), summary.get("steps"),
@@ -173,20 +179,33 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The trained policy leaves as a Hugging Face directory: the learner's newest checkpoint
-     * written in the source's layout, dtypes and tokenizer files (the built-in policy as a
-     * GPT-2 {@code config.json} and {@code model.safetensors}), so transformers loads it.
-     * Returns the directory.
+     * The trained policy leaves as a Hugging Face directory ({@code OUT/policy}): the learner's
+     * newest checkpoint written in the source's layout, dtypes and tokenizer files (the built-in
+     * policy as a GPT-2 {@code config.json} and {@code model.safetensors}), so transformers loads
+     * it; with LoRA, the adapters merged into the weights (unless {@code sppo4j.lora.save-merged}
+     * is off) and the adapters alone in peft's layout ({@code OUT/adapter}). Returns the
+     * directories by summary key.
      */
-    private static Path exportPolicy(TaskSetup setup, CheckpointStore checkpoints, Path target) throws IOException {
+    private static Map<String, Path> exportPolicy(TaskSetup setup, CheckpointStore checkpoints, Path outDir)
+            throws IOException {
         Checkpoint newest = checkpoints.loadNewest().orElseThrow(
                 () -> new IllegalStateException("no learner checkpoint to export in " + checkpoints));
+        Map<String, Path> exported = new LinkedHashMap<>();
+        boolean lora = setup.lora().enabled();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
                 LanguageModel policy = setup.policyFactory().create(manager, Device.cpu())) {
             newest.restoreInto(policy);
-            HfModels.savePolicy(policy, target);
+            if (!lora || setup.config().getBoolean("sppo4j.lora.save-merged")) {
+                HfModels.savePolicy(policy, outDir.resolve("policy"));
+                exported.put("policy_dir", outDir.resolve("policy"));
+            }
+            if (lora) {
+                Path base = Path.of(setup.config().getString("sppo4j.policy.path"));
+                PeftAdapter.save((HfCausalModel) policy, outDir.resolve("adapter"), base.toString(), BaseChecksum.of(base));
+                exported.put("adapter_dir", outDir.resolve("adapter"));
+            }
         }
-        return target;
+        return exported;
     }
 
     /** A periodic rewrite that fails only warns: the run matters more than its plot. */

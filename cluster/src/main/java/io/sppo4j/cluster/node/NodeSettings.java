@@ -3,7 +3,12 @@ package io.sppo4j.cluster.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sppo4j.cluster.tls.TlsFiles;
+import io.sppo4j.model.hf.BaseChecksum;
+import io.sppo4j.model.hf.LoraSetup;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +58,7 @@ public final class NodeSettings {
         KubernetesLeaseDowning.configure(settings, pekko);
         pekko.put("pekko.cluster.configuration-compatibility-check.checkers.sppo4j", ProtocolCompatibility.class.getName());
         pekko.put(ProtocolCompatibility.REGISTRATION_KEY, registration);
+        pekko.put(ProtocolCompatibility.LORA_BASE_KEY, loraBase(settings));
         // pekko-discovery comes in another 1.x release than the other Pekko modules (see the parent
         // pom and this module's reference.conf); stated here too since this layer wins over all.
         pekko.put("pekko.fail-mixed-versions", "off");
@@ -105,5 +111,18 @@ public final class NodeSettings {
             throw new IllegalArgumentException("--seed expects HOST:PORT, got '" + seed + "'", e);
         }
         return "pekko://" + SYSTEM_NAME + "@" + seed;
+    }
+
+    /** The checksum of the base a LoRA run adapts, which every node must share; {@code none} for full fine-tuning. */
+    static String loraBase(Config settings) {
+        String policy = settings.getString("sppo4j.policy.path");
+        if (policy.isBlank() || !LoraSetup.from(settings).enabled()) {
+            return "none";
+        }
+        try {
+            return LoraSetup.from(settings).config().rank() + "@" + BaseChecksum.of(Path.of(policy));
+        } catch (IOException e) {
+            throw new UncheckedIOException("sppo4j.policy.path: cannot read the LoRA base " + policy + ": " + e.getMessage(), e);
+        }
     }
 }

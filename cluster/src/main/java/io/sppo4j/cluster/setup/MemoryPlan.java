@@ -9,6 +9,7 @@ import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.config.ConfigReader;
 import io.sppo4j.model.decoder.DecoderConfig;
+import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.hf.HfModels;
 import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.memory.AvailableMemory;
@@ -77,6 +78,8 @@ public final class MemoryPlan {
         int positions = Math.min(policy.contextLength(), prompt + rollout.sampling().maxNewTokens());
         Device host = Device.cpu();
         DataType transport = learner.weightEncoding() == TensorEncoding.BF16 ? DataType.BFLOAT16 : DataType.FLOAT32;
+        LoraConfig lora = setup.lora().config();
+        long adapterParameters = lora.parameterCount(policy);
         MemoryLedger ledger = new MemoryLedger();
         // The heap as committed now (it may grow to -Xmx), and what the JVM and libtorch need besides.
         ledger.add("runtime", "Java heap (committed) + JVM and libtorch", host, Runtime.getRuntime().totalMemory() + RUNTIME_BYTES);
@@ -84,14 +87,24 @@ public final class MemoryPlan {
             Device device = setup.device("sppo4j.learner.device");
             Precision precision = learner.precision();
             int batch = learner.groupsPerStep() * rollout.groupSize();
-            ledger.add("learner", "weights (" + precision.storage() + ")", device, ModelMemory.weights(policy, precision.storage()));
-            ledger.add("learner", "gradients (float32)", device, ModelMemory.gradients(policy));
-            ledger.add("learner", "AdamW moments (float32)", device, ModelMemory.optimizer(policy));
-            if (precision.compute() != precision.storage()) {
+            if (lora.enabled()) {
+                // A frozen base kept in the compute type, float32 adapters and their state; the
+                // reference is the base itself.
+                ledger.add("learner", "frozen base (" + precision.compute() + ")", device,
+                        ModelMemory.weights(policy, precision.compute()));
+                ledger.add("learner", "LoRA adapters, rank " + lora.rank() + " (float32)", device, adapterParameters * 4);
+                ledger.add("learner", "adapter gradients (float32)", device, adapterParameters * 4);
+                ledger.add("learner", "adapter AdamW moments (float32)", device, 2 * adapterParameters * 4);
+            } else {
+                ledger.add("learner", "weights (" + precision.storage() + ")", device, ModelMemory.weights(policy, precision.storage()));
+                ledger.add("learner", "gradients (float32)", device, ModelMemory.gradients(policy));
+                ledger.add("learner", "AdamW moments (float32)", device, ModelMemory.optimizer(policy));
+            }
+            if (precision.compute() != precision.storage() && !lora.enabled()) {
                 ledger.add("learner", "weights cast for the forward (" + precision.compute() + ")", device,
                         ModelMemory.weights(policy, precision.compute()));
             }
-            if (algorithm.algorithm().usesReference()) {
+            if (algorithm.algorithm().usesReference() && !lora.enabled()) {
                 DataType frozen = precision.inference().storage();
                 ledger.add("learner", "frozen reference (" + frozen + ")", device, ModelMemory.weights(policy, frozen));
             }
@@ -102,7 +115,7 @@ public final class MemoryPlan {
                             + " tokens (estimate)", device,
                     ModelMemory.trainingActivations(policy, precision.compute(), rows, positions,
                             Math.min(positions, rollout.sampling().maxNewTokens())));
-            ledger.add("learner", "weight version exported (host bytes)", host, ModelMemory.weights(policy, transport));
+            ledger.add("learner", "weight version exported (host bytes)", host, versionBytes(policy, adapterParameters, transport));
             Device evalDevice = setup.device("sppo4j.rollout.device");
             DataType evalType = eval.precision().storage();
             ledger.add("evaluator", "policy or reference copy, while evaluating (" + evalType + ")", evalDevice,
@@ -115,17 +128,26 @@ public final class MemoryPlan {
         if (roles.contains("rollout")) {
             Device device = setup.device("sppo4j.rollout.device");
             Precision precision = rollout.precision();
-            int copies = algorithm.algorithm().sampling() == io.sppo4j.model.train.Algorithm.Sampling.POLICY ? 1 : 2;
+            boolean mixture = algorithm.algorithm().sampling() != io.sppo4j.model.train.Algorithm.Sampling.POLICY;
+            // Under LoRA the mixture's reference is read off the policy's own base: one copy of the weights.
+            int copies = mixture && !lora.enabled() ? 2 : 1;
             int batch = rollout.groupsPerBatch() * rollout.groupSize();
             for (int worker = 0; worker < rollout.workers(); worker++) {
                 String role = "rollout " + worker;
                 ledger.add(role, "policy" + (copies > 1 ? " and reference" : "") + " (" + precision.storage() + ")", device,
                         copies * ModelMemory.weights(policy, precision.storage()));
+                if (lora.enabled()) {
+                    ledger.add(role, "LoRA adapters (float32)", device, adapterParameters * 4);
+                    if (lora.mergeForDecoding()) {
+                        ledger.add(role, "merged adapted weights (" + precision.compute() + ")", device,
+                                lora.adaptedWeightCount(policy) * precision.compute().getNumOfBytes());
+                    }
+                }
                 ledger.add(role, "KV cache, " + batch + " × " + positions + " positions", device,
-                        copies * ModelMemory.kvCache(policy, precision.compute(), batch, positions));
+                        (mixture ? 2 : 1) * ModelMemory.kvCache(policy, precision.compute(), batch, positions));
                 ledger.add(role, "decoding activations (estimate)", device,
                         ModelMemory.decodeActivations(policy, precision.compute(), batch, prompt));
-                ledger.add(role, "weight version received (host bytes)", host, ModelMemory.weights(policy, transport));
+                ledger.add(role, "weight version received (host bytes)", host, versionBytes(policy, adapterParameters, transport));
             }
         }
         if (roles.contains("judge") && Judges.type(config) == Judges.Type.REWARD_MODEL) {
@@ -139,6 +161,11 @@ public final class MemoryPlan {
                     ModelMemory.inferenceActivations(judge, precision.compute(), rollout.groupSize(), judged));
         }
         return ledger;
+    }
+
+    /** A published version: the whole model, or under LoRA its adapters alone. */
+    private static long versionBytes(DecoderConfig policy, long adapterParameters, DataType transport) {
+        return adapterParameters > 0 ? adapterParameters * transport.getNumOfBytes() : ModelMemory.weights(policy, transport);
     }
 
     private static DecoderConfig policy(TaskSetup setup) {

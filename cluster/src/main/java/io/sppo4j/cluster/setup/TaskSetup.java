@@ -19,6 +19,7 @@ import io.sppo4j.cluster.metrics.DeviceMetrics;
 import io.sppo4j.model.nd.DeviceChoice;
 import io.sppo4j.model.nd.Devices;
 import io.sppo4j.model.hf.HfModels;
+import io.sppo4j.model.hf.LoraSetup;
 import io.sppo4j.model.judge.Judges;
 import io.sppo4j.model.judge.PreferenceModel;
 import io.sppo4j.model.judge.http.HttpJudgeObserver;
@@ -71,6 +72,10 @@ public record TaskSetup(
         if (!policyPath.isBlank()) {
             return pretrained(config, Path.of(policyPath), seed);
         }
+        if (LoraSetup.from(config).enabled()) {
+            throw new IllegalArgumentException("sppo4j.lora.rank / sppo4j.policy.adapter: LoRA adapts a pretrained"
+                    + " model; set sppo4j.policy.path (the built-in policy trains fully)");
+        }
         if (!config.getString(PromptsSettings.SECTION + ".path").isBlank()) {
             ByteTokenizer tokenizer = new ByteTokenizer();
             PromptTask task = promptTask(config, Optional.empty());
@@ -110,8 +115,8 @@ public record TaskSetup(
         try {
             HfTokenizer tokenizer = HfTokenizer.load(directory, prompts.nonNegativeInt("max-tokens"));
             PromptTask task = promptTask(config, ChatTemplate.fromModelDirectory(directory));
-            return new TaskSetup(config, tokenizer, HfModels.shape(directory), task, HfModels.policyFactory(directory),
-                    seed, false);
+            return new TaskSetup(config, tokenizer, HfModels.shape(directory), task,
+                    HfModels.policyFactory(directory, LoraSetup.from(config)), seed, false);
         } catch (IOException e) {
             throw new UncheckedIOException("sppo4j.policy.path: cannot load " + directory + ": " + e.getMessage(), e);
         }
@@ -169,6 +174,11 @@ public record TaskSetup(
     /** The device a role's setting names, with the setting and why (what {@code auto} found). */
     public DeviceChoice deviceChoice(String key) {
         return Devices.choose(config.getString(key), key);
+    }
+
+    /** The LoRA adapters the policy trains ({@link LoraSetup#NONE} for full fine-tuning). */
+    public LoraSetup lora() {
+        return config.getString("sppo4j.policy.path").isBlank() ? LoraSetup.NONE : LoraSetup.from(config);
     }
 
     /** The policy as initialised from the seed, as version 0. */

@@ -49,5 +49,16 @@ class LlmBenchCommandTest {
         assertEquals(summary.get("gemv_gb_per_s").getAsDouble() / summary.get("memory_bandwidth_gb_per_s").getAsDouble(),
                 bound / gemvBound, 1e-6, "the two bounds are the same bytes over two rates: " + summary);
         assertTrue(summary.get("train_fraction_of_bound").getAsDouble() > 0, summary.toString());
+        // LoRA beside full fine-tuning (rank 8 by default): a version carries the adapters only.
+        JsonObject lora = summary.getAsJsonObject("lora");
+        long adapterParameters = lora.get("adapter_parameters").getAsLong();
+        assertTrue(adapterParameters > 0, lora.toString());
+        assertTrue(lora.get("weight_version_bytes").getAsLong() < summary.get("weight_version_bytes").getAsLong(), summary.toString());
+        assertEquals(lora.get("weight_version_bytes").getAsLong() / (double) summary.get("weight_version_bytes").getAsLong(),
+                lora.get("version_bytes_fraction_of_full").getAsDouble(), 1e-9);
+        for (String field : List.of("learner_step_ms", "decode_batch1_merged_tokens_per_s", "decode_batch1_unmerged_tokens_per_s",
+                "decode_batched_merged_tokens_per_s", "decode_batched_unmerged_tokens_per_s")) {
+            assertTrue(lora.get(field).getAsDouble() > 0, field + " in " + lora);
+        }
     }
 }
