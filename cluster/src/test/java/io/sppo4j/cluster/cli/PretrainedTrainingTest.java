@@ -63,7 +63,10 @@ class PretrainedTrainingTest {
     void trainingLoraAdaptersRaisesTheWinRateAndSavesAPeftAdapterThatScoresAsTheMergedPolicy() throws Exception {
         Path policy = tinyLlama();
         Path out = dir.resolve("lora-run");
-        String[] lora = {"sppo4j.lora.rank=8", "sppo4j.lora.dropout=0", "sppo4j.learner.learning-rate=1e-2"};
+        // The adapters cannot touch the embeddings and the head, where full fine-tuning finds the
+        // judge's taste soonest: twice the steps.
+        String[] lora = {"sppo4j.lora.rank=8", "sppo4j.lora.dropout=0", "sppo4j.learner.learning-rate=1e-2",
+            "sppo4j.learner.max-steps=120", "sppo4j.eval.every=60"};
         try (FakeChatServer judge = lowercaseJudge()) {
             JsonObject summary = train(policy, judge, out, lora);
             assertRaisedWinRate(summary);
@@ -96,7 +99,10 @@ class PretrainedTrainingTest {
             // A changed base (one byte of config.json) must not be resumed on.
             Path config = policy.resolve("config.json");
             Files.writeString(config, Files.readString(config) + "\n");
-            CliRun.Result resumed = CliRun.run(trainArguments(policy, judge, out, "sppo4j.learner.max-steps=61", lora));
+            List<String> further = new ArrayList<>(List.of(lora));
+            further.add("sppo4j.learner.max-steps=121");
+            CliRun.Result resumed = CliRun.run(trainArguments(policy, judge, out, "sppo4j.learner.max-steps=121",
+                    further.toArray(String[]::new)));
             assertTrue(resumed.code() != 0, "resumed on a changed base: " + resumed.err());
             assertTrue(resumed.err().contains("lora_base_checksum"), resumed.err());
         }
@@ -148,6 +154,8 @@ class PretrainedTrainingTest {
                 "--set", steps,
                 "--set", "sppo4j.eval.every=30",
                 "--set", "sppo4j.eval.prompts=" + EVAL_PROMPTS,
+                // As many distinct held-out prompts as evaluations: the margin below assumes them independent.
+                "--set", "sppo4j.prompts.held-out=" + EVAL_PROMPTS,
                 "--set", "sppo4j.learner.device=cpu", "--set", "sppo4j.rollout.device=cpu"));
         for (String setting : settings) {
             arguments.add("--set");

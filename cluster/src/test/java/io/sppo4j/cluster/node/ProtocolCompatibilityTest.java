@@ -9,7 +9,10 @@ import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.Config;
 import io.sppo4j.cluster.serialization.ControlPlaneRegistry;
 import io.sppo4j.model.config.EffectiveConfig;
+import io.sppo4j.model.hf.TinyHfModels;
+import io.sppo4j.model.weights.TensorDType;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +22,13 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** A node speaking another protocol version, or with another control-plane registration, is refused at join. */
+/**
+ * A node speaking another protocol version, with another control-plane registration, or training
+ * LoRA adapters on another base is refused at join.
+ */
 class ProtocolCompatibilityTest {
 
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
@@ -59,6 +66,30 @@ class ProtocolCompatibilityTest {
                 .filter(message -> message.contains("sppo4j.protocol")).findFirst().orElse("");
         assertTrue(refusal.contains("sppo4j.protocol.version") || refusal.contains("sppo4j.protocol.control-registration"),
                 "the log names the incompatible setting: " + refusal);
+    }
+
+    /** Adapters trained on one base mean nothing on another: a node with LoRA on other base files is refused by name. */
+    @Test
+    void aNodeWithAnotherLoraBaseIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+        Path base = TinyHfModels.write(dir.resolve("base"), TinyHfModels.Kind.LLAMA, TensorDType.F32, 1, 3).directory();
+        Path other = TinyHfModels.write(dir.resolve("other"), TinyHfModels.Kind.LLAMA, TensorDType.F32, 1, 4).directory();
+        int seed = ChildNode.freePort();
+        Config onBase = EffectiveConfig.load(List.of(), List.of("sppo4j.policy.path=" + base, "sppo4j.lora.rank=8"));
+        ActorSystem<Void> first = node(onBase, seed, seed, ControlPlaneRegistry.registrationFingerprint());
+        ActorSystem<Void> second = node(onBase, ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
+        ClusterChecks.await("two nodes on the same base are up", Duration.ofSeconds(30), () -> ClusterChecks.up(first) == 2);
+
+        ActorSystem<Void> otherBase = node(EffectiveConfig.load(List.of(), List.of("sppo4j.policy.path=" + other,
+                "sppo4j.lora.rank=8")), ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
+        otherBase.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(2, ClusterChecks.up(first), "the cluster still has its two members");
+        assertEquals(2, ClusterChecks.up(second));
+        String refusal = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains(ProtocolCompatibility.LORA_BASE_KEY)).findFirst().orElse("");
+        assertTrue(refusal.contains("differs from the cluster's") && refusal.contains("crc32c:"),
+                "the log names the LoRA base and both checksums: " + refusal);
     }
 
     private long refusals() {
