@@ -168,6 +168,28 @@ class LoraTest {
         }
     }
 
+    /** sppo4j.policy.adapter: a run that starts from an adapter plays against base + that adapter, not the bare base. */
+    @Test
+    void aRunStartedFromAnAdapterKeepsItAsTheReference() throws IOException {
+        Path directory = TinyHfModels.write(temp.resolve("base"), TinyHfModels.Kind.LLAMA, TensorDType.F32, 1, 3).directory();
+        Path adapter = temp.resolve("adapter");
+        try (NDManager manager = NDManager.newBaseManager(); HfCausalModel sft = load(directory, manager, RANK_4)) {
+            randomiseAdapters(sft, 12);
+            PeftAdapter.save(sft, adapter, directory.toString(), BaseChecksum.of(directory));
+        }
+        try (NDManager manager = NDManager.newBaseManager();
+                HfCausalModel model = HfModels.loadCausal(directory, manager, Device.cpu(), Precision.FP32,
+                        LoraSetup.from(adapter, RANK_4))) {
+            model.setTrainable(true);
+            NDArray started = logits(model, manager);
+            assertTrue(maxDifference(started, baseLogits(directory, manager)) > 1e-3f, "the adapter changes the base");
+            LanguageModel reference = model.referenceView();
+            randomiseAdapters(model, 13); // as training would move them
+            assertEquals(0f, maxDifference(started, logits(reference, manager)), "reference = base + starting adapter");
+            assertTrue(maxDifference(started, logits(model, manager)) > 1e-3f, "the policy itself moved");
+        }
+    }
+
     @Test
     void savedPeftFilesRoundTripNamesShapesDtypesAndConfigKeys() throws IOException {
         Path directory = TinyHfModels.write(temp.resolve("base"), TinyHfModels.Kind.LLAMA, TensorDType.BF16, 1, 3).directory();
