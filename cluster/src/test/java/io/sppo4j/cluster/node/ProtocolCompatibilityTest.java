@@ -79,7 +79,9 @@ class ProtocolCompatibilityTest {
         Config onBase = EffectiveConfig.load(List.of(), List.of("sppo4j.policy.path=" + base, "sppo4j.lora.rank=8"));
         ActorSystem<Void> first = node(onBase, seed, seed, ControlPlaneRegistry.registrationFingerprint());
         ActorSystem<Void> second = node(onBase, ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
-        ClusterChecks.await("two nodes on the same base are up", Duration.ofSeconds(30), () -> ClusterChecks.up(first) == 2);
+        // Both views: the second node learns it is Up a gossip round after the first does.
+        ClusterChecks.await("two nodes on the same base are up", Duration.ofSeconds(30),
+                () -> ClusterChecks.up(first) == 2 && ClusterChecks.up(second) == 2);
 
         ActorSystem<Void> otherBase = node(EffectiveConfig.load(List.of(), List.of("sppo4j.policy.path=" + other,
                 "sppo4j.lora.rank=8")), ChildNode.freePort(), seed, ControlPlaneRegistry.registrationFingerprint());
