@@ -116,11 +116,12 @@ public final class NodeSettings {
     /** The checksum of the base a LoRA run adapts, which every node must share; {@code none} for full fine-tuning. */
     static String loraBase(Config settings) {
         String policy = settings.getString("sppo4j.policy.path");
-        if (policy.isBlank() || !LoraSetup.from(settings).enabled()) {
+        LoraSetup lora = policy.isBlank() ? LoraSetup.NONE : LoraSetup.from(settings);
+        if (!lora.enabled()) {
             return "none";
         }
         try {
-            return LoraSetup.from(settings).config().rank() + "@" + BaseChecksum.of(Path.of(policy));
+            return lora.config().rank() + "@" + BaseChecksum.of(Path.of(policy));
         } catch (IOException e) {
             throw new UncheckedIOException("sppo4j.policy.path: cannot read the LoRA base " + policy + ": " + e.getMessage(), e);
         }

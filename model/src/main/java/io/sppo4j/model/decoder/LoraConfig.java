@@ -1,7 +1,6 @@
 package io.sppo4j.model.decoder;
 
 import java.util.List;
-import java.util.Set;
 import java.util.function.ToLongFunction;
 
 /**
@@ -106,6 +105,6 @@ public record LoraConfig(int rank, double alpha, float dropout, List<String> tar
     /** Whether the projection named {@code name} (e.g. {@code model.layers.0.self_attn.q_proj}) is adapted. */
     public boolean targets(String name) {
         int dot = name.lastIndexOf('.');
-        return Set.copyOf(targetModules).contains(dot < 0 ? name : name.substring(dot + 1));
+        return targetModules.contains(dot < 0 ? name : name.substring(dot + 1));
     }
 }

@@ -116,10 +116,6 @@ final class LowRankAdapter {
         }
     }
 
-    boolean isMerged() {
-        return merged != null;
-    }
-
     /** Keeps the trained adapters' values now as the reference's; none where B is zero (the reference is the base). */
     void keepAsReference() {
         dropReference();

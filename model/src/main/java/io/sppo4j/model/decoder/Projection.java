@@ -69,7 +69,7 @@ public final class Projection {
      * @return (..., out), owned by {@code x}'s manager
      */
     public NDArray apply(NDArray x, boolean training) {
-        NDArray w = Weights.like(adapter == null ? weight.getArray() : adapter.weight(), x);
+        NDArray w = Weights.like(multipliedWeight(), x);
         NDArray b = Weights.likeOrNull(bias, x);
         NDArray y;
         if (layout == Layout.OUT_IN) {
@@ -84,8 +84,13 @@ public final class Projection {
 
     /** Appends the weight's array as passes use it (merged where merged), then the bias's ({@link FusedLayers}' order). */
     void collectArrays(List<NDArray> into) {
-        into.add(adapter == null ? weight.getArray() : adapter.weight());
+        into.add(multipliedWeight());
         Weights.collectArrays(into, bias);
+    }
+
+    /** The matrix a pass multiplies by: the adapter's choice (merged or base) where there is one. */
+    private NDArray multipliedWeight() {
+        return adapter == null ? weight.getArray() : adapter.weight();
     }
 
     public Parameter weight() {

@@ -61,8 +61,7 @@ public final class HfModels {
                 String checksum = BaseChecksum.of(directory);
                 model.tagLoraBase(directory, checksum);
                 if (lora.adapter() != null) {
-                    PeftAdapter.load(model, lora.adapter());
-                    warnOnAnotherBase(lora.adapter(), directory, checksum);
+                    warnOnAnotherBase(lora.adapter(), PeftAdapter.load(model, lora.adapter()), directory, checksum);
                 }
             } catch (IOException | RuntimeException e) {
                 model.close();
@@ -77,8 +76,7 @@ public final class HfModels {
      * same weights in another dtype) gives other outputs, which is worth a line but not a refusal:
      * applying an adapter to a converted copy of its base is common.
      */
-    private static void warnOnAnotherBase(Path adapter, Path base, String checksum) throws IOException {
-        String trainedOn = PeftAdapter.baseChecksum(adapter);
+    private static void warnOnAnotherBase(Path adapter, String trainedOn, Path base, String checksum) {
         if (trainedOn != null && !trainedOn.equals(checksum)) {
             LOG.warn("the adapter in {} was trained on a base with checksum {}, but {} has {}: its outputs will differ"
                     + " from the trained policy's unless the weights are the same", adapter, trainedOn, base, checksum);

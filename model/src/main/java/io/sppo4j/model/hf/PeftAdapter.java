@@ -69,10 +69,7 @@ public final class PeftAdapter {
                 throw config.invalid(key, "is not supported (only plain LoRA: one rank and alpha for every module)");
             }
         }
-        if (config.has("target_modules") && !config.isUnset("target_modules") && config.strings("target_modules").isEmpty()) {
-            throw config.invalid("target_modules", "must be a list of module names");
-        }
-        List<String> targets = config.strings("target_modules");
+        List<String> targets = config.strings("target_modules"); // a regular expression (a string) is refused here
         Set<String> supported = new LinkedHashSet<>(LoraConfig.LLAMA_TARGETS);
         supported.addAll(LoraConfig.GPT2_TARGETS);
         for (String target : targets) {
@@ -98,13 +95,15 @@ public final class PeftAdapter {
      * Writes the adapters into {@code model}, which must have been built with this adapter's
      * config ({@link #readConfig}).
      *
+     * @return the base checksum the adapter records ({@link #baseChecksum}), or null
      * @throws IllegalArgumentException naming a missing, unexpected or misshapen tensor
      */
-    public static void load(HfCausalModel model, Path directory) throws IOException {
+    public static String load(HfCausalModel model, Path directory) throws IOException {
         LoraAdapters adapters = requireAdapters(model);
         Path file = directory.resolve(WEIGHTS_FILE);
+        SafeTensors.Contents contents = SafeTensors.read(file);
         Map<String, NamedTensor> byName = new LinkedHashMap<>();
-        for (NamedTensor tensor : SafeTensors.read(file).tensors()) {
+        for (NamedTensor tensor : contents.tensors()) {
             byName.put(tensor.name(), tensor);
         }
         List<NamedTensor> ordered = new ArrayList<>();
@@ -121,6 +120,7 @@ public final class PeftAdapter {
                     + byName.keySet().stream().limit(5).toList() + (byName.size() > 5 ? " and more" : ""));
         }
         ModelParameters.write(model, TensorSource.of(ordered), file.toString());
+        return contents.metadata().get(BASE_CHECKSUM_KEY);
     }
 
     /**
