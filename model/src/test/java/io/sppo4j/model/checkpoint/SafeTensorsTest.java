@@ -62,10 +62,18 @@ class SafeTensorsTest {
 
     @Test
     void policyWeightsParseIndependently() throws IOException {
-        List<NamedTensor> tensors;
+        WeightSnapshot snapshot;
         try (NDManager manager = NDManager.newBaseManager(); HfCausalModel policy = TestPolicies.tiny(manager, 3)) {
-            tensors = WeightSnapshot.export(policy, 0, TensorEncoding.FP32).tensors();
+            snapshot = WeightSnapshot.export(policy, 0, TensorEncoding.FP32);
         }
+        // The tensors are views of the snapshot's native memory: it stays open (reachable) while they are read,
+        // or its cleaner may free them under the test after a collection.
+        try (snapshot) {
+            policyWeightsParseIndependently(snapshot.tensors());
+        }
+    }
+
+    private void policyWeightsParseIndependently(List<NamedTensor> tensors) throws IOException {
         Path file = dir.resolve("model.safetensors");
         SafeTensors.write(file, tensors, Map.of("format", "pt"));
 
