@@ -62,7 +62,7 @@ class ProtocolCompatibilityTest {
         // A refused node shuts itself down rather than linger half-joined.
         newerProtocol.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         otherRegistration.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        String refusal = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+        String refusal = messages().stream()
                 .filter(message -> message.contains("sppo4j.protocol")).findFirst().orElse("");
         assertTrue(refusal.contains("sppo4j.protocol.version") || refusal.contains("sppo4j.protocol.control-registration"),
                 "the log names the incompatible setting: " + refusal);
@@ -88,16 +88,27 @@ class ProtocolCompatibilityTest {
         otherBase.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(2, ClusterChecks.up(first), "the cluster still has its two members");
         assertEquals(2, ClusterChecks.up(second));
-        String refusal = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+        String refusal = messages().stream()
                 .filter(message -> message.contains(ProtocolCompatibility.LORA_BASE_KEY)).findFirst().orElse("");
         assertTrue(refusal.contains("differs from the cluster's") && refusal.contains("crc32c:"),
                 "the log names the LoRA base and both checksums: " + refusal);
     }
 
     private long refusals() {
-        return logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+        return messages().stream()
                 .filter(message -> message.contains("sppo4j.protocol") && message.contains("incompatible"))
                 .count();
+    }
+
+    /**
+     * The messages logged so far. Cluster threads keep appending while the test reads, and the appender's
+     * list is a plain ArrayList: copy it under the appender's own lock (AppenderBase.doAppend is synchronized
+     * on the appender), or a stream over it fails with ConcurrentModificationException.
+     */
+    private List<String> messages() {
+        synchronized (logs) {
+            return logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
     }
 
     private ActorSystem<Void> node(Config settings, int port, int seedPort, String registration) {

@@ -38,7 +38,9 @@ class SnapshotDeviceIndependenceTest {
                     published.tensors().stream().map(t -> new NamedTensor(t.name(), t.dtype(), t.shape(), t.data().clone())).toList(),
                     published.checksum());
             received.importInto(rollout);
-            assertEquals(published.tensors(), WeightSnapshot.export(rollout, 7, TensorEncoding.BF16).tensors());
+            try (WeightSnapshot reexported = WeightSnapshot.export(rollout, 7, TensorEncoding.BF16)) {
+                assertEquals(published.tensors(), reexported.tensors());
+            }
             assertParametersOn(rolloutDevice, rollout);
 
             WeightSnapshot back = WeightSnapshot.export(rollout, 8, TensorEncoding.FP32);

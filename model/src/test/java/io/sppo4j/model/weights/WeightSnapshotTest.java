@@ -127,7 +127,13 @@ class WeightSnapshotTest {
 
     @Test
     void checksumCoversVersionNamesAndOrder() {
-        List<NamedTensor> tensors = WeightSnapshot.export(source, 0, TensorEncoding.FP32).tensors();
+        // The tensors are views of the snapshot's native memory: hold it open while they are read.
+        try (WeightSnapshot snapshot = WeightSnapshot.export(source, 0, TensorEncoding.FP32)) {
+            checksumCoversVersionNamesAndOrder(snapshot.tensors());
+        }
+    }
+
+    private static void checksumCoversVersionNamesAndOrder(List<NamedTensor> tensors) {
         int reference = WeightSnapshot.checksumOf(5, tensors);
         assertNotEquals(reference, WeightSnapshot.checksumOf(6, tensors), "version");
         List<NamedTensor> swapped = new ArrayList<>(tensors);
@@ -166,10 +172,11 @@ class WeightSnapshotTest {
 
     @Test
     void tensorsOutOfOrderAreRefused() {
-        List<NamedTensor> tensors = new ArrayList<>(WeightSnapshot.export(source, 1, TensorEncoding.FP32).tensors());
-        Collections.swap(tensors, 2, 3);
-        WeightSnapshot reordered = WeightSnapshot.of(1, TensorEncoding.FP32, tensors);
-        try (HfCausalModel target = TestPolicies.tiny(manager, 2)) {
+        try (WeightSnapshot exported = WeightSnapshot.export(source, 1, TensorEncoding.FP32);
+                HfCausalModel target = TestPolicies.tiny(manager, 2)) {
+            List<NamedTensor> tensors = new ArrayList<>(exported.tensors());
+            Collections.swap(tensors, 2, 3);
+            WeightSnapshot reordered = WeightSnapshot.of(1, TensorEncoding.FP32, tensors);
             String message = refusal(reordered, target);
             assertTrue(message.contains("tensor #2 is 'transformer.h.0.ln_1.bias'"), message);
         }
