@@ -41,6 +41,9 @@ public final class ChaosBenchmark {
         this.out = out;
     }
 
+    /** How long an even fault looks for the active learner before it hits another node. */
+    private static final Duration FIND_ACTIVE = Duration.ofSeconds(10);
+
     public Map<String, Object> run(Plan plan, Consumer<String> progress) throws Exception {
         Random random = new Random(plan.seed());
         ClusterObserver observer = new ClusterObserver();
@@ -67,7 +70,7 @@ public final class ChaosBenchmark {
             for (int fault = 0; System.nanoTime() < end; fault++) {
                 Thread.sleep(plan.every().toMillis());
                 restartEnded(cluster, faults);
-                NodeProcess victim = victim(cluster, fault, random);
+                NodeProcess victim = victim(cluster, fault, random, progress);
                 if (victim == null) {
                     continue;
                 }
@@ -128,14 +131,31 @@ public final class ChaosBenchmark {
         return result;
     }
 
-    /** Even faults hit the learner that trains now; odd ones a random other node. */
-    private static NodeProcess victim(BenchCluster cluster, int fault, Random random) {
+    /**
+     * Even faults hit the learner that trains now; odd ones a random other node. Which learner
+     * trains is read off the nodes' metrics, and a scrape can time out on a loaded machine: an
+     * even fault asks again for up to {@link #FIND_ACTIVE} before it settles for another node
+     * (once it did not, and a run meant to kill the learner first killed a worker instead).
+     */
+    private static NodeProcess victim(BenchCluster cluster, int fault, Random random, Consumer<String> progress)
+            throws InterruptedException {
         List<NodeProcess> living = cluster.living();
         NodeProcess active = BenchCluster.activeLearner(living);
-        if (fault % 2 == 0 && active != null) {
-            return active;
+        long deadline = System.nanoTime() + FIND_ACTIVE.toNanos();
+        while (fault % 2 == 0 && active == null && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            living = cluster.living();
+            active = BenchCluster.activeLearner(living);
         }
-        List<NodeProcess> others = living.stream().filter(node -> node != active).toList();
+        if (fault % 2 == 0) {
+            if (active != null) {
+                return active;
+            }
+            progress.accept("no learner reported steps within " + FIND_ACTIVE.toSeconds() + " s; fault " + fault
+                    + " hits another node");
+        }
+        NodeProcess spared = active;
+        List<NodeProcess> others = living.stream().filter(node -> node != spared).toList();
         return others.isEmpty() ? null : others.get(random.nextInt(others.size()));
     }
 

@@ -27,7 +27,8 @@ import java.util.function.Function;
  * @param bandwidthBytesPerSecond best of several full reads of {@code probeBytes}
  * @param gemmFlopsPerSecond best of several square products in the compute type
  * @param gemvBytesPerSecond best of several passes of one row through matrices of the model's
- *     MLP shape, {@code probeBytes} of them in the decoding type, one {@code linear} each
+ *     MLP shape (at least 2¹⁸ elements: a tiny test model's are made taller), {@code probeBytes}
+ *     of them in the decoding type, one {@code linear} each
  * @param fp16WeightGemvSpeedup on a CPU decoding in float32: how many times faster the same pass
  *     runs through fbgemm's matrix-vector product on float16-packed weights
  *     ({@code fbgemm_linear_fp16_weight_fp32_activation}, half the bytes, float32 activations)
@@ -42,6 +43,8 @@ public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerS
     private static final long PROBE_BYTES = 1L << 29;
     private static final int GEMM = 2048;
     private static final int REPEATS = 5;
+    /** The smallest matrix the matrix-vector probes use (1 MB in float32); real models' MLP matrices are larger. */
+    private static final long MIN_MATRIX_ELEMENTS = 1L << 18;
 
     /**
      * Measures the limits on {@code device}.
@@ -52,6 +55,9 @@ public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerS
      * @param columns its input width (the hidden size)
      */
     public static MachineLimits measure(Device device, DataType compute, DataType decoding, long rows, long columns) {
+        // A tiny test model's matrices would take tens of thousands of arrays to fill the probe,
+        // each made and multiplied by its own call: taller ones of the same width stream the same way.
+        rows = Math.max(rows, (MIN_MATRIX_ELEMENTS + columns - 1) / columns);
         try (Autograd.Scope inference = Autograd.paused(); NDManager manager = NDManager.newBaseManager(device)) {
             double fp16Speedup = device.isGpu() || decoding != DataType.FLOAT32
                     ? Double.NaN : fp16WeightGemvSpeedup(manager, rows, columns);

@@ -8,13 +8,13 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bench chaos} through the command line on a tiny policy: it runs to the end, prints its
- * JSON, and holds its invariants under a minute and a half of faults: weight versions never go
+ * JSON, and holds its invariants under 42 seconds of faults (three or four: the active learner
+ * killed, another node killed, the new learner frozen; seeded, so the same ones each run): weight versions never go
  * down on any rollout process, every checkpoint loads, the checkpoint journal shows one learner at
  * a time, and training goes on across at least one learner failover. (The smoke runs of
  * {@code bench pipeline} and {@code bench broadcast} are in {@link BenchCommandsTest}.)
@@ -33,9 +33,8 @@ class ClusterBenchCommandsTest {
     Path dir;
 
     @Test
-    @Tag("faults")
     void chaosKeepsVersionsAndCheckpointsWholeThroughRepeatedFaults() {
-        CliRun.Result result = CliRun.run(args(List.of("bench", "chaos", "--minutes", "1.5", "--every", "12",
+        CliRun.Result result = CliRun.run(args(List.of("bench", "chaos", "--minutes", "0.7", "--every", "12",
                 "--max-pause", "8", "--seed", "3", "--json", "--out", dir.resolve("chaos").toString()),
                 "sppo4j.learner.checkpoint-every=10"));
         assertEquals(0, result.code(), result.err());
@@ -45,10 +44,15 @@ class ClusterBenchCommandsTest {
         assertTrue(json.getAsJsonArray("journal_violations").isEmpty(), json.get("journal_violations").toString());
         JsonObject faults = json.getAsJsonObject("faults");
         assertTrue(faults.get("kill").getAsInt() >= 2 && faults.get("freeze").getAsInt() >= 1, faults.toString());
-        assertTrue(json.get("failovers").getAsInt() >= 1, "the first fault killed the active learner: " + json);
+        assertTrue(json.get("failovers").getAsInt() >= 1, "the first fault killed the active learner: " + json + "\n" + progress(result));
         assertTrue(json.get("steps_gained").getAsDouble() > 10, "training went on: " + json);
         double issued = json.get("credits_issued").getAsDouble();
         assertTrue(issued > 0 && json.get("lost_groups").getAsDouble() <= issued, json.toString());
+    }
+
+    /** The benchmark's progress lines, without the nodes' stack traces: what happened, for a failure message. */
+    private static String progress(CliRun.Result result) {
+        return result.err().lines().filter(line -> line.startsWith("bench chaos:")).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     private static String[] args(List<String> command, String... settings) {

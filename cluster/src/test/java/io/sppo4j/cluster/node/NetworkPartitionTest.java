@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Throughout, the checkpoint journal shows one learner generation after another and every
  * checkpoint loads.
  */
-@Tag("faults")
 class NetworkPartitionTest {
 
     /** The whole test's bound (scaled like every wait): a hung step fails it rather than the build. */
