@@ -125,6 +125,9 @@ public final class RolloutWorker extends AbstractBehavior<RolloutWorker.Command>
         this.manager = NDManager.newBaseManager(setup.device());
         this.policy = setup.run().policyFactory().in(setup.settings().precision()).create(manager, setup.device());
         policy.setTrainable(false);
+        if (policy.decodeWithPackedFp16Weights(setup.settings().packedFp16Weights())) {
+            context.getLog().info("decoding on float16-packed copies of the weights (sppo4j.rollout.fp16-packed-weights)");
+        }
         this.policySource = new PolicyLogits(policy);
         this.mixtureSource = setup.run().algorithm().algorithm().sampling() == Algorithm.Sampling.POLICY
                 ? null : mixture(setup);

@@ -14,13 +14,15 @@ import io.sppo4j.model.sampling.SamplingConfig;
  * @param prefetch credits a worker asks for at a time
  * @param sampling how responses are sampled
  * @param precision of the workers' policy copies (bf16 halves the bytes each decoded token reads)
+ * @param packedFp16Weights whether a worker decoding in float32 on a CPU multiplies by float16-packed
+ *     copies of its weights where its model allows ({@code fp16-packed-weights})
  */
-public record RolloutSettings(
-        int workers, int groupSize, int groupsPerBatch, int prefetch, SamplingConfig sampling, Precision precision) {
+public record RolloutSettings(int workers, int groupSize, int groupsPerBatch, int prefetch, SamplingConfig sampling,
+        Precision precision, boolean packedFp16Weights) {
 
-    /** In float32. */
+    /** In float32, with the default packing. */
     public RolloutSettings(int workers, int groupSize, int groupsPerBatch, int prefetch, SamplingConfig sampling) {
-        this(workers, groupSize, groupsPerBatch, prefetch, sampling, Precision.FP32);
+        this(workers, groupSize, groupsPerBatch, prefetch, sampling, Precision.FP32, true);
     }
 
     public static RolloutSettings from(Config config) {
@@ -34,6 +36,7 @@ public record RolloutSettings(
         return new RolloutSettings(
                 rollout.nonNegativeInt("workers"), groupSize, groupsPerBatch, prefetch,
                 SamplingConfig.from(config, "sppo4j.sampling"),
-                Precision.parse(rollout.getString("dtype"), false, rollout.path("dtype")));
+                Precision.parse(rollout.getString("dtype"), false, rollout.path("dtype")),
+                rollout.getBoolean("fp16-packed-weights"));
     }
 }

@@ -48,9 +48,11 @@ public final class LlmBenchmark {
      * @param learnerBatch sequences of one learner step (K × groups-per-step)
      * @param threads PyTorch intra-op threads every phase and the limits run with
      * @param lora adapters trained beside full fine-tuning ({@link LoraConfig#OFF} for none)
+     * @param packedFp16 whether decoding in float32 multiplies by float16-packed weights where it
+     *     can ({@code sppo4j.rollout.fp16-packed-weights}); both are timed either way
      */
     public record Settings(Path policy, Precision precision, Device device, int promptTokens, int newTokens,
-            int groupBatch, int learnerBatch, int steps, int threads, long seed, LoraConfig lora) {}
+            int groupBatch, int learnerBatch, int steps, int threads, long seed, LoraConfig lora, boolean packedFp16) {}
 
     private final Settings settings;
 
@@ -98,20 +100,61 @@ public final class LlmBenchmark {
             result.put("parameters", parameters);
             result.put("weight_bytes", weightBytes);
 
-            DecodePhases.Decode single = decoding.decode(model, 1);
+            // Decoding in float32 on a CPU can multiply by float16-packed weights (fbgemm): both
+            // side by side, the configured one reported as the decoding figures.
+            boolean packable = model.decodeWithPackedFp16Weights(true);
+            model.decodeWithPackedFp16Weights(false);
+            boolean packed = packable && settings.packedFp16();
+            result.put("decode_fp16_packed_weights", packed);
+            DecodePhases.Decode plainSingle = decoding.decode(model, 1);
+            DecodePhases.Decode plainBatched = decoding.decode(model, settings.groupBatch());
+            DecodePhases.Decode single = plainSingle;
+            batched = plainBatched;
+            long readBytes = weightBytes;
+            if (packable) {
+                model.decodeWithPackedFp16Weights(true);
+                DecodePhases.Decode packedSingle = decoding.decode(model, 1);
+                DecodePhases.Decode packedBatched = decoding.decode(model, settings.groupBatch());
+                long packedElements = model.packedFp16Parameters();
+                double[] distance = decoding.logProbDistance(model, packedBatched); // scoring passes stay float32
+                model.decodeWithPackedFp16Weights(packed);
+                result.put("decode_batch1_float32_weights_ms_per_token", plainSingle.secondsPerStep() * 1e3);
+                result.put("decode_batch1_packed_fp16_ms_per_token", packedSingle.secondsPerStep() * 1e3);
+                result.put("packed_fp16_decode_speedup", plainSingle.secondsPerStep() / packedSingle.secondsPerStep());
+                result.put("decode_batched_float32_weights_tokens_per_s", plainBatched.tokensPerSecond());
+                result.put("decode_batched_packed_fp16_tokens_per_s", packedBatched.tokensPerSecond());
+                result.put("packed_fp16_parameters", packedElements);
+                result.put("fp16_packed_sampling_logprob_abs_diff_mean", distance[0]);
+                result.put("fp16_packed_sampling_logprob_abs_diff_max", distance[1]);
+                progress.accept(String.format(Locale.ROOT, "decode on float16-packed weights: batch 1 %.1f ms/token"
+                        + " (float32 weights %.1f), batch %d %.1f tokens/s (%.1f); sampling vs float32 scoring:"
+                        + " mean |Δ log p| %.4f, max %.4f", packedSingle.secondsPerStep() * 1e3,
+                        plainSingle.secondsPerStep() * 1e3, settings.groupBatch(), packedBatched.tokensPerSecond(),
+                        plainBatched.tokensPerSecond(), distance[0], distance[1]));
+                if (packed) {
+                    single = packedSingle;
+                    batched = packedBatched;
+                    readBytes = weightBytes - packedElements * (sampling.storage().getNumOfBytes() - 2L);
+                }
+            }
             double bound = weightBytes / limits.bandwidthBytesPerSecond();
             result.put("decode_batch1_tokens_per_s", single.tokensPerSecond());
             result.put("decode_batch1_ms_per_token", single.secondsPerStep() * 1e3);
             result.put("decode_bound_ms_per_token", bound * 1e3);
             result.put("decode_fraction_of_bound", bound / single.secondsPerStep());
+            // Against the bytes the decoder really reads: float16 copies read half a float32 weight's.
+            double readBound = readBytes / limits.bandwidthBytesPerSecond();
+            result.put("decode_read_bytes", readBytes);
+            result.put("decode_fraction_of_read_bound", readBound / single.secondsPerStep());
             // The same weights through libtorch's matrix-vector product alone: the share of the
             // bandwidth bound the kernel allows, and how close the decoder gets to that.
             double gemvBound = weightBytes / limits.gemvBytesPerSecond();
             result.put("decode_gemv_bound_ms_per_token", gemvBound * 1e3);
-            result.put("decode_fraction_of_gemv_bound", gemvBound / single.secondsPerStep());
+            result.put("decode_fraction_of_gemv_bound", gemvBound / plainSingle.secondsPerStep());
             progress.accept(String.format(Locale.ROOT,
-                    "decode batch 1: %.1f tokens/s, %.1f ms/token (bound %.1f ms; libtorch GEMV alone %.1f ms)",
-                    single.tokensPerSecond(), single.secondsPerStep() * 1e3, bound * 1e3, gemvBound * 1e3));
+                    "decode batch 1: %.1f tokens/s, %.1f ms/token (bound %.1f ms, %.1f ms over the bytes read;"
+                            + " libtorch GEMV alone %.1f ms)", single.tokensPerSecond(), single.secondsPerStep() * 1e3,
+                    bound * 1e3, readBound * 1e3, gemvBound * 1e3));
             // The same decoding through one DJL call per operation, side by side: what fusing the blocks gains.
             Decoder.fusedDecoding(false);
             DecodePhases.Decode perOperation;
@@ -121,11 +164,10 @@ public final class LlmBenchmark {
                 Decoder.fusedDecoding(true);
             }
             result.put("decode_batch1_per_operation_ms_per_token", perOperation.secondsPerStep() * 1e3);
-            result.put("fused_decode_speedup", perOperation.secondsPerStep() / single.secondsPerStep());
+            result.put("fused_decode_speedup", perOperation.secondsPerStep() / plainSingle.secondsPerStep());
             progress.accept(String.format(Locale.ROOT, "decode batch 1, one call per operation: %.1f ms/token (fused: %.2fx)",
-                    perOperation.secondsPerStep() * 1e3, perOperation.secondsPerStep() / single.secondsPerStep()));
+                    perOperation.secondsPerStep() * 1e3, perOperation.secondsPerStep() / plainSingle.secondsPerStep()));
 
-            batched = decoding.decode(model, settings.groupBatch());
             result.put("decode_batch", settings.groupBatch());
             result.put("decode_batched_tokens_per_s", batched.tokensPerSecond());
             double scoring = decoding.scoringTokensPerSecond(model, batched);

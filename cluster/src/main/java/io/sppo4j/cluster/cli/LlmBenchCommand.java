@@ -77,12 +77,14 @@ final class LlmBenchCommand implements Callable<Integer> {
         if (newTokens < 2) {
             throw new IllegalArgumentException("--new-tokens: at least 2 (a step is timed after the first), got " + newTokens);
         }
-        Device device = deviceOption.resolve(configOptions.load());
+        com.typesafe.config.Config config = configOptions.load();
+        Device device = deviceOption.resolve(config);
         int torchThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         TorchThreads.limit(torchThreads);
         LlmBenchmark.Settings settings = new LlmBenchmark.Settings(policy, precision, device, promptTokens, newTokens,
                 groupSize * groupsPerBatch, groupSize * groupsPerStep, steps, torchThreads, 1,
-                loraRank == 0 ? LoraConfig.OFF : new LoraConfig(loraRank, 2.0 * loraRank, loraDropout, List.of(), 1, true));
+                loraRank == 0 ? LoraConfig.OFF : new LoraConfig(loraRank, 2.0 * loraRank, loraDropout, List.of(), 1, true),
+                config.getBoolean("sppo4j.rollout.fp16-packed-weights"));
         Map<String, Object> result = new LlmBenchmark(settings).run(line -> System.err.println("bench llm: " + line));
         if (!json) {
             System.out.printf("decode %.1f tokens/s at batch 1 (%.2f of the memory bound), learner step %.0f ms (%.2f of the GEMM bound)%n",

@@ -8,6 +8,7 @@ import io.sppo4j.actors.settings.EvalSettings;
 import io.sppo4j.actors.settings.LearnerSettings;
 import io.sppo4j.actors.settings.RolloutSettings;
 import io.sppo4j.model.config.ConfigReader;
+import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.decoder.DecoderConfig;
 import io.sppo4j.model.decoder.LoraConfig;
 import io.sppo4j.model.hf.HfModels;
@@ -142,6 +143,9 @@ public final class MemoryPlan {
                         ledger.add(role, "merged adapted weights (" + precision.compute() + ")", device,
                                 lora.adaptedWeightCount(policy) * precision.compute().getNumOfBytes());
                     }
+                }
+                if (rollout.packedFp16Weights() && Decoder.packsFp16(policy, device, precision.compute())) {
+                    ledger.add(role, "float16-packed decoding weights", device, ModelMemory.packedFp16Weights(policy));
                 }
                 ledger.add(role, "KV cache, " + batch + " × " + positions + " positions", device,
                         (mixture ? 2 : 1) * ModelMemory.kvCache(policy, precision.compute(), batch, positions));

@@ -39,15 +39,29 @@ class LlmBenchCommandTest {
             double value = summary.get(field).getAsDouble();
             assertTrue(value > 0 && Double.isFinite(value), field + " = " + value + " in " + summary);
         }
-        // The fractions are the bounds over the measured times, as their definitions say.
-        double gemvBound = summary.get("decode_gemv_bound_ms_per_token").getAsDouble();
-        double fractionOfGemv = summary.get("decode_fraction_of_gemv_bound").getAsDouble();
+        // The fractions are the bounds over the measured times, as their definitions say: decoding as
+        // configured (on float16-packed weights, the default on a CPU in fp32) against the weights'
+        // bytes and against the bytes it reads, and decoding on the float32 weights against
+        // libtorch's float32 matrix-vector product alone.
+        assertTrue(summary.get("decode_fp16_packed_weights").getAsBoolean(), summary.toString());
+        double perToken = summary.get("decode_batch1_ms_per_token").getAsDouble();
+        assertEquals(perToken, summary.get("decode_batch1_packed_fp16_ms_per_token").getAsDouble(), 1e-9);
         double bound = summary.get("decode_bound_ms_per_token").getAsDouble();
-        double fraction = summary.get("decode_fraction_of_bound").getAsDouble();
-        assertEquals(fraction / fractionOfGemv, bound / gemvBound, 1e-6 * bound / gemvBound,
-                "both fractions divide by the same measured time per token: " + summary);
+        assertEquals(bound / perToken, summary.get("decode_fraction_of_bound").getAsDouble(), 1e-6 * bound / perToken);
+        long weightBytes = summary.get("weight_bytes").getAsLong();
+        long packedElements = summary.get("packed_fp16_parameters").getAsLong();
+        assertEquals(weightBytes - 2 * packedElements, summary.get("decode_read_bytes").getAsLong(), "float16 halves what it packs");
+        assertEquals(summary.get("decode_fraction_of_bound").getAsDouble() * (weightBytes - 2.0 * packedElements) / weightBytes,
+                summary.get("decode_fraction_of_read_bound").getAsDouble(), 1e-6);
+        double gemvBound = summary.get("decode_gemv_bound_ms_per_token").getAsDouble();
+        double float32PerToken = summary.get("decode_batch1_float32_weights_ms_per_token").getAsDouble();
+        assertEquals(gemvBound / float32PerToken, summary.get("decode_fraction_of_gemv_bound").getAsDouble(), 1e-6 * gemvBound / float32PerToken);
         assertEquals(summary.get("gemv_gb_per_s").getAsDouble() / summary.get("memory_bandwidth_gb_per_s").getAsDouble(),
                 bound / gemvBound, 1e-6, "the two bounds are the same bytes over two rates: " + summary);
+        assertEquals(float32PerToken / perToken, summary.get("packed_fp16_decode_speedup").getAsDouble(), 1e-6 * float32PerToken / perToken);
+        // The tiny checkpoint's float32 weights are rounded to float16: the sampling log-probabilities move, a little.
+        double moved = summary.get("fp16_packed_sampling_logprob_abs_diff_max").getAsDouble();
+        assertTrue(moved > 0 && moved < 1e-2, summary.toString());
         assertTrue(summary.get("train_fraction_of_bound").getAsDouble() > 0, summary.toString());
         // LoRA beside full fine-tuning (rank 8 by default): a version carries the adapters only.
         JsonObject lora = summary.getAsJsonObject("lora");

@@ -1,5 +1,6 @@
 package io.sppo4j.model.decoder;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -40,6 +41,8 @@ public final class Decoder {
     private static final AtomicLong FUSED_PASSES = new AtomicLong();
     /** The model's LoRA adapters, or null: the fused pass runs only where they leave plain weights. */
     private final LoraAdapters adapters;
+    /** Whether fused passes multiply by float16-packed copies of the matrices ({@link PackedFp16Weights}). */
+    private volatile boolean packedFp16;
 
     /**
      * Declares the decoder's parameters in {@code source}, in checkpoint order.
@@ -71,6 +74,46 @@ public final class Decoder {
      */
     public static void fusedDecoding(boolean enabled) {
         fusedDecoding = enabled;
+    }
+
+    /**
+     * Whether cached passes (decoding) multiply by float16-packed copies of the blocks' matrices
+     * through fbgemm instead of the float32 matrices: half the bytes each token reads, and a
+     * faster kernel at small batches. Only where the fused pass runs, on a CPU computing in
+     * float32; elsewhere the request is declined.
+     *
+     * @return whether the packed copies are used from now on
+     */
+    public boolean decodeWithPackedFp16Weights(boolean enabled) {
+        boolean applies = enabled && fused != null
+                && PackedFp16Weights.supported(tokenEmbedding.getArray().getDevice(), compute);
+        packedFp16 = applies;
+        if (!applies && fused != null) {
+            fused.releasePacked();
+        }
+        return applies;
+    }
+
+    /** Whether a decoder of {@code config} decoding in {@code compute} on {@code device} can run on packed float16 weights. */
+    public static boolean packsFp16(DecoderConfig config, Device device, DataType compute) {
+        return FusedLayers.supports(config) && PackedFp16Weights.supported(device, compute);
+    }
+
+    /** Whether the next cached pass without gradients runs fused on float16-packed weights. */
+    public boolean packsCachedPasses() {
+        return packedFp16 && fusedDecoding && fusedApplies() && (adapters == null || adapters.plainWeights());
+    }
+
+    /** The weights were written in place (a new version): packed copies are stale. */
+    public void weightsWritten() {
+        if (fused != null) {
+            fused.releasePacked();
+        }
+    }
+
+    /** Elements of the blocks' matrices held as float16 copies now (2 bytes each). */
+    public long packedFp16Parameters() {
+        return fused == null ? 0 : fused.packedParameters();
     }
 
     /** Passes this process ran through {@link FusedLayers} so far (tests and benchmarks read it). */
@@ -134,7 +177,7 @@ public final class Decoder {
         }
         if (cache != null && !training && fusedDecoding && fused != null && fusedApplies()
                 && (adapters == null || adapters.plainWeights())) {
-            x = fused.forward(x, bias, angles, cache);
+            x = fused.forward(x, bias, angles, cache, packedFp16);
             FUSED_PASSES.incrementAndGet();
         } else {
             for (DecoderBlock block : blocks) {
@@ -148,6 +191,9 @@ public final class Decoder {
     }
 
     private boolean fusedApplies() {
+        if (fused == null) {
+            return false;
+        }
         Boolean applies = fusedApplies;
         if (applies == null) {
             applies = fused.appliesTo(compute);

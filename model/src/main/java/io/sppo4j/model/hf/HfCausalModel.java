@@ -9,6 +9,7 @@ import io.sppo4j.model.decoder.DecoderConfig;
 import io.sppo4j.model.decoder.Init;
 import io.sppo4j.model.decoder.LoraAdapters;
 import io.sppo4j.model.decoder.LoraConfig;
+import io.sppo4j.model.decoder.PackedFp16Weights;
 import io.sppo4j.model.decoder.ParameterSource;
 import io.sppo4j.model.decoder.Projection;
 import io.sppo4j.model.nd.Casts;
@@ -80,7 +81,28 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
 
     @Override
     public NDArray nextTokenLogits(NDArray tokens, NDArray keyMask, KvCache cache) {
-        return logits(decoder().hiddenStates(tokens, keyMask, cache, false).get(":, -1, :")); // (B, V)
+        boolean packed = cache != null && decoder().packsCachedPasses();
+        NDArray last = decoder().hiddenStates(tokens, keyMask, cache, false).get(":, -1, :"); // (B, D)
+        // The head is a fifth of a small model's bytes (49k × 576 of SmolLM2-135M's 134M): decoding
+        // on packed blocks multiplies by a packed head too.
+        return packed ? packedHead.linear(last, head().weight().getArray()) : logits(last); // (B, V)
+    }
+
+    /** The output head's float16 copy, where decoding runs on packed weights. */
+    private final PackedFp16Weights packedHead = new PackedFp16Weights();
+
+    @Override
+    public boolean decodeWithPackedFp16Weights(boolean enabled) {
+        boolean applies = decoder().decodeWithPackedFp16Weights(enabled);
+        if (!applies) {
+            packedHead.clear();
+        }
+        return applies;
+    }
+
+    @Override
+    public long packedFp16Parameters() {
+        return decoder().packedFp16Parameters() + packedHead.packedParameters();
     }
 
     @Override
@@ -107,12 +129,17 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
         return checkpointTags;
     }
 
-    /** New adapter values: a rollout copy that decodes with merged weights refolds them. */
+    /**
+     * New values: a rollout copy that decodes with merged weights refolds them, and one that
+     * decodes on float16-packed weights packs them anew at its next pass.
+     */
     @Override
     public void parametersWritten() {
         if (adapters() != null) {
             adapters().adaptersChanged();
         }
+        decoder().weightsWritten();
+        packedHead.clear();
     }
 
     /**

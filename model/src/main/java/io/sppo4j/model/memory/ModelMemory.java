@@ -18,6 +18,18 @@ public final class ModelMemory {
         return config.parameterCount() * storage.getNumOfBytes();
     }
 
+    /**
+     * Float16-packed copies of the blocks' matrices and the output head that decoding on packed
+     * weights multiplies by ({@code sppo4j.rollout.fp16-packed-weights}): 2 bytes an element.
+     */
+    public static long packedFp16Weights(DecoderConfig config) {
+        long d = config.hiddenSize();
+        long attention = config.heads() * (long) config.headDim();
+        long keyValue = config.kvHeads() * (long) config.headDim();
+        long block = d * (attention + 2 * keyValue) + attention * d + 3 * d * config.intermediateSize();
+        return 2 * (config.layers() * block + (long) config.vocabSize() * d);
+    }
+
     /** Float32 gradients of every parameter. */
     public static long gradients(DecoderConfig config) {
         return config.parameterCount() * FP32;

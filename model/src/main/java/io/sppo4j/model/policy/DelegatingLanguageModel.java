@@ -78,6 +78,16 @@ public abstract class DelegatingLanguageModel implements LanguageModel {
     }
 
     @Override
+    public boolean decodeWithPackedFp16Weights(boolean enabled) {
+        return model.decodeWithPackedFp16Weights(enabled);
+    }
+
+    @Override
+    public long packedFp16Parameters() {
+        return model.packedFp16Parameters();
+    }
+
+    @Override
     public Map<String, String> checkpointTags() {
         return model.checkpointTags();
     }

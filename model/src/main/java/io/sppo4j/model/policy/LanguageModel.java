@@ -77,6 +77,21 @@ public interface LanguageModel extends AutoCloseable {
     default void parametersWritten() {}
 
     /**
+     * Asks decoding (cached passes) to multiply by float16-packed copies of the weights, where this
+     * model and device support it (a Llama-layout Hugging Face decoder on a CPU in float32).
+     *
+     * @return whether it will
+     */
+    default boolean decodeWithPackedFp16Weights(boolean enabled) {
+        return false;
+    }
+
+    /** Weight elements held as float16-packed copies for decoding now (2 bytes each). */
+    default long packedFp16Parameters() {
+        return 0;
+    }
+
+    /**
      * The reference policy read off this model without a copy of it (a LoRA model: the base with
      * its starting adapters), or null where the reference needs a copy of its own. The view owns
      * nothing and shares this model's thread.

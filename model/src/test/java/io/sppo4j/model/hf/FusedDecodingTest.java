@@ -1,16 +1,11 @@
 package io.sppo4j.model.hf;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.decoder.Decoder;
 import io.sppo4j.model.hf.TinyHfModels.Kind;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.nd.Precision;
-import io.sppo4j.model.policy.KvCache;
-import io.sppo4j.model.sampling.TokenBatch;
 import io.sppo4j.model.weights.TensorDType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FusedDecodingTest {
 
-    private static final int PAD = 0;
     private static final List<int[]> PROMPTS = List.of(new int[] {1, 9, 33, 4}, new int[] {1}, new int[] {1, 60, 7, 7, 21, 40, 3});
     private static final long[][] CONTINUATION = {{5, 10, 15}, {6, 11, 16}, {7, 12, 17}, {8, 13, 18}, {9, 14, 19}};
 
@@ -58,10 +51,10 @@ class FusedDecodingTest {
                 HfCausalModel reference = HfModels.loadCausal(temp.resolve("m"), root, Device.cpu(), Precision.FP32);
                 Autograd.Scope inference = Autograd.paused()) {
             long before = Decoder.fusedPasses();
-            fused = decode(model, true);
+            fused = DecodingSteps.logits(model, PROMPTS, CONTINUATION, true);
             assertEquals(CONTINUATION.length + 1, Decoder.fusedPasses() - before, "every cached pass fused");
-            perOperation = decode(model, false);
-            float32 = decode(reference, false);
+            perOperation = DecodingSteps.logits(model, PROMPTS, CONTINUATION, false);
+            float32 = DecodingSteps.logits(reference, PROMPTS, CONTINUATION, false);
             assertEquals(CONTINUATION.length + 1, Decoder.fusedPasses() - before, "no fused pass when off");
         }
         for (int step = 0; step < fused.size(); step++) {
@@ -73,8 +66,8 @@ class FusedDecodingTest {
                 // q/k/v biases are added inside the matrix product by TorchScript's linear, after
                 // its rounding by DJL's: the fused pass must then be as close to float32 as the
                 // per-operation pass is.
-                double fusedError = maxDifference(fused.get(step), float32.get(step));
-                double perOperationError = maxDifference(perOperation.get(step), float32.get(step));
+                double fusedError = DecodingSteps.maxDifference(fused.get(step), float32.get(step));
+                double perOperationError = DecodingSteps.maxDifference(perOperation.get(step), float32.get(step));
                 assertTrue(fusedError <= 1.25 * perOperationError + 1e-6,
                         where + ": fused " + fusedError + " from float32, per operation " + perOperationError);
                 if (kind != Kind.QWEN2) {
@@ -82,33 +75,5 @@ class FusedDecodingTest {
                 }
             }
         }
-    }
-
-    private static double maxDifference(float[] a, float[] b) {
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
-    /** The last position's logits of the prompts' pass and of each continuation step, flattened (B·V). */
-    private static List<float[]> decode(HfCausalModel model, boolean fused) {
-        List<int[]> prompts = PROMPTS;
-        long[][] continuation = CONTINUATION;
-        Decoder.fusedDecoding(fused);
-        int promptWidth = TokenBatch.maxLength(prompts);
-        List<float[]> logits = new ArrayList<>();
-        try (NDManager run = model.manager().newSubManager();
-                KvCache cache = model.newCache(run, prompts.size(), promptWidth + continuation.length)) {
-            TokenBatch.Padded padded = TokenBatch.layout(run, prompts, null, promptWidth, 0, PAD);
-            NDArray mask = padded.mask();
-            logits.add(model.nextTokenLogits(padded.tokens(), mask, cache).toFloatArray());
-            for (long[] next : continuation) {
-                mask = mask.concat(run.ones(new Shape(prompts.size(), 1), DataType.INT64), 1);
-                logits.add(model.nextTokenLogits(run.create(next, new Shape(next.length, 1)), mask, cache).toFloatArray());
-            }
-        }
-        return logits;
     }
 }
