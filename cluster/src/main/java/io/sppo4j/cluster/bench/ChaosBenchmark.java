@@ -44,7 +44,11 @@ public final class ChaosBenchmark {
     /** How long an even fault looks for the active learner before it hits another node. */
     private static final Duration FIND_ACTIVE = Duration.ofSeconds(10);
 
-    public Map<String, Object> run(Plan plan, Consumer<String> progress) throws Exception {
+    public Map<String, Object> run(Plan plan, Consumer<String> output) throws Exception {
+        // Each line says when it happened: a fault's effects are read against the nodes' logs.
+        long started = System.nanoTime();
+        Consumer<String> progress = line -> output.accept(
+                String.format(java.util.Locale.ROOT, "[%5.1f s] %s", (System.nanoTime() - started) / 1e9, line));
         Random random = new Random(plan.seed());
         ClusterObserver observer = new ClusterObserver();
         Map<String, Integer> faults = new LinkedHashMap<>(Map.of("kill", 0, "freeze", 0, "restarted", 0));
@@ -102,6 +106,7 @@ public final class ChaosBenchmark {
             corrupt = corruptCheckpoints(cluster.checkpoints(), progress);
             progress.accept("stopping the cluster");
         } finally {
+            progress.accept("cluster stopped");
             poller.shutdownNow();
         }
         return report(plan, observer, faults, startStep, corrupt);

@@ -13,10 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bench chaos} through the command line on a tiny policy: it runs to the end, prints its
- * JSON, and holds its invariants under 42 seconds of faults (three or four: the active learner
- * killed, another node killed, the new learner frozen; seeded, so the same ones each run): weight versions never go
- * down on any rollout process, every checkpoint loads, the checkpoint journal shows one learner at
- * a time, and training goes on across at least one learner failover. (The smoke runs of
+ * JSON, and holds its invariants under 24 seconds of faults (two, seeded: the active learner killed
+ * with SIGKILL and restarted, then another node frozen for a few seconds; short for CI, the
+ * 10-minute runs are in the README): weight versions never go down on any rollout process, every
+ * checkpoint loads, the checkpoint journal shows one learner at a time, and training goes on
+ * across at least one learner failover. (The smoke runs of
  * {@code bench pipeline} and {@code bench broadcast} are in {@link BenchCommandsTest}.)
  */
 class ClusterBenchCommandsTest {
@@ -34,16 +35,17 @@ class ClusterBenchCommandsTest {
 
     @Test
     void chaosKeepsVersionsAndCheckpointsWholeThroughRepeatedFaults() {
-        CliRun.Result result = CliRun.run(args(List.of("bench", "chaos", "--minutes", "0.7", "--every", "12",
-                "--max-pause", "8", "--seed", "3", "--json", "--out", dir.resolve("chaos").toString()),
+        CliRun.Result result = CliRun.run(args(List.of("bench", "chaos", "--minutes", "0.4", "--every", "12",
+                "--max-pause", "8", "--seed", "1", "--json", "--out", dir.resolve("chaos").toString()),
                 "sppo4j.learner.checkpoint-every=10"));
         assertEquals(0, result.code(), result.err());
+        System.out.println(progress(result));
         JsonObject json = result.lastJsonLine();
         assertEquals(0, json.get("version_regressions").getAsInt(), json.get("version_regression_details").toString());
         assertEquals(0, json.get("corrupt_checkpoints").getAsInt(), result.err());
         assertTrue(json.getAsJsonArray("journal_violations").isEmpty(), json.get("journal_violations").toString());
         JsonObject faults = json.getAsJsonObject("faults");
-        assertTrue(faults.get("kill").getAsInt() >= 2 && faults.get("freeze").getAsInt() >= 1, faults.toString());
+        assertTrue(faults.get("kill").getAsInt() >= 1 && faults.get("freeze").getAsInt() >= 1, faults.toString());
         assertTrue(json.get("failovers").getAsInt() >= 1, "the first fault killed the active learner: " + json + "\n" + progress(result));
         assertTrue(json.get("steps_gained").getAsDouble() > 10, "training went on: " + json);
         double issued = json.get("credits_issued").getAsDouble();

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.nd.TorchScript;
 import io.sppo4j.model.policy.KvCache;
@@ -29,6 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Only where the result is the same: the Llama layout with SwiGLU, no MLP biases, every weight
  * already in the compute type (rollout, evaluator and reference copies; a learner that casts
  * float32 master weights per operation keeps the per-operation path), no dropout.
+ *
+ * <p>A second body multiplies by float16-packed copies of the matrices through fbgemm
+ * ({@link PackedFp16Weights}, {@code sppo4j.rollout.fp16-packed-weights}): on a CPU in float32,
+ * where libtorch's own {@code linear} at one row streams a fraction of the memory bandwidth.
  */
 final class FusedLayers {
 
