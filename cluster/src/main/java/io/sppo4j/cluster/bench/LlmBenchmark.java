@@ -102,8 +102,7 @@ public final class LlmBenchmark {
 
             // Decoding in float32 on a CPU can multiply by float16-packed weights (fbgemm): both
             // side by side, the configured one reported as the decoding figures.
-            boolean packable = model.decodeWithPackedFp16Weights(true);
-            model.decodeWithPackedFp16Weights(false);
+            boolean packable = Decoder.packsFp16(model.decoderConfig(), settings.device(), sampling.compute());
             boolean packed = packable && settings.packedFp16();
             result.put("decode_fp16_packed_weights", packed);
             DecodePhases.Decode plainSingle = decoding.decode(model, 1);

@@ -85,8 +85,7 @@ public final class Decoder {
      * @return whether the packed copies are used from now on
      */
     public boolean decodeWithPackedFp16Weights(boolean enabled) {
-        boolean applies = enabled && fused != null
-                && PackedFp16Weights.supported(tokenEmbedding.getArray().getDevice(), compute);
+        boolean applies = enabled && packsFp16(config, tokenEmbedding.getArray().getDevice(), compute);
         packedFp16 = applies;
         if (!applies && fused != null) {
             fused.releasePacked();
@@ -101,7 +100,12 @@ public final class Decoder {
 
     /** Whether the next cached pass without gradients runs fused on float16-packed weights. */
     public boolean packsCachedPasses() {
-        return packedFp16 && fusedDecoding && fusedApplies() && (adapters == null || adapters.plainWeights());
+        return packedFp16 && fusesCachedPasses();
+    }
+
+    /** Whether a cached pass without gradients runs the blocks as one {@link FusedLayers} call now. */
+    private boolean fusesCachedPasses() {
+        return fusedDecoding && fusedApplies() && (adapters == null || adapters.plainWeights());
     }
 
     /** The weights were written in place (a new version): packed copies are stale. */
@@ -175,8 +179,7 @@ public final class Decoder {
         if (training && config.dropout() > 0f) {
             x = Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
         }
-        if (cache != null && !training && fusedDecoding && fused != null && fusedApplies()
-                && (adapters == null || adapters.plainWeights())) {
+        if (cache != null && !training && fusesCachedPasses()) {
             x = fused.forward(x, bias, angles, cache, packedFp16);
             FUSED_PASSES.incrementAndGet();
         } else {

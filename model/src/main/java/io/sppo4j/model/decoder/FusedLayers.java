@@ -117,11 +117,12 @@ final class FusedLayers {
         }
         releasePacked();
         boolean qkvBias = config.qkvBias();
-        int stride = plainStride(qkvBias, config.outputBias());
-        int k = qkvBias ? 3 : 2;
-        int v = k + (qkvBias ? 2 : 1);
-        int o = v + (qkvBias ? 2 : 1);
-        int norm2 = o + (config.outputBias() ? 2 : 1);
+        Offsets at = Offsets.plain(qkvBias, config.outputBias());
+        int stride = at.stride();
+        int k = at.k();
+        int v = at.v();
+        int o = at.o();
+        int norm2 = at.norm2();
         NDManager owner = arrays.get(0).getManager().newSubManager();
         List<NDArray> packed = new ArrayList<>();
         long elements = 0;
@@ -196,8 +197,23 @@ final class FusedLayers {
         return true;
     }
 
-    private static int plainStride(boolean qkvBias, boolean outputBias) {
-        return 9 + (qkvBias ? 3 : 0) + (outputBias ? 1 : 0);
+    /**
+     * Where a block's arrays sit in the list a body reads, from the block's first (its input
+     * norm): q, k, v and o (each followed by its bias where it has one), the post-attention norm
+     * (gate, up and down follow it), and the block's length.
+     */
+    private record Offsets(int q, int k, int v, int o, int norm2, int stride) {
+
+        /** {@link DecoderBlock#collectArrays} order. */
+        static Offsets plain(boolean qkvBias, boolean outputBias) {
+            int step = qkvBias ? 2 : 1;
+            int o = 1 + 3 * step;
+            int norm2 = o + (outputBias ? 2 : 1);
+            return new Offsets(1, 1 + step, 1 + 2 * step, o, norm2, norm2 + 4);
+        }
+
+        /** {@link #packedArrays()}' order: q|k|v and its bias, o and its bias, norm, gate|up and its bias, down and its bias. */
+        static final Offsets PACKED = new Offsets(1, 1, 1, 3, 5, 10);
     }
 
     /** The blocks' arrays now (an import may have replaced them since the last call). */
@@ -217,12 +233,13 @@ final class FusedLayers {
      * float16-packed weights: q, k, v as one product split after it, gate and up as another.
      */
     static String source(boolean qkvBias, boolean outputBias, boolean packed) {
-        int stride = packed ? 10 : plainStride(qkvBias, outputBias);
-        int q = 1;
-        int k = q + (qkvBias ? 2 : 1);
-        int v = k + (qkvBias ? 2 : 1);
-        int o = packed ? 3 : v + (qkvBias ? 2 : 1);
-        int norm2 = packed ? 5 : o + (outputBias ? 2 : 1);
+        Offsets at = packed ? Offsets.PACKED : Offsets.plain(qkvBias, outputBias);
+        int stride = at.stride();
+        int q = at.q();
+        int k = at.k();
+        int v = at.v();
+        int o = at.o();
+        int norm2 = at.norm2();
         StringBuilder code = new StringBuilder();
         code.append("  def forward(self: __torch__.FusedLlamaLayers, x: Tensor, bias: Tensor, cos: Tensor, sin: Tensor,"
                 + " start: int, w: List[Tensor], keys: List[Tensor], values: List[Tensor], heads: int, kv_heads: int,"
