@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import io.sppo4j.model.decoder.PackedFp16Weights;
 import io.sppo4j.model.nd.Autograd;
 import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.nd.TorchScript;
@@ -98,7 +99,6 @@ public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerS
     private static final String CHAIN = "    y = torch.zeros_like(b)\n    for w in ws:\n      y = y + %s\n    return y\n";
 
     private static double fp16WeightGemvSpeedup(NDManager manager, long rows, long columns) {
-        TorchScript pack = TorchScript.compile("PackFp16", "w: Tensor", "torch.fbgemm_pack_gemm_matrix_fp16(w)");
         TorchScript packed = chain("Fp16WeightChain", "torch.fbgemm_linear_fp16_weight_fp32_activation(x, w, b)");
         TorchScript plain = chain("Fp32WeightChain", "torch.linear(x, w, b)");
         int count = (int) Math.max(2, PROBE_BYTES / (rows * columns * 4));
@@ -108,7 +108,7 @@ public record MachineLimits(double bandwidthBytesPerSecond, double gemmFlopsPerS
             for (int i = 0; i < count; i++) {
                 NDArray matrix = probe.randomNormal(new Shape(rows, columns));
                 matrices.add(matrix);
-                halves.add(pack.run(probe, matrix));
+                halves.add(PackedFp16Weights.pack(probe, matrix));
             }
             NDArray row = probe.randomNormal(new Shape(1, columns));
             NDArray bias = probe.zeros(new Shape(rows));

@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.nd.TorchScript;
 
-import java.util.IdentityHashMap;
-import java.util.Map;
 
 /**
  * Float16 copies of a model's weight matrices, packed for fbgemm's matrix product with float32
@@ -25,8 +23,8 @@ import java.util.Map;
  *
  * <p>An instance holds the copy of one matrix (the output head; {@link FusedLayers} packs the
  * blocks' own): made the first time a pass uses it, remade when a pass brings another matrix, and
- * freed by {@link #clear()} after an in-place write (a new weight version). It lives in a
- * sub-manager of the matrix's manager, so closing the model frees it too.
+ * freed by {@link #clear()} after an in-place write (a new weight version). It lives in the
+ * matrix's manager, so closing the model frees it too.
  */
 public final class PackedFp16Weights {
 
@@ -34,11 +32,11 @@ public final class PackedFp16Weights {
     private static volatile TorchScript linear;
     private static volatile Boolean available;
 
-    private final Map<NDArray, NDArray> packed = new IdentityHashMap<>();
+    /** The matrix whose copy is held, by identity, or null while none is. */
+    private NDArray source;
+    private NDArray copy;
     /** fbgemm's product takes a bias tensor, never None: the zeros of {@link #linear}'s output width. */
     private NDArray zeroBias;
-    private NDManager owner;
-    private long packedParameters;
 
     /**
      * Whether decoding on {@code device} in {@code compute} can multiply by packed float16
@@ -68,55 +66,44 @@ public final class PackedFp16Weights {
 
     /** x·Wᵀ for an (out, in) float32 {@code matrix}, through its packed copy; the result is on {@code x}'s manager. */
     public NDArray linear(NDArray x, NDArray matrix) {
-        NDArray copy;
+        NDArray packed;
+        NDArray bias;
         synchronized (this) {
-            copy = packed.get(matrix);
-            if (copy == null) {
-                freeAll();
-                copy = packNew(matrix);
-                packed.put(matrix, copy);
-                packedParameters = matrix.getShape().size();
+            if (source != matrix) {
+                clear();
+                NDManager owner = matrix.getManager();
+                copy = pack(owner, matrix);
                 zeroBias = owner.zeros(new Shape(matrix.getShape().get(0)));
+                source = matrix;
             }
+            packed = copy;
+            bias = zeroBias;
         }
-        return linearScript().run(x.getManager(), x, copy, zeroBias);
+        return linearScript().run(x.getManager(), x, packed, bias);
     }
 
-    /** Frees every packed copy: the matrices were written in place, and the next pass packs them anew. */
+    /** Frees the packed copy: the matrix was written in place, and the next pass packs it anew. */
     public synchronized void clear() {
-        freeAll();
-        packedParameters = 0;
+        if (copy != null) {
+            copy.close();
+            zeroBias.close();
+        }
+        source = null;
+        copy = null;
+        zeroBias = null;
     }
 
     /** Elements held in float16 now (2 bytes each, the memory ledger's figure). */
     public synchronized long packedParameters() {
-        return packedParameters;
-    }
-
-    private NDArray packNew(NDArray matrix) {
-        if (owner == null) {
-            owner = matrix.getManager().newSubManager();
-        }
-        return pack(owner, matrix);
+        return source == null ? 0 : source.getShape().size();
     }
 
     /** The float16-packed copy of an (out, in) float32 {@code matrix}, owned by {@code owner}. */
-    static NDArray pack(NDManager owner, NDArray matrix) {
+    public static NDArray pack(NDManager owner, NDArray matrix) {
         if (Casts.typeOf(matrix) != DataType.FLOAT32) {
             throw new IllegalStateException("float16 packing takes float32 matrices, got " + Casts.typeOf(matrix));
         }
         return packScript().run(owner, matrix);
-    }
-
-    private void freeAll() {
-        for (NDArray copy : packed.values()) {
-            copy.close();
-        }
-        packed.clear();
-        if (zeroBias != null) {
-            zeroBias.close();
-            zeroBias = null;
-        }
     }
 
     private static TorchScript packScript() {
