@@ -141,9 +141,37 @@ public final class NodeProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** SIGSTOP: the whole JVM stops where it is, holding its sockets and locks. */
+    /**
+     * SIGSTOP: the whole JVM stops where it is, holding its sockets and locks. Returns once every
+     * thread reads as stopped (or after 5 s): a signal is taken by each thread as it next runs, and
+     * a caller that freezes a node at a chosen moment must know it no longer runs.
+     */
     public void freeze() throws IOException, InterruptedException {
         signal("STOP");
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (process.isAlive() && !stopped() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Whether every thread of the process is stopped ({@code T} in {@code /proc/PID/task/TID/stat}). */
+    private boolean stopped() {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            return tasks.allMatch(task -> {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    // The state follows the parenthesised command name, which may itself hold spaces.
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    return state == 'T' || state == 't';
+                } catch (IOException e) {
+                    return true; // the thread ended
+                }
+            });
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true; // no /proc here (or the process is gone): nothing more to wait for
+        } catch (IOException | UncheckedIOException e) {
+            return !process.isAlive();
+        }
     }
 
     /** SIGCONT: a frozen JVM resumes where it stopped. */

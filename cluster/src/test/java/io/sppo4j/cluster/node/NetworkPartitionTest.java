@@ -9,8 +9,11 @@ import io.sppo4j.cluster.TestTime;
 import io.sppo4j.cluster.bench.NodeProcess;
 import io.sppo4j.model.checkpoint.CheckpointStore;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -137,7 +140,7 @@ class NetworkPartitionTest {
         // still step once or twice on what it had queued; it must not write, and it must stop.
         watcher.shutdownNow();
         ChildNode zombie = node(L2);
-        zombie.process.freeze();
+        freezeOutsideTheFence(zombie, checkpoints);
         await("the standby takes over from the frozen learner", Duration.ofSeconds(90),
                 () -> trained(L1) >= CHECKPOINT_EVERY && journal().stream().anyMatch(line -> line.startsWith("generation=3 ")));
         zombie.process.thaw();
@@ -156,6 +159,21 @@ class NetworkPartitionTest {
             node.close();
         }
         checkJournal(checkpoints);
+    }
+
+    /**
+     * Freezes {@code learner} while this JVM holds the checkpoint directory's lock, so that it does
+     * not stop inside a critical section of its fence (a lease beat or a checkpoint's rename, a few
+     * milliseconds a second). A learner frozen there keeps the lock, and with it its successor
+     * from taking the directory over, until it thaws or is killed (in Kubernetes, by its liveness
+     * probe); this test thaws it only once the successor has taken over, so it freezes it outside.
+     */
+    private static void freezeOutsideTheFence(ChildNode learner, Path checkpoints) throws Exception {
+        try (FileChannel channel = FileChannel.open(checkpoints.resolve(CheckpointFence.LOCK_FILE),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.lock()) {
+            learner.process.freeze();
+        }
     }
 
     /**
@@ -301,7 +319,34 @@ class NetworkPartitionTest {
     }
 
     private void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
-        ChildNode.await(everyNode.stream().filter(ChildNode::alive).toList(), what, timeout, condition);
+        try {
+            ChildNode.await(everyNode.stream().filter(ChildNode::alive).toList(), what, timeout, condition);
+        } catch (AssertionError e) {
+            // The nodes' log tails that follow are long: the state that matters comes first.
+            throw new AssertionError(e.getMessage().replaceFirst("\n", "\n" + java.util.regex.Matcher.quoteReplacement(state()) + "\n"), e);
+        }
+    }
+
+    /** One line per host (steps, fence generation, members) and the lease and journal as the directory has them. */
+    private String state() {
+        StringBuilder text = new StringBuilder();
+        for (var entry : nodes.entrySet()) {
+            ChildNode node = entry.getValue();
+            text.append(node.name).append(node.alive() ? "" : " (exited)")
+                    .append(": steps ").append(node.metric("sppo_learner_steps_total").orElse(-1))
+                    .append(", fence generation ").append(node.metric("sppo_checkpoint_fence_generation").orElse(-1))
+                    .append(", up ").append(upMembers(node))
+                    .append(", unreachable ").append(node.metric("sppo_cluster_unreachable_members").orElse(-1)).append('\n');
+        }
+        try {
+            Path lease = dir.resolve("checkpoints").resolve(CheckpointFence.LEASE_FILE);
+            text.append("lease: ").append(Files.exists(lease) ? Files.readString(lease).strip() : "none").append('\n');
+        } catch (java.io.IOException e) {
+            text.append("lease: ").append(e).append('\n');
+        }
+        List<String> journal = journal();
+        text.append("journal (last lines): ").append(journal.subList(Math.max(0, journal.size() - 3), journal.size()));
+        return text.toString();
     }
 
     private static String tail(String log) {
