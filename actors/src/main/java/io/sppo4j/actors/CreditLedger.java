@@ -10,27 +10,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * The learner's credits: workers' requests waiting for room, and credits handed out and not yet
  * answered by a judged group.
  *
+ * <p>A credit is held by the worker it was granted to until a judge says it has the credit's
+ * group; from then on by that judge. Whoever holds it, if it stops (or its node is removed from
+ * the cluster), the credit is taken back at once rather than when it times out.
+ *
  * <p>Credit ids carry a per-incarnation prefix, so a group sampled for a previous learner (one
  * that crashed) can never settle a credit the new learner issued.
  *
  * @param <W> how a worker is addressed (an actor reference in the learner)
+ * @param <J> how a judge is addressed
  */
-final class CreditLedger<W> {
+final class CreditLedger<W, J> {
 
-    /** An outstanding credit: who holds it, for which prompt, since when. */
-    record Lease<W>(long id, String prompt, W worker, long grantedAtNanos) {}
+    /** An outstanding credit: for which prompt, granted to which worker when, and the judge that has its group (or null). */
+    record Lease<W, J>(long id, String prompt, W worker, J judge, long grantedAtNanos) {
+
+        Lease<W, J> judgedBy(J newJudge) {
+            return new Lease<>(id, prompt, worker, newJudge, grantedAtNanos);
+        }
+    }
 
     /** Credits granted to one worker at once. */
     record Grant<W>(W worker, List<Credit> credits) {}
 
     private final long idPrefix;
-    private final Map<Long, Lease<W>> outstanding = new LinkedHashMap<>();
+    private final Map<Long, Lease<W, J>> outstanding = new LinkedHashMap<>();
     private final Map<W, Integer> waiting = new LinkedHashMap<>();
     private long serial;
 
@@ -74,36 +85,49 @@ final class CreditLedger<W> {
 
     private Credit issue(W worker, String prompt, long nowNanos) {
         long id = idPrefix | (serial++ & ((1L << 40) - 1));
-        outstanding.put(id, new Lease<>(id, prompt, worker, nowNanos));
+        outstanding.put(id, new Lease<>(id, prompt, worker, null, nowNanos));
         return new Credit(id, prompt);
     }
 
     /** Closes a credit; empty if it is unknown (reclaimed, or from another incarnation). */
-    Optional<Lease<W>> settle(long id) {
+    Optional<Lease<W, J>> settle(long id) {
         return Optional.ofNullable(outstanding.remove(id));
     }
 
-    /** Takes back every credit a worker holds and forgets its request (it stopped). */
-    List<Lease<W>> reclaimFrom(W worker) {
+    /**
+     * A judge has the credit's group: the credit is the judge's now.
+     *
+     * @return whether the credit is outstanding (a group already answered or taken back is not)
+     */
+    boolean judgedBy(long id, J judge) {
+        return outstanding.computeIfPresent(id, (key, lease) -> lease.judgedBy(judge)) != null;
+    }
+
+    /**
+     * Takes back every credit a worker holds and forgets its request (it stopped). A credit whose
+     * group a judge already has stays out: the judge still answers it.
+     */
+    List<Lease<W, J>> reclaimFrom(W worker) {
         waiting.remove(worker);
-        List<Lease<W>> reclaimed = new ArrayList<>();
-        for (Iterator<Lease<W>> it = outstanding.values().iterator(); it.hasNext(); ) {
-            Lease<W> lease = it.next();
-            if (lease.worker().equals(worker)) {
-                reclaimed.add(lease);
-                it.remove();
-            }
-        }
-        return reclaimed;
+        return reclaimWhere(lease -> lease.judge() == null && lease.worker().equals(worker));
+    }
+
+    /** Takes back every credit whose group a judge had when it stopped. */
+    List<Lease<W, J>> reclaimFromJudge(J judge) {
+        return reclaimWhere(lease -> judge.equals(lease.judge()));
     }
 
     /** Takes back credits outstanding longer than {@code timeout}: their group was lost on the way. */
-    List<Lease<W>> reclaimExpired(long nowNanos, Duration timeout) {
-        List<Lease<W>> reclaimed = new ArrayList<>();
+    List<Lease<W, J>> reclaimExpired(long nowNanos, Duration timeout) {
         long limit = timeout.toNanos();
-        for (Iterator<Lease<W>> it = outstanding.values().iterator(); it.hasNext(); ) {
-            Lease<W> lease = it.next();
-            if (nowNanos - lease.grantedAtNanos() > limit) {
+        return reclaimWhere(lease -> nowNanos - lease.grantedAtNanos() > limit);
+    }
+
+    private List<Lease<W, J>> reclaimWhere(Predicate<Lease<W, J>> taken) {
+        List<Lease<W, J>> reclaimed = new ArrayList<>();
+        for (Iterator<Lease<W, J>> it = outstanding.values().iterator(); it.hasNext(); ) {
+            Lease<W, J> lease = it.next();
+            if (taken.test(lease)) {
                 reclaimed.add(lease);
                 it.remove();
             }

@@ -95,6 +95,7 @@ public final class JudgeWorker extends AbstractBehavior<JudgeWorker.Command> {
     }
 
     private Behavior<Command> onJudge(Judge request) {
+        learner.tell(new Learner.Judging(request.group().creditId(), getContext().getSelf()));
         waiting.add(request.group());
         judgeNext();
         return this;

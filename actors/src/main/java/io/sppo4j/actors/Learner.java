@@ -49,6 +49,12 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** The group of a credit could not be judged; the credit is returned. */
     public record GroupFailed(long creditId, String reason) implements Command {}
 
+    /**
+     * A judge has a credit's group (sent before its verdict, so it arrives first): if the judge
+     * stops or its node leaves the cluster before answering, the credit is taken back at once.
+     */
+    public record Judging(long creditId, ActorRef<JudgeWorker.Command> judge) implements Command {}
+
     /** A worker hands back credits it will not use (it restarts or leaves). */
     public record ReturnCredits(List<Long> creditIds) implements Command {
         public ReturnCredits {
@@ -82,6 +88,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private record VersionKnown(long cachedVersion) implements Command, LocalOnly {}
 
     private record WorkerStopped(ActorRef<RolloutWorker.Command> worker) implements Command, LocalOnly {}
+
+    private record JudgeStopped(ActorRef<JudgeWorker.Command> judge) implements Command, LocalOnly {}
 
     private enum Tick implements Command, LocalOnly {
         INSTANCE
@@ -127,8 +135,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private final LearnerPolicy policy;
     private final TrainingSchedule schedule;
     private final VersionPublisher versions;
-    private final CreditLedger<ActorRef<RolloutWorker.Command>> ledger = new CreditLedger<>(new Random().nextLong());
+    private final CreditLedger<ActorRef<RolloutWorker.Command>, ActorRef<JudgeWorker.Command>> ledger =
+            new CreditLedger<>(new Random().nextLong());
     private final Set<ActorRef<RolloutWorker.Command>> watched = new HashSet<>();
+    private final Set<ActorRef<JudgeWorker.Command>> watchedJudges = new HashSet<>();
     private final StepTally tally;
     private long lastStatusNanos = System.nanoTime();
     private boolean started;
@@ -182,6 +192,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 .onMessage(GroupFailed.class, failed -> onCreditsBack(List.of(failed.creditId())))
                 .onMessage(ReturnCredits.class, returned -> onCreditsBack(returned.creditIds()))
                 .onMessage(WorkerStopped.class, this::onWorkerStopped)
+                .onMessage(Judging.class, this::onJudging)
+                .onMessage(JudgeStopped.class, this::onJudgeStopped)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(TrainNext.INSTANCE, this::onTrainNext)
@@ -250,11 +262,26 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onWorkerStopped(WorkerStopped stopped) {
         watched.remove(stopped.worker());
-        var reclaimed = ledger.reclaimFrom(stopped.worker());
+        return takeBackFrom("worker " + stopped.worker().path().name(), ledger.reclaimFrom(stopped.worker()));
+    }
+
+    private Behavior<Command> onJudging(Judging judging) {
+        if (ledger.judgedBy(judging.creditId(), judging.judge()) && watchedJudges.add(judging.judge())) {
+            getContext().watchWith(judging.judge(), new JudgeStopped(judging.judge()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onJudgeStopped(JudgeStopped stopped) {
+        watchedJudges.remove(stopped.judge());
+        return takeBackFrom("judge " + stopped.judge().path().name(), ledger.reclaimFromJudge(stopped.judge()));
+    }
+
+    /** Takes back the credits a stopped worker or judge held, and grants them anew. */
+    private Behavior<Command> takeBackFrom(String stopped, List<? extends CreditLedger.Lease<?, ?>> reclaimed) {
         reclaimed.forEach(this::takeBack);
         if (!reclaimed.isEmpty()) {
-            getContext().getLog().info("took back {} credits from stopped worker {}", reclaimed.size(),
-                    stopped.worker().path().name());
+            getContext().getLog().info("took back {} credits from stopped {}", reclaimed.size(), stopped);
         }
         grantCredits();
         return this;
@@ -285,7 +312,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         return this;
     }
 
-    private void takeBack(CreditLedger.Lease<?> lease) {
+    private void takeBack(CreditLedger.Lease<?, ?> lease) {
         setup.metrics().reclaimed(1);
         schedule.takenBack(lease.prompt());
     }

@@ -1,6 +1,7 @@
 package io.sppo4j.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The learner's credits, with workers named by strings: no actor needed. */
 class CreditLedgerTest {
 
-    private static List<CreditLedger.Grant<String>> grant(CreditLedger<String> ledger, int room, long now) {
+    private static List<CreditLedger.Grant<String>> grant(CreditLedger<String, String> ledger, int room, long now) {
         AtomicInteger free = new AtomicInteger(room);
         Deque<String> prompts = new ArrayDeque<>(List.of("a", "b", "c", "d", "e", "f", "g", "h"));
         return ledger.grant(free::get, () -> {
@@ -27,7 +28,7 @@ class CreditLedgerTest {
 
     @Test
     void requestsAreGrantedInTheirOrderAsFarAsTheRoomGoes() {
-        CreditLedger<String> ledger = new CreditLedger<>(1);
+        CreditLedger<String, String> ledger = new CreditLedger<>(1);
         ledger.request("w1", 3);
         ledger.request("w2", 3);
         ledger.request("w3", 1);
@@ -44,7 +45,7 @@ class CreditLedgerTest {
 
     @Test
     void creditsAreSettledOnceAndTakenBackFromStoppedWorkersAndAfterTheTimeOut() {
-        CreditLedger<String> ledger = new CreditLedger<>(1);
+        CreditLedger<String, String> ledger = new CreditLedger<>(1);
         ledger.request("w1", 2);
         List<Credit> early = grant(ledger, 2, 0).get(0).credits();
         ledger.request("w2", 2);
@@ -52,7 +53,7 @@ class CreditLedgerTest {
         assertEquals("a", ledger.settle(early.get(0).id()).orElseThrow().prompt());
         assertTrue(ledger.settle(early.get(0).id()).isEmpty(), "settled once");
         // At 7 s with a 3 s time-out: w1's credit (granted at 0) is taken back, w2's (at 5 s) are not.
-        List<CreditLedger.Lease<String>> expired = ledger.reclaimExpired(7_000_000_000L, Duration.ofSeconds(3));
+        List<CreditLedger.Lease<String, String>> expired = ledger.reclaimExpired(7_000_000_000L, Duration.ofSeconds(3));
         assertEquals(List.of(early.get(1).id()), expired.stream().map(CreditLedger.Lease::id).toList());
         assertEquals(2, ledger.inFlight());
         ledger.request("w2", 1);
@@ -63,9 +64,25 @@ class CreditLedgerTest {
     }
 
     @Test
+    void aCreditWhoseGroupAJudgeHasIsTheJudgesToGiveBack() {
+        CreditLedger<String, String> ledger = new CreditLedger<>(1);
+        ledger.request("w", 3);
+        List<Credit> credits = grant(ledger, 3, 0).get(0).credits();
+        assertTrue(ledger.judgedBy(credits.get(0).id(), "j1"));
+        assertTrue(ledger.judgedBy(credits.get(1).id(), "j2"));
+        // The worker stops: only the credit still with it comes back; the judges answer theirs.
+        assertEquals(List.of(credits.get(2).id()), ledger.reclaimFrom("w").stream().map(CreditLedger.Lease::id).toList());
+        assertEquals(List.of(credits.get(0).id()), ledger.reclaimFromJudge("j1").stream().map(CreditLedger.Lease::id).toList());
+        assertEquals("j2", ledger.settle(credits.get(1).id()).orElseThrow().judge());
+        assertFalse(ledger.judgedBy(credits.get(1).id(), "j3"), "an answered credit is nobody's");
+        assertTrue(ledger.reclaimFromJudge("j3").isEmpty());
+        assertEquals(0, ledger.inFlight());
+    }
+
+    @Test
     void creditIdsOfAnotherIncarnationNeverSettleThisOnesCredits() {
-        CreditLedger<String> earlier = new CreditLedger<>(1);
-        CreditLedger<String> current = new CreditLedger<>(2);
+        CreditLedger<String, String> earlier = new CreditLedger<>(1);
+        CreditLedger<String, String> current = new CreditLedger<>(2);
         earlier.request("w", 1);
         current.request("w", 1);
         long stale = grant(earlier, 1, 0).get(0).credits().get(0).id();

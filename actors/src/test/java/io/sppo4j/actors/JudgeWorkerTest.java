@@ -1,6 +1,7 @@
 package io.sppo4j.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -65,6 +66,15 @@ class JudgeWorkerTest {
         };
     }
 
+    /** The judge's next answer to the learner, past the {@link Learner.Judging} notices sent as groups arrive. */
+    private <T extends Learner.Command> T answer(TestProbe<Learner.Command> learner, Class<T> type) {
+        Learner.Command message;
+        do {
+            message = learner.receiveMessage(patience(30));
+        } while (message instanceof Learner.Judging);
+        return assertInstanceOf(type, message);
+    }
+
     @Test
     void groupsTheJudgeCannotJudgeGoBackToTheLearnerAndAreCounted() {
         PipelineMetrics metrics = ActorFixtures.metrics();
@@ -79,11 +89,13 @@ class JudgeWorkerTest {
                 testKit.spawn(JudgeWorker.create("judge-scripted", scripted(script), 1, learner.ref(), metrics.judge()));
         try {
             worker.tell(new JudgeWorker.Judge(group(1)));
-            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class, patience(30)).creditId());
+            // The learner hears first that this judge has the group: the credit is the judge's now.
+            assertEquals(new Learner.Judging(1, worker), learner.expectMessageClass(Learner.Judging.class, patience(30)));
+            assertEquals(1, answer(learner, Learner.GroupFailed.class).creditId());
             worker.tell(new JudgeWorker.Judge(group(2)));
-            assertEquals(2, learner.expectMessageClass(Learner.GroupFailed.class, patience(30)).creditId());
+            assertEquals(2, answer(learner, Learner.GroupFailed.class).creditId());
             worker.tell(new JudgeWorker.Judge(group(3)));
-            assertEquals(3, learner.expectMessageClass(Learner.GroupJudged.class, patience(30)).group().group().creditId());
+            assertEquals(3, answer(learner, Learner.GroupJudged.class).group().group().creditId());
             assertEquals(1.0, failures(metrics, JudgeMetrics.UNAVAILABLE));
             assertEquals(1.0, failures(metrics, JudgeMetrics.ERROR));
         } finally {
@@ -126,10 +138,10 @@ class JudgeWorkerTest {
             assertTrue(slowStarted.await(patience(30).toMillis(), TimeUnit.MILLISECONDS));
             // The slow judge is waiting; the dispatcher's only thread must still serve the other worker.
             quick.tell(new JudgeWorker.Judge(group(2)));
-            assertEquals(2, learner.expectMessageClass(Learner.GroupJudged.class, patience(30))
+            assertEquals(2, answer(learner, Learner.GroupJudged.class)
                     .group().group().creditId());
             release.countDown();
-            assertEquals(1, learner.expectMessageClass(Learner.GroupJudged.class, patience(30))
+            assertEquals(1, answer(learner, Learner.GroupJudged.class)
                     .group().group().creditId());
         } finally {
             release.countDown();
@@ -167,7 +179,7 @@ class JudgeWorkerTest {
             assertTrue(started.await(patience(30).toMillis(), TimeUnit.MILLISECONDS));
             testKit.stop(worker);
             // At once, not when its credit times out at the learner.
-            assertEquals(1, learner.expectMessageClass(Learner.GroupFailed.class, patience(30)).creditId());
+            assertEquals(1, answer(learner, Learner.GroupFailed.class).creditId());
         } finally {
             release.countDown();
         }

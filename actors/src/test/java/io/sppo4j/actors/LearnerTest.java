@@ -95,6 +95,25 @@ class LearnerTest {
         assertEquals(4, harness.request(4).size(), "the capacity is free again");
     }
 
+    @Test
+    void creditsWhoseGroupsAStoppedJudgeHadAreTakenBackAtOnce() {
+        LearnerHarness harness = LearnerHarness.async(testKit, ActorFixtures.learnerSettings(4, 4, 100, 1_000,
+                Duration.ofMinutes(10), SkippedStepBound.DEFAULT), null);
+        TestProbe<RolloutWorker.Command> worker = testKit.createTestProbe();
+        TestProbe<JudgeWorker.Command> judge = testKit.createTestProbe();
+        harness.learner.tell(new Learner.RequestCredits(worker.ref(), 3));
+        List<Credit> credits = worker.expectMessageClass(RolloutWorker.Credits.class, harness.patience(30)).credits();
+        harness.learner.tell(new Learner.Judging(credits.get(0).id(), judge.ref()));
+        harness.learner.tell(new Learner.Judging(credits.get(1).id(), judge.ref()));
+        // The worker stops: the credit it still held comes back; the two the judge has stay out.
+        worker.stop();
+        harness.awaitStatus(now -> now.inFlight() == 2, "the worker's one credit back");
+        // The judge stops (its node crashed) before answering: its credits come back now, not at the 10-minute time-out.
+        judge.stop();
+        harness.awaitStatus(now -> now.inFlight() == 0, "the stopped judge's credits back");
+        assertEquals(3.0, harness.counter("sppo_learner_reclaimed_credits", "", ""));
+    }
+
     /** Capacity 2, one group a step, and credits unanswered for 500 ms taken back. */
     private LearnerHarness creditsTimingOutAfterHalfASecond() {
         LearnerSettings settings = ActorFixtures.learnerSettings(2, 1, 100, 1_000, Duration.ofMillis(500),

@@ -35,6 +35,7 @@ class MessageSerializationTest {
                 new Learner.RequestCredits(worker, 8),
                 new Learner.GroupJudged(judged),
                 new Learner.GroupFailed(3, "judge failed"),
+                new Learner.Judging(4, testKit.<JudgeWorker.Command>createTestProbe().ref()),
                 new Learner.ReturnCredits(List.of(5L, 6L)),
                 new JudgeWorker.Judge(judged.group()),
                 new WeightCache.Publish(ActorFixtures.weights(3, 9), 12, true),

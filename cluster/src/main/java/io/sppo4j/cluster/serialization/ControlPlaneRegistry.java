@@ -83,6 +83,7 @@ public final class ControlPlaneRegistry {
             record(112, Learner.ReturnCredits.class),
             record(113, Learner.GetStatus.class),
             record(114, Learner.Status.class),
+            record(115, Learner.Judging.class),
             record(120, WeightCache.Publish.class),
             record(121, WeightCache.Subscribe.class),
             record(122, WeightCache.GetLatestVersion.class),
