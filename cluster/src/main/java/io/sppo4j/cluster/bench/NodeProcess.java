@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,7 +168,7 @@ public final class NodeProcess implements AutoCloseable {
                     return true; // the thread ended
                 }
             });
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return true; // no /proc here (or the process is gone): nothing more to wait for
         } catch (IOException | UncheckedIOException e) {
             return !process.isAlive();

@@ -255,7 +255,7 @@ final class FusedLayers {
         code.append("      n = i * ").append(stride).append('\n');
         code.append(rmsNorm(0));
         if (packed) {
-            code.append("      qkv = ").append(packedLinear("h", 1)).append('\n');
+            code.append("      qkv = ").append(packedLinear("h", q)).append('\n'); // q, k and v packed as one, at q
             code.append("      q = qkv.narrow(-1, 0, qd).reshape([b, t, heads, head_dim]).transpose(1, 2)\n");
             code.append("      k = qkv.narrow(-1, qd, kvd).reshape([b, t, kv_heads, head_dim]).transpose(1, 2)\n");
             code.append("      v = qkv.narrow(-1, qd + kvd, kvd).reshape([b, t, kv_heads, head_dim]).transpose(1, 2)\n");

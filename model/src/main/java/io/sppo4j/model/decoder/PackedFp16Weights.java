@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import io.sppo4j.model.nd.Casts;
 import io.sppo4j.model.nd.TorchScript;
 
-
 /**
  * Float16 copies of a model's weight matrices, packed for fbgemm's matrix product with float32
  * activations ({@code fbgemm_linear_fp16_weight_fp32_activation}, in the libtorch DJL loads):

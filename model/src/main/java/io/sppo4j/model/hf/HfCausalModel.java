@@ -37,6 +37,9 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
     public static final String LORA_BASE_CHECKSUM = "lora_base_checksum";
     public static final String LORA_BASE_PATH = "lora_base_path";
 
+    /** The output head's float16 copy, where decoding runs on packed weights. */
+    private final PackedFp16Weights packedHead = new PackedFp16Weights();
+
     HfCausalModel(WeightsOrigin origin, NDManager manager, Precision precision) {
         this(origin, manager, precision, LoraConfig.OFF);
     }
@@ -87,9 +90,6 @@ public final class HfCausalModel extends DecoderModel implements LanguageModel {
         // on packed blocks multiplies by a packed head too.
         return packed ? packedHead.linear(last, head().weight().getArray()) : logits(last); // (B, V)
     }
-
-    /** The output head's float16 copy, where decoding runs on packed weights. */
-    private final PackedFp16Weights packedHead = new PackedFp16Weights();
 
     @Override
     public boolean decodeWithPackedFp16Weights(boolean enabled) {

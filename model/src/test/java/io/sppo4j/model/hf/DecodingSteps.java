@@ -41,6 +41,18 @@ final class DecodingSteps {
         return logits;
     }
 
+    /** The largest difference of any logit at any step between two runs of {@link #logits}. */
+    static double maxDifference(List<float[]> a, List<float[]> b) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException("runs of " + a.size() + " and " + b.size() + " steps");
+        }
+        double max = 0;
+        for (int step = 0; step < a.size(); step++) {
+            max = Math.max(max, maxDifference(a.get(step), b.get(step)));
+        }
+        return max;
+    }
+
     static double maxDifference(float[] a, float[] b) {
         double max = 0;
         for (int i = 0; i < a.length; i++) {

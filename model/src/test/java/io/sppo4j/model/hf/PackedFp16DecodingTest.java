@@ -70,11 +70,9 @@ class PackedFp16DecodingTest {
             assertEquals(matrixElements(model), model.packedFp16Parameters(), "every matrix and the head packed");
             assertEquals(ModelMemory.packedFp16Weights(model.decoderConfig()), 2 * model.packedFp16Parameters(),
                     "the memory ledger's line");
-            for (int step = 0; step < packed.size(); step++) {
-                // Same weights, same float32 activations: only the kernels' summation order differs.
-                assertTrue(DecodingSteps.maxDifference(packed.get(step), float32.get(step)) < 1e-4,
-                        kind + " step " + step + ": " + DecodingSteps.maxDifference(packed.get(step), float32.get(step)));
-            }
+            // Same weights, same float32 activations: only the kernels' summation order differs.
+            double worst = DecodingSteps.maxDifference(packed, float32);
+            assertTrue(worst < 1e-4, kind + ": largest difference over the steps " + worst);
         }
     }
 
@@ -87,10 +85,7 @@ class PackedFp16DecodingTest {
             List<float[]> float32 = DecodingSteps.logits(model, PROMPTS, CONTINUATION, true);
             model.decodeWithPackedFp16Weights(true);
             List<float[]> packed = DecodingSteps.logits(model, PROMPTS, CONTINUATION, true);
-            double worst = 0;
-            for (int step = 0; step < packed.size(); step++) {
-                worst = Math.max(worst, DecodingSteps.maxDifference(packed.get(step), float32.get(step)));
-            }
+            double worst = DecodingSteps.maxDifference(packed, float32);
             assertTrue(worst > 0, "the weights were rounded to float16");
             assertTrue(worst < 2e-2, "float16 rounding moves the logits little: " + worst);
         }
@@ -112,10 +107,8 @@ class PackedFp16DecodingTest {
             List<float[]> afterImport = DecodingSteps.logits(model, PROMPTS, CONTINUATION, true);
             List<float[]> expected = DecodingSteps.logits(next, PROMPTS, CONTINUATION, false);
             assertTrue(DecodingSteps.maxDifference(first.get(0), afterImport.get(0)) > 1e-3, "the version changed the logits");
-            for (int step = 0; step < expected.size(); step++) {
-                assertTrue(DecodingSteps.maxDifference(afterImport.get(step), expected.get(step)) < 1e-4,
-                        "step " + step + " decodes the imported weights, not stale packed copies");
-            }
+            assertTrue(DecodingSteps.maxDifference(afterImport, expected) < 1e-4,
+                    "every step decodes the imported weights, not stale packed copies");
             // An in-place write through ModelParameters (a checkpoint load) also drops the copies.
             ModelParameters.write(model, ModelParameters.source(next), "test");
             assertEquals(0, model.packedFp16Parameters());
@@ -123,9 +116,7 @@ class PackedFp16DecodingTest {
             assertFalse(model.decodeWithPackedFp16Weights(false));
             List<float[]> plain = DecodingSteps.logits(model, PROMPTS, CONTINUATION, true);
             assertEquals(0, model.packedFp16Parameters(), "turning it off frees the copies");
-            for (int step = 0; step < expected.size(); step++) {
-                assertTrue(DecodingSteps.maxDifference(plain.get(step), expected.get(step)) < 1e-5);
-            }
+            assertTrue(DecodingSteps.maxDifference(plain, expected) < 1e-5);
         }
     }
 
